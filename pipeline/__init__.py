@@ -1,0 +1,2 @@
+"""Stadssignaal: hear what residents say, as it happens."""
+__version__ = "0.1.0"
