@@ -1,0 +1,47 @@
+"""Turn a source spec from the command line ("replay:FILE", "folder:DIR", "demo") into a Source."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.settings import Settings
+from pipeline.sources.base import Source
+
+SPEC_HELP = "replay:FILE (JSONL or CSV), folder:DIR (call-note exports), demo[:SEED] (generated stream)"
+
+
+def parse_speed(value: str | None) -> float | None:
+    """'max' or None means as fast as possible; a number is a factor of real-time pace."""
+    if value is None or value.strip().lower() == "max":
+        return None
+    try:
+        factor = float(value)
+    except ValueError:
+        raise ValueError(f"--speed must be 'max' or a positive number, got {value!r}") from None
+    if factor <= 0:
+        raise ValueError(f"--speed must be positive, got {value!r}")
+    return factor
+
+
+def open_source(spec: str, settings: Settings, speed: float | None = None, once: bool = False) -> Source:
+    """Build the source named by `spec`; raise ValueError with a helpful message when it is unknown."""
+    kind, _, arg = spec.partition(":")
+    if kind == "replay":
+        from pipeline.sources.replay import ReplaySource
+        if not arg:
+            raise ValueError("replay needs a file: --source replay:signals.jsonl")
+        path = Path(arg)
+        if not path.is_file():
+            raise ValueError(f"replay file not found: {path}")
+        return ReplaySource(path, speed=speed, batch_size=settings.batch_size, max_text_chars=settings.max_text_chars)
+    if kind == "folder":
+        from pipeline.sources.folder import FolderSource
+        if not arg:
+            raise ValueError("folder needs a directory: --source folder:/path/to/exports")
+        if not Path(arg).is_dir():
+            raise ValueError(f"folder not found: {arg}")
+        return FolderSource(Path(arg), once=once)
+    if kind == "demo":
+        from pipeline.sources.demo import DemoSource
+        seed = int(arg) if arg else 7
+        return DemoSource(seed=seed)
+    raise ValueError(f"unknown source {spec!r}; expected {SPEC_HELP}")

@@ -1,0 +1,53 @@
+"""The SQLite store: idempotent writes, cursor in the same transaction, dead letters."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from pipeline.sinks.sqlite_store import SqliteStore, connect
+from pipeline.sources.base import DeadLetter
+
+
+def doc(i: int, text: str = "tekst") -> dict:
+    return {"id": f"twitter:{i}", "channel": "twitter", "created_at": "2026-11-20T08:00:00+01:00",
+            "text": text, "topic": {"code": "afval", "label": "Afval", "confidence": 0.9},
+            "sentiment": {"label": "negative", "score": -0.5}, "language": "nl"}
+
+
+def test_write_is_idempotent_and_overwrites(store_path: Path) -> None:
+    store = SqliteStore(store_path)
+    store.write("s", {"offset": 1}, [doc(1), doc(2)])
+    store.write("s", {"offset": 2}, [doc(1, "nieuw")])
+    assert store.count() == 2
+    row = connect(store_path, readonly=True).execute("SELECT text, ts, created_at FROM signals WHERE id='twitter:1'").fetchone()
+    assert row["text"] == "nieuw"
+    assert row["created_at"] == "2026-11-20T07:00:00Z"
+    assert store.load_cursor("s") == {"offset": 2}
+    assert store.load_cursor("other") is None
+
+
+def test_cursor_and_rows_commit_together(store_path: Path) -> None:
+    store = SqliteStore(store_path)
+    store.write("s", {"offset": 1}, [doc(1)])
+    bad = doc(2)
+    del bad["created_at"]
+    with pytest.raises(KeyError):
+        store.write("s", {"offset": 2}, [doc(3), bad])
+    assert store.count() == 1
+    assert store.load_cursor("s") == {"offset": 1}
+
+
+def test_dead_letters_are_kept_with_reason(store_path: Path) -> None:
+    store = SqliteStore(store_path)
+    store.write("s", {"offset": 9}, [], [DeadLetter.of("s", "line 3", "invalid JSON", b"{oops\xff")])
+    letters = store.dead_letters()
+    assert letters[0]["reason"] == "invalid JSON" and letters[0]["position"] == "line 3"
+    assert "\ufffd" in letters[0]["raw"]
+    assert store.load_cursor("s") == {"offset": 9}
+
+
+def test_wal_mode(store_path: Path) -> None:
+    SqliteStore(store_path)
+    assert sqlite3.connect(store_path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
