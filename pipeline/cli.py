@@ -221,7 +221,7 @@ def demo(ctx: click.Context, port: int, host: str, store_path: Path, seed: int, 
             Path(f"{store_path}{suffix}").unlink(missing_ok=True)
     url = f"http://{host}:{port}/"
     banner = (f"\n  Stadssignaal demo: open {url} in your browser\n"
-              f"  (48 hours of history load first, then live signals; a roadworks spike starts in a minute)\n"
+              f"  (a day of history loads first, then live signals; a roadworks spike starts in a minute)\n"
               f"  Stop with Ctrl-C.\n")
     run_local(settings, f"demo:{seed}", store_path, None, True, False, host, port, banner=banner)
 
@@ -241,6 +241,15 @@ def bench(ctx: click.Context, n: int) -> None:
 
     run_core_bench(_settings(ctx), n, echo=click.echo)
 
+
+def _register_feature_commands() -> None:
+    """Attach the commands that live next to their features."""
+    from pipeline.sources.commands import demo_data
+
+    main.add_command(demo_data, "demo-data")
+
+
+_register_feature_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

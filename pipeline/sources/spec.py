@@ -6,6 +6,7 @@ from pathlib import Path
 from pipeline.settings import Settings
 from pipeline.sources.base import Source
 
+DEMO_HISTORY_PER_HOUR = 2400
 SPEC_HELP = "replay:FILE (JSONL or CSV), folder:DIR (call-note exports), demo[:SEED] (generated stream)"
 
 
@@ -39,9 +40,11 @@ def open_source(spec: str, settings: Settings, speed: float | None = None, once:
             raise ValueError("folder needs a directory: --source folder:/path/to/exports")
         if not Path(arg).is_dir():
             raise ValueError(f"folder not found: {arg}")
-        return FolderSource(Path(arg), once=once)
+        return FolderSource(Path(arg), once=once, batch_size=settings.batch_size,
+                            max_text_chars=settings.max_text_chars)
     if kind == "demo":
         from pipeline.sources.demo import DemoSource
         seed = int(arg) if arg else 7
-        return DemoSource(seed=seed)
+        # A day of history at a busy city's volume, then live at the same daytime rate (>= 1/s).
+        return DemoSource(seed=seed, history_hours=24, history_per_hour=DEMO_HISTORY_PER_HOUR, live_rate=1.0)
     raise ValueError(f"unknown source {spec!r}; expected {SPEC_HELP}")
