@@ -139,7 +139,7 @@ def _install_stop_handlers(stop: threading.Event) -> None:
 
 def run_local(settings: Settings, source_spec: str, store_path: Path, speed: float | None, dashboard: bool,
               exit_when_done: bool, host: str, port: int, topic_model: Path | None = None,
-              banner: str | None = None) -> None:
+              banner: str | None = None, sink: str = "sqlite") -> None:
     """Wire source, enricher, store and dashboard together and run until done or stopped."""
     from pipeline.runner import LocalRunner
     from pipeline.sinks.sqlite_store import SqliteStore
@@ -148,7 +148,18 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
         source = open_source(source_spec, settings, speed=speed, once=exit_when_done)
     except ValueError as err:
         raise click.UsageError(str(err)) from err
-    store = SqliteStore(store_path)
+    store: Any
+    if sink == "es":
+        from pipeline.sinks.elasticsearch_sink import ElasticsearchSink
+        from pipeline.sinks.es_config import EsConfig, EsConfigError
+        from pipeline.sinks.es_store import EsBackedStore
+
+        try:
+            store = EsBackedStore(ElasticsearchSink(EsConfig.from_env()), store_path)
+        except EsConfigError as err:
+            raise click.UsageError(str(err)) from err
+    else:
+        store = SqliteStore(store_path)
     enricher = build_enricher(settings, topic_model)
     stop = threading.Event()
     _install_stop_handlers(stop)
@@ -189,9 +200,12 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
 @click.option("--port", type=int, default=None, help="Dashboard port (default 8000).")
 @click.option("--topic-model", type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="Directory of a topic model made by `stadssignaal train`.")
+@click.option("--sink", type=click.Choice(["sqlite", "es"]), default="sqlite", show_default=True,
+              help="Where enriched signals go; with 'es' (STADSSIGNAAL_ES_* settings) the store file keeps "
+                   "only cursors and dead letters.")
 @click.pass_context
 def run(ctx: click.Context, source_spec: str, store_path: Path | None, speed: str, dashboard: bool,
-        exit_when_done: bool, host: str | None, port: int | None, topic_model: Path | None) -> None:
+        exit_when_done: bool, host: str | None, port: int | None, topic_model: Path | None, sink: str) -> None:
     """Run the local pipeline: source -> enrich -> SQLite store (+ live dashboard).
 
     Restarting with the same store resumes the source exactly where it stopped.
@@ -201,8 +215,11 @@ def run(ctx: click.Context, source_spec: str, store_path: Path | None, speed: st
         factor = parse_speed(speed)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--speed") from err
+    if sink == "es" and dashboard:
+        click.echo("With --sink es the dashboards are in Kibana; the built-in dashboard is off.", err=True)
+        dashboard = False
     run_local(settings, source_spec, store_path or settings.store, factor, dashboard, exit_when_done,
-              host or settings.host, port or settings.port, topic_model)
+              host or settings.host, port or settings.port, topic_model, sink=sink)
 
 
 @main.command()
@@ -228,14 +245,27 @@ def demo(ctx: click.Context, port: int, host: str, store_path: Path, seed: int, 
 
 @main.group(invoke_without_command=True)
 @click.option("--n", "n", type=int, default=20_000, show_default=True, help="Number of signals to use.")
+@click.option("--sink", type=click.Choice(["sqlite", "es"]), default="sqlite", show_default=True,
+              help="With 'es': docs/s through the Elasticsearch sink to --es-url.")
+@click.option("--es-url", default=None, help="Elasticsearch URL for --sink es.")
 @click.pass_context
-def bench(ctx: click.Context, n: int) -> None:
+def bench(ctx: click.Context, n: int, sink: str, es_url: str | None) -> None:
     """Print throughput, latency and memory figures (never asserted in tests).
 
     Without a subcommand: enrich alone, the local runner end to end, p50/p99 latency at
     500 signals/s, peak memory, and the Signalen-style baseline classifier on the same texts.
     """
     if ctx.invoked_subcommand is not None:
+        return
+    if sink == "es":
+        if not es_url:
+            raise click.UsageError("--sink es needs --es-url")
+        from pipeline.sinks.es_commands import run_es_bench
+
+        figures = run_es_bench(es_url, n)
+        click.echo(f"Elasticsearch sink: {figures['docs_per_s']:,.0f} docs/s over {figures['docs']} docs "
+                   f"(target >= 5,000), dead letters: {figures['dead_letters']}")
+        click.echo(json.dumps(figures, indent=2, default=str))
         return
     from pipeline.bench import run_core_bench
 
@@ -244,9 +274,12 @@ def bench(ctx: click.Context, n: int) -> None:
 
 def _register_feature_commands() -> None:
     """Attach the commands that live next to their features."""
+    from pipeline.sinks.es_commands import dashboards, es
     from pipeline.sources.commands import demo_data
 
     main.add_command(demo_data, "demo-data")
+    main.add_command(es, "es")
+    main.add_command(dashboards, "dashboards")
 
 
 _register_feature_commands()
