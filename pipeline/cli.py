@@ -148,6 +148,10 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
         source = open_source(source_spec, settings, speed=speed, once=exit_when_done)
     except ValueError as err:
         raise click.UsageError(str(err)) from err
+    from pipeline.settings import DEMO_PSEUDONYM_KEY
+
+    if settings.pseudonym_key == DEMO_PSEUDONYM_KEY and not source_spec.startswith("demo"):
+        log.warning("authors are pseudonymised with the demo key: set STADSSIGNAAL_PSEUDONYM_KEY")
     store: Any
     if sink == "es":
         from pipeline.sinks.elasticsearch_sink import ElasticsearchSink
@@ -277,7 +281,17 @@ def _register_feature_commands() -> None:
     from pipeline.sinks.es_commands import dashboards, es
     from pipeline.sources.commands import demo_data
 
+    from pipeline.search import commands as search_cmds
+
     main.add_command(demo_data, "demo-data")
+    search = click.Group("search", help="Webteam: site-search groups, zero results and their review.")
+    search.add_command(search_cmds.search_groups, "groups")
+    search.add_command(search_cmds.search_group_key, "group-key")
+    search.add_command(search_cmds.search_mark, "mark")
+    search.add_command(search_cmds.search_summary, "summary")
+    search.add_command(search_cmds.search_log_preview, "log-preview")
+    main.add_command(search)
+    bench.add_command(search_cmds.bench_search, "search")
     main.add_command(es, "es")
     main.add_command(dashboards, "dashboards")
 

@@ -56,5 +56,5 @@ def load_settings(config: str | Path | None = None, **overrides: Any) -> Setting
         os.environ[CONFIG_ENV] = str(config)
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     if settings.pseudonym_key == DEMO_PSEUDONYM_KEY:
-        log.info("using the demo pseudonym key; set STADSSIGNAAL_PSEUDONYM_KEY in production")
+        log.debug("using the demo pseudonym key; set STADSSIGNAAL_PSEUDONYM_KEY in production")
     return settings

@@ -1,34 +1,45 @@
-"""Site-search queries: normalisation, a group key shared by spelling variants, and the zero-result flag."""
+"""Site-search queries: normalisation, a group key shared by spelling variants, and the zero-result flag.
+
+The grouping itself lives in `pipeline.search.grouping` (vocabulary, typo tolerance, compounds);
+this module is the enricher's entry point and stays cheap per call (every step is cached).
+"""
 from __future__ import annotations
 
-import re
-import unicodedata
+import logging
 from typing import Any
 
-_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+from pipeline.search.grouping import default_grouper
+from pipeline.search.text import fold
+
+log = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 500
 
 
 def normalize_query(text: str) -> str:
     """Lower-case, strip diacritics and punctuation, collapse white space."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", folded).split())
+    return fold(text)
 
 
 def group_key(normalized: str) -> str:
-    """A stable key equal for simple spacing variants (replaced by real grouping later)."""
-    return normalized.replace(" ", "")
+    """The stable group key of a normalized query: equal for spelling, spacing, typo and inflection variants."""
+    return default_grouper().key(normalized)
 
 
 def zero_result(meta: dict[str, Any]) -> bool | None:
     """True when the site reported no results, None when the count is unknown."""
-    results = meta.get("results")
+    results = meta.get("results") if isinstance(meta, dict) else None
+    if isinstance(results, str) and results.strip().isdigit():
+        results = int(results.strip())
     if isinstance(results, bool) or not isinstance(results, (int, float)):
         return None
     return results == 0
 
 
 def analyse_query(text: str, meta: dict[str, Any]) -> dict[str, Any]:
-    """The `query` field of an enriched site search."""
-    normalized = normalize_query(text)
-    return {"normalized": normalized, "group": group_key(normalized), "zero_result": zero_result(meta)}
+    """The `query` field of an enriched site search: {"normalized", "group", "zero_result"}."""
+    if not isinstance(text, str):
+        log.warning("site search text is %s, not a string; treated as empty", type(text).__name__)
+        text = ""
+    normalized = normalize_query(text[:MAX_QUERY_CHARS])
+    return {"normalized": normalized, "group": group_key(normalized), "zero_result": zero_result(meta or {})}

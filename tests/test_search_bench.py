@@ -1,0 +1,39 @@
+"""The search benchmark command: pairs score, real queries (when ../shared/data is present), speed figures."""
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pipeline.search.bench import bench_search, group_queries, perturb, read_real_queries, synthetic_queries
+from pipeline.search.grouping import QueryGrouper
+from pipeline.search.vocabulary import load_vocabulary
+
+
+def test_bench_command_prints_the_figures(tmp_path: Path) -> None:
+    result = CliRunner().invoke(bench_search, ["--count", "2000", "--data-dir", str(tmp_path / "absent")])
+    assert result.exit_code == 0, result.output
+    precision, recall = re.search(r"precision ([\d.]+) .* recall ([\d.]+)", result.output).groups()
+    assert 0.0 <= float(precision) <= 1.0 and 0.0 <= float(recall) <= 1.0
+    assert "real queries: skipped" in result.output
+    assert re.search(r"speed: 2000 queries \(\d+ distinct\) -> \d+ groups in [\d.]+ s", result.output)
+
+
+def test_real_queries_are_grouped(shared_data: Path) -> None:
+    queries = read_real_queries(shared_data / "search")
+    assert len(queries) > 500
+    groups = group_queries(queries, QueryGrouper(load_vocabulary()))
+    distinct = {q.strip() for q in queries}
+    assert 0 < len(groups) < len(distinct)
+    biggest = max(groups.values(), key=lambda members: sum(members.values()))
+    assert len(biggest) >= 3  # spelling/spacing variants of one query fell together
+
+
+def test_synthetic_stream_is_reproducible_and_perturbed() -> None:
+    first, second = synthetic_queries(500, seed=3), synthetic_queries(500, seed=3)
+    assert first == second
+    assert len(set(first)) > 100
+    rng = random.Random(1)
+    assert any(perturb("parkeervergunning", rng) != "parkeervergunning" for _ in range(20))
