@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     batch_size: int = Field(500, description="signals per transaction in the local runner")
     review_threshold: float = Field(0.4, description="topic confidence under which needs_review is set")
     store: Path = Field(Path("var/stadssignaal.db"), description="SQLite store of the local runner")
+    search_paths: dict[str, str] = Field(
+        default_factory=lambda: {"/zoeken": "q"},
+        description="access logs: URL path of the site search -> its query parameter")
+    search_results_param: str | None = Field(None, description="access logs: parameter holding the result count")
     host: str = Field("127.0.0.1", description="address the built-in dashboard binds to")
     port: int = Field(8000, description="port of the built-in dashboard")
 

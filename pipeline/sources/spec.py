@@ -7,7 +7,8 @@ from pipeline.settings import Settings
 from pipeline.sources.base import Source
 
 DEMO_HISTORY_PER_HOUR = 2400
-SPEC_HELP = "replay:FILE (JSONL or CSV), folder:DIR (call-note exports), demo[:SEED] (generated stream)"
+SPEC_HELP = ("replay:FILE (JSONL or CSV), folder:DIR (call-note exports), access-log:FILE (site searches "
+             "from a web server log), demo[:SEED] (generated stream)")
 
 
 def parse_speed(value: str | None) -> float | None:
@@ -42,6 +43,14 @@ def open_source(spec: str, settings: Settings, speed: float | None = None, once:
             raise ValueError(f"folder not found: {arg}")
         return FolderSource(Path(arg), once=once, batch_size=settings.batch_size,
                             max_text_chars=settings.max_text_chars)
+    if kind == "access-log":
+        from pipeline.search.access_log import AccessLogSource, SearchLogConfig
+        if not arg or not Path(arg).is_file():
+            raise ValueError(f"access log not found: {arg or '(none given)'}")
+        config = SearchLogConfig(search_paths=dict(settings.search_paths),
+                                 results_param=settings.search_results_param)
+        return AccessLogSource(Path(arg), config, name=f"access_log:{Path(arg).resolve()}",
+                               batch_size=settings.batch_size, follow=not once)
     if kind == "demo":
         from pipeline.sources.demo import DemoSource
         seed = int(arg) if arg else 7
