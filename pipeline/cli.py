@@ -169,10 +169,17 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
     _install_stop_handlers(stop)
     server = None
     if dashboard:
+        from pipeline.search.tracking import tracking_routes
         from pipeline.web.app import create_app
+        from pipeline.web.features import feature_routes
         from pipeline.web.server import DashboardServer
 
-        server = DashboardServer(create_app(store_path, settings), host, port)
+        def ingest_beacon(raw: Any) -> None:
+            """A site search from the tracking endpoint: enriched and committed before the answer."""
+            store.write(None, None, [enricher.enrich(raw)])
+
+        routes = [*feature_routes(store_path), *tracking_routes(ingest_beacon)]
+        server = DashboardServer(create_app(store_path, settings, routes), host, port)
         try:
             server.start()
         except OSError as err:
@@ -283,7 +290,13 @@ def _register_feature_commands() -> None:
 
     from pipeline.search import commands as search_cmds
 
+    from pipeline.enrich.bench import bench_command as bench_enrich
+    from pipeline.web.commands import dashboard, dashboard_bench
+
     main.add_command(demo_data, "demo-data")
+    main.add_command(dashboard, "dashboard")
+    bench.add_command(dashboard_bench, "dashboard")
+    bench.add_command(bench_enrich, "enrich")
     search = click.Group("search", help="Webteam: site-search groups, zero results and their review.")
     search.add_command(search_cmds.search_groups, "groups")
     search.add_command(search_cmds.search_group_key, "group-key")

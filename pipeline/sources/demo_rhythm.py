@@ -17,11 +17,12 @@ HOURLY: dict[str, tuple[float, ...]] = {
                1.30, 1.20, 1.20, 1.30, 1.40, 1.50, 1.60, 1.80, 1.90, 1.70, 1.20, 0.60),
     "search": (0.15, 0.08, 0.05, 0.05, 0.05, 0.10, 0.30, 0.90, 1.70, 1.90, 1.80, 1.60,
                1.40, 1.50, 1.60, 1.50, 1.30, 1.20, 1.30, 1.50, 1.50, 1.20, 0.70, 0.35),
-    # Call notes only while the contact centre is open: working days 8:00-17:00.
-    "calls": (0, 0, 0, 0, 0, 0, 0, 0, 1.40, 1.60, 1.50, 1.30,
-              0.80, 1.20, 1.20, 1.10, 0.90, 0, 0, 0, 0, 0, 0, 0),
+    # Call notes mostly while the contact centre is open (8:00-17:00); outside those hours a few from
+    # the out-of-hours line (calamiteitennummer) that also takes weekend calls.
+    "calls": (0.03, 0.02, 0.02, 0.02, 0.02, 0.03, 0.05, 0.10, 1.40, 1.60, 1.50, 1.30,
+              0.80, 1.20, 1.20, 1.10, 0.90, 0.10, 0.08, 0.08, 0.06, 0.05, 0.04, 0.03),
 }
-WEEKEND_FACTOR: dict[str, float] = {"social": 0.85, "search": 0.60, "calls": 0.0}
+WEEKEND_FACTOR: dict[str, float] = {"social": 0.85, "search": 0.60, "calls": 0.08}
 SPIKE_SHARE = 0.10
 SPIKE_DURATION = timedelta(hours=1)
 SPIKE_LOCAL_HOUR = 15

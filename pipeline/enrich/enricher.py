@@ -1,0 +1,198 @@
+"""Orchestration: one RawSignal in, one enriched, JSON-ready dict out (format in pipeline/README.md)."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from pipeline.enrich import search_query
+from pipeline.enrich.keywords import KeywordExtractor
+from pipeline.enrich.language import LanguageDetector, all_function_words
+from pipeline.enrich.pii import PiiRedactor
+from pipeline.enrich.places import PlaceFinder, bundled_streets
+from pipeline.enrich.pseudonym import Pseudonymiser
+from pipeline.enrich.sentiment import NEUTRAL, LexiconSentiment
+from pipeline.enrich.text import clean_text, stem_tokens, tokenize
+from pipeline.enrich.topics import KeywordTopicModel, Ranked, TopicAnalysis, TopicModel
+from pipeline.settings import Settings
+from pipeline.signal import RawSignal, validate
+
+log = logging.getLogger(__name__)
+
+MODEL_VERSION = "keywords-1"
+SITE_SEARCH = "site_search"
+REDACTION_FAILED_TEXT = "[tekst verwijderd]"
+EMPTY_TEXT = "[leeg]"   # a text of control characters only
+
+
+@dataclass(slots=True)
+class _Work:
+    """What the first stage computed for one signal; the second stage turns it into the document."""
+
+    raw: RawSignal
+    text: str
+    pii: list[str]
+    tokens: list[str]
+    stems: list[str]
+    analysis: TopicAnalysis
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+class Enricher:
+    """Redacts, pseudonymises and labels raw signals; plain Python, no transport."""
+
+    def __init__(self, settings: Settings | None = None, topic_model: TopicModel | None = None) -> None:
+        self.settings = settings if settings is not None else Settings()
+        self.keyword_model = KeywordTopicModel()
+        self.topic_model: TopicModel = topic_model if topic_model is not None else self.keyword_model
+        self.model_version = MODEL_VERSION if topic_model is None else _version_of(topic_model)
+        self.redactor = PiiRedactor()
+        self.pseudonymiser = Pseudonymiser(self.settings.pseudonym_key)
+        self.language = LanguageDetector()
+        self.sentiment = LexiconSentiment()
+        self.places = PlaceFinder(self.settings.neighbourhoods, bundled_streets(self.settings.municipality))
+        self.keywords = KeywordExtractor(all_function_words() | {self.settings.municipality.lower()})
+        self.review_threshold = self.settings.review_threshold
+
+    def enrich(self, raw: RawSignal) -> dict[str, Any]:
+        """Enrich one raw signal (a dict is validated first and may raise InvalidSignal)."""
+        return self.enrich_many([raw])[0]
+
+    def enrich_many(self, raws: Iterable[RawSignal]) -> list[dict[str, Any]]:
+        """Enrich a batch; a plugged-in topic model is called once for the whole batch."""
+        enriched_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        work = [self._prepare(_as_signal(raw)) for raw in raws]
+        rankings = self._external_rankings(work)
+        return [self._document(w, rankings[k] if rankings else w.analysis.ranked, enriched_at)
+                for k, w in enumerate(work)]
+
+    def _prepare(self, raw: RawSignal) -> _Work:
+        """Redact the text and meta, tokenise, and run the keyword topic model."""
+        try:
+            cleaned = clean_text(raw.text)
+            text, pii = self.redactor.redact(cleaned) if cleaned.strip() else (EMPTY_TEXT, [])
+            meta, meta_pii = self._redact_meta(raw.meta)
+            if meta_pii:
+                pii = sorted(set(pii) | set(meta_pii))
+            tokens = tokenize(text)
+            stems = stem_tokens(tokens)
+            return _Work(raw, text, pii, tokens, stems, self.keyword_model.analyse_tokens(tokens, stems), meta)
+        except Exception:  # a bug must not leak personal data or stop the pipeline
+            log.exception("enrich: could not redact or analyse signal %s; its text is withheld", raw.id)
+            return _Work(raw, REDACTION_FAILED_TEXT, [], [], [], self.keyword_model.analyse_tokens([]), {})
+
+    def _redact_meta(self, meta: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
+        """A copy of meta with personal data removed from its top-level string values."""
+        if not meta:
+            return {}, []
+        kinds: set[str] = set()
+        clean: dict[str, Any] = {}
+        for key, value in meta.items():
+            if isinstance(value, str):
+                value, found = self.redactor.redact(clean_text(value))
+                kinds.update(found)
+            clean[str(key)] = value
+        return clean, sorted(kinds)
+
+    def _external_rankings(self, work: list[_Work]) -> list[Ranked] | None:
+        """Rankings from a plugged-in topic model for the batch, or None to use the keyword rankings."""
+        if self.topic_model is self.keyword_model or not work:
+            return None
+        try:
+            predicted = self.topic_model.predict([w.text for w in work])
+        except Exception:
+            log.exception("enrich: topic model %s failed on a batch of %d; using keyword topics",
+                          self.model_version, len(work))
+            return None
+        if not isinstance(predicted, list) or len(predicted) != len(work):
+            log.error("enrich: topic model %s returned %s rankings for %d texts; using keyword topics",
+                      self.model_version, len(predicted) if isinstance(predicted, list) else "no", len(work))
+            return None
+        return [_clean_ranking(ranking) or w.analysis.ranked for ranking, w in zip(predicted, work)]
+
+    def _document(self, work: _Work, ranked: Ranked, enriched_at: str) -> dict[str, Any]:
+        """Assemble the enriched signal."""
+        raw = work.raw
+        site_search = raw.channel == SITE_SEARCH
+        doc: dict[str, Any] = {"id": raw.id, "channel": raw.channel, "created_at": raw.created_at.isoformat()}
+        if raw.author is not None:
+            doc["author"] = self.pseudonymiser.pseudonym(raw.author)
+        if raw.url is not None:
+            doc["url"] = raw.url
+        code, label, confidence = ranked[0]
+        subtopic = work.analysis.subtopic_for(code)
+        tokens = work.tokens
+        if site_search:
+            sentiment: tuple[str, float] = (NEUTRAL, 0.0)
+        else:
+            sentiment = self._guarded(work, "sentiment", (NEUTRAL, 0.0), self.sentiment.score,
+                                      work.text, tokens, work.stems)
+        doc.update({
+            "text": work.text,
+            "meta": work.meta,
+            "pii": work.pii,
+            "language": self._guarded(work, "language", "nl", self.language.detect, tokens, site_search),
+            "topic": {"code": code, "label": label, "confidence": confidence},
+            "topics": [{"code": c, "label": lab, "confidence": conf} for c, lab, conf in ranked[:3]],
+            "subtopic": {"code": subtopic.code, "label": subtopic.label} if subtopic else None,
+            "needs_review": confidence < self.review_threshold,
+            "sentiment": {"label": sentiment[0], "score": sentiment[1]},
+            "keywords": self._guarded(work, "keywords", [], self.keywords.extract, tokens,
+                                      work.analysis.positions, stems=work.stems),
+            "place": self._guarded(work, "place", None, self.places.find, tokens, work.meta),
+        })
+        if site_search:
+            doc["query"] = self._query(work)
+        doc["model_version"] = self.model_version
+        doc["enriched_at"] = enriched_at
+        return doc
+
+    @staticmethod
+    def _guarded(work: _Work, step: str, default: Any, function: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run one enrichment step; on an unexpected error log it with the signal id and use `default`."""
+        try:
+            return function(*args, **kwargs)
+        except Exception:
+            log.exception("enrich: %s failed for signal %s; using %r", step, work.raw.id, default)
+            return default
+
+    @staticmethod
+    def _query(work: _Work) -> dict[str, Any]:
+        """The site-search `query` field, computed on the redacted text so no personal data reaches it."""
+        try:
+            return search_query.analyse_query(work.text, work.raw.meta or {})
+        except Exception:
+            log.exception("enrich: search-query analysis failed for signal %s; using a plain form", work.raw.id)
+            normalized = " ".join(work.text.lower().split())
+            return {"normalized": normalized, "group": normalized.replace(" ", ""), "zero_result": None}
+
+
+def _as_signal(raw: RawSignal | dict[str, Any]) -> RawSignal:
+    """Accept a RawSignal, or a decoded JSON object that is validated (raises InvalidSignal)."""
+    if isinstance(raw, RawSignal):
+        return raw
+    return validate(raw)
+
+
+def _version_of(model: TopicModel) -> str:
+    """The version a plugged-in model reports, or its class name."""
+    version = getattr(model, "model_version", None) or getattr(model, "version", None)
+    return str(version) if version else type(model).__name__
+
+
+def _clean_ranking(ranking: Any) -> Ranked:
+    """A model's ranking as (code, label, probability in 0..1) triples; malformed entries are dropped."""
+    clean: Ranked = []
+    if not isinstance(ranking, (list, tuple)):
+        return clean
+    for entry in ranking:
+        try:
+            code, label, prob = entry
+            prob = float(prob)
+        except (TypeError, ValueError):
+            continue
+        if prob != prob:  # NaN
+            continue
+        clean.append((str(code), str(label), round(min(1.0, max(0.0, prob)), 3)))
+    return clean

@@ -1,0 +1,439 @@
+// The dashboard page: loads the API every few seconds and redraws cards, charts and the signal list.
+
+import { el, replaceChildren, formatNumber, formatPercent, formatDateTime, formatClock, humanize } from "./dom.js";
+import { stackedColumns, horizontalBars } from "./charts.js";
+import { getJSON } from "./api.js";
+
+const CHANNEL_COLORS = {
+  twitter: "#2563eb", facebook: "#7c3aed", call_note: "#0d9488", site_search: "#d97706",
+  email: "#64748b", whatsapp: "#16a34a", webform: "#db2777",
+};
+const EXTRA_COLORS = ["#0891b2", "#9333ea", "#65a30d", "#ea580c", "#475569"];
+const SENTIMENT_COLORS = { negative: "#dc2626", neutral: "#a3adba", positive: "#16a34a" };
+const TOPIC_COLOR = "#2f6fb3";
+const FULL_REFRESH_MS = 15000;
+const PAGE_SIZE = 30;
+
+const state = {
+  meta: null,
+  window: "24h",
+  filters: { channel: "", topic: "", sentiment: "", place: "", q: "" },
+  version: null,
+  lastFull: 0,
+  dirty: true,
+  busy: false,
+  again: false,
+  rows: [],
+  seen: new Set(),
+  pagedBack: false,
+  more: false,
+  signalsSeq: 0,
+  data: {},
+};
+
+const $ = (id) => document.getElementById(id);
+
+/** Dutch label of a channel code. */
+function channelLabel(code) {
+  return state.meta?.channels?.[code] || humanize(code);
+}
+
+/** Colour of a channel (stable for unknown channels too). */
+function channelColor(code) {
+  if (CHANNEL_COLORS[code]) return CHANNEL_COLORS[code];
+  let hash = 0;
+  for (const ch of String(code)) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return EXTRA_COLORS[hash % EXTRA_COLORS.length];
+}
+
+/** Dutch label of a topic: the model's own label, else the known code's label, else the code. */
+function topicLabel(code, ownLabel) {
+  if (ownLabel) return ownLabel;
+  if (code === null || code === undefined) return "Onbekend";
+  return state.meta?.topics?.[code] || humanize(code);
+}
+
+/** Dutch label of a sentiment. */
+function sentimentLabel(code) {
+  return state.meta?.sentiments?.[code] || humanize(code);
+}
+
+/** The live indicator: "live", "waiting" or "error", with a short text. */
+function setLive(status, text) {
+  const live = $("live");
+  live.dataset.status = status;
+  $("live-text").textContent = text;
+}
+
+// ---- cards ---------------------------------------------------------------------------------------
+
+/** Fill one key-figure card. */
+function setCard(id, value, sub) {
+  $(`${id}-value`).textContent = value;
+  $(`${id}-sub`).textContent = sub;
+}
+
+/** The key-figure cards, the period line and the per-channel breakdown. */
+function renderCards(summary) {
+  setCard("card-total", formatNumber(summary.total), `${formatNumber(summary.total_all)} in totaal opgeslagen`);
+  const labelled = Object.values(summary.sentiments).reduce((a, b) => a + b, 0);
+  setCard("card-negative", formatPercent(summary.negative_share),
+    `${formatNumber(summary.sentiments.negative)} van ${formatNumber(labelled)} signalen`);
+  setCard("card-zero", formatNumber(summary.zero_result_searches),
+    summary.searches ? `${formatPercent(summary.zero_result_share)} van ${formatNumber(summary.searches)} zoekopdrachten`
+      : "geen zoekopdrachten in deze periode");
+  setCard("card-dead", formatNumber(summary.dead_letters), "afgekeurde invoer (totaal)");
+  setCard("card-newest", summary.newest_ts ? formatClock(summary.newest_ts, true) : "–",
+    summary.newest_ts ? formatDateTime(summary.newest_ts).replace(/ \d\d:\d\d$/, "") : "nog geen signalen");
+  const p = summary.period;
+  $("period-range").textContent = summary.newest_ts
+    ? `${formatDateTime(p.start)} – ${formatDateTime(p.end)} · tot het nieuwste signaal`
+    : "Nog geen signalen in de opslag";
+  const channels = $("channel-breakdown");
+  replaceChildren(channels, Object.entries(summary.channels).map(([code, n]) =>
+    el("li", {}, el("span", { class: "dot", "data-color": channelColor(code) }), channelLabel(code), " ",
+      el("strong", {}, formatNumber(n)))));
+  paintSwatches(channels);
+}
+
+/** Give elements with data-color their colour (CSSOM, allowed by the CSP). */
+function paintSwatches(root) {
+  for (const node of root.querySelectorAll("[data-color]")) node.style.background = node.dataset.color;
+}
+
+// ---- charts --------------------------------------------------------------------------------------
+
+/**
+ * A chart height that lines its panel up with the panel beside it (same row, side by side), so
+ * neither leaves a blank area; between 250 and 420 px. `below` is what sits under the chart.
+ */
+function heightBeside(chart, neighbour, below) {
+  const base = 250;
+  const mine = chart.closest(".panel");
+  const other = neighbour.closest(".panel");
+  if (!mine || !other || Math.abs(mine.getBoundingClientRect().top - other.getBoundingClientRect().top) > 2) return base;
+  const belowHeight = below ? below.getBoundingClientRect().height + 10 : 0;
+  const head = chart.getBoundingClientRect().top - mine.getBoundingClientRect().top;
+  const target = other.getBoundingClientRect().height - head - belowHeight - 18;
+  return Math.round(Math.min(420, Math.max(base, target)));
+}
+
+/** Stacked columns of signals per channel over time, with a legend. */
+function renderVolume(volume) {
+  const series = volume.series.map((s) => ({ key: s.key, label: channelLabel(s.key), color: channelColor(s.key),
+    values: s.counts }));
+  stackedColumns($("volume-chart"), { buckets: volume.buckets, bucketSeconds: volume.bucket_seconds, series,
+    ariaLabel: "Volume per kanaal", partialLast: true,
+    height: heightBeside($("volume-chart"), $("topic-chart"), $("channel-breakdown")) });
+  replaceChildren($("volume-legend"), series.map((s) =>
+    el("span", { class: "legend-item" }, el("span", { class: "swatch", "data-color": s.color }), s.label)));
+  paintSwatches($("volume-legend"));
+}
+
+/** Bars per topic; a click filters the signal list on that topic. */
+function renderTopics(volume) {
+  const items = volume.series.map((s) => ({ key: s.key ?? "", label: topicLabel(s.key), value: s.total,
+    color: TOPIC_COLOR }));
+  horizontalBars($("topic-chart"), items, {
+    selectedKey: state.filters.topic || undefined,
+    ariaLabel: "Volume per onderwerp",
+    onSelect: (key) => {
+      setFilter("topic", state.filters.topic === key ? "" : key);
+    },
+  });
+  addTopicOptions(volume.series.map((s) => s.key).filter(Boolean));
+}
+
+/** 100% stacked columns of negative/neutral/positive per bucket. */
+function renderSentiment(sentiment) {
+  const labels = ["negative", "neutral", "positive"];
+  const series = labels.map((code) => ({ key: code, label: sentimentLabel(code), color: SENTIMENT_COLORS[code],
+    values: sentiment.counts[code] }));
+  stackedColumns($("sentiment-chart"), {
+    buckets: sentiment.buckets, bucketSeconds: sentiment.bucket_seconds, series, percent: true,
+    height: heightBeside($("sentiment-chart"), $("zero-list"), null),
+    ariaLabel: "Sentiment door de tijd", emptyText: "Geen signalen met sentiment in deze periode",
+    valueText: (k, i) => `${formatPercent(sentiment.shares[labels[k]][i])} (${formatNumber(series[k].values[i])})`,
+  });
+  replaceChildren($("sentiment-legend"), series.map((s) =>
+    el("span", { class: "legend-item" }, el("span", { class: "swatch", "data-color": s.color }), s.label, " ",
+      el("strong", {}, formatPercent(sentiment.overall[s.key].share)))));
+  paintSwatches($("sentiment-legend"));
+}
+
+/** The ranked list of site-search groups without results. */
+function renderZeroResults(payload) {
+  const list = $("zero-list");
+  if (!payload.groups.length) {
+    replaceChildren(list, el("li", { class: "empty" }, "Geen zoekopdrachten zonder resultaat in deze periode"));
+    return;
+  }
+  const max = Math.max(...payload.groups.map((g) => g.zero_results));
+  replaceChildren(list, payload.groups.map((g, i) => {
+    const others = g.forms.slice(1).map((f) => f.form);
+    const bar = el("span", { class: "zero-bar" });
+    bar.style.width = `${Math.max(4, (g.zero_results / max) * 100)}%`;
+    return el("li", { class: "zero-item" },
+      el("span", { class: "rank" }, String(i + 1)),
+      el("div", { class: "zero-main" },
+        el("div", { class: "zero-term" }, g.display),
+        others.length ? el("div", { class: "zero-forms" }, `ook: ${others.join(", ")}`) : null,
+        el("div", { class: "zero-track" }, bar)),
+      el("div", { class: "zero-figures" },
+        el("strong", {}, formatNumber(g.zero_results)),
+        el("span", {}, `${formatPercent(g.zero_rate)} van ${formatNumber(g.searches)}`)));
+  }));
+}
+
+// ---- the signal list -----------------------------------------------------------------------------
+
+/** A pill with optional coloured dot. */
+function badge(text, kind, color) {
+  const node = el("span", { class: `badge ${kind}` }, color ? el("span", { class: "dot", "data-color": color }) : null, text);
+  return node;
+}
+
+/** One table row for a signal; every resident-supplied string goes in as text. */
+function signalRow(s, isNew) {
+  const textCell = el("td", { class: "col-text" }, el("div", { class: "message" }, s.text));
+  const notes = [];
+  if (s.channel === "site_search" && s.zero_result) notes.push(el("span", { class: "chip chip-zero" }, "geen resultaat"));
+  if (s.pii && s.pii.length) {
+    notes.push(el("span", { class: "chip chip-pii", title: `Verwijderd: ${s.pii.join(", ")}` },
+      `${s.pii.length}× persoonsgegeven verwijderd`));
+  }
+  if (s.language && s.language !== "nl") notes.push(el("span", { class: "chip" }, s.language.toUpperCase()));
+  if (s.url && /^https?:\/\//i.test(s.url)) {
+    notes.push(el("a", { class: "source-link", href: s.url, target: "_blank", rel: "noopener noreferrer" }, "bron ↗"));
+  }
+  if (notes.length) textCell.appendChild(el("div", { class: "message-notes" }, notes));
+  const row = el("tr", { class: isNew ? "is-new" : null, "data-id": s.id },
+    el("td", { class: "col-time", title: s.created_at }, formatDateTime(s.ts)),
+    el("td", { class: "col-channel" }, badge(channelLabel(s.channel), "badge-channel", channelColor(s.channel))),
+    el("td", { class: "col-topic" }, topicLabel(s.topic, s.topic_label),
+      s.needs_review ? el("span", { class: "chip chip-review", title: "Onderwerp onzeker: graag beoordelen" }, "?") : null),
+    el("td", { class: "col-sentiment" },
+      s.sentiment ? badge(sentimentLabel(s.sentiment), `badge-${s.sentiment}`) : "–"),
+    el("td", { class: "col-place" }, s.place || "–"),
+    textCell);
+  paintSwatches(row);
+  return row;
+}
+
+/** Redraw the signal table from state.rows, marking rows not seen before. */
+function renderSignals() {
+  const body = $("signals-body");
+  if (!state.rows.length) {
+    const filtered = Object.values(state.filters).some(Boolean);
+    replaceChildren(body, el("tr", { class: "empty-row" }, el("td", { colspan: 6 },
+      filtered ? "Geen signalen die aan de filters voldoen" : "Nog geen signalen in deze periode")));
+  } else {
+    const firstPaint = state.seen.size === 0;
+    replaceChildren(body, state.rows.map((s) => signalRow(s, !firstPaint && !state.seen.has(s.id))));
+    for (const s of state.rows) state.seen.add(s.id);
+  }
+  $("more").hidden = !state.more;
+  $("signals-count").textContent = state.rows.length ? `${formatNumber(state.rows.length)} getoond` : "";
+}
+
+/** Query parameters for /api/signals from the period and filters. */
+function signalParams(extra = {}) {
+  return { period: state.window, limit: PAGE_SIZE, ...state.filters, ...extra };
+}
+
+/** Fetch the newest page and keep any older pages the user loaded below it. */
+async function refreshSignals() {
+  const seq = ++state.signalsSeq;
+  const page = await getJSON("/api/signals", signalParams());
+  if (seq !== state.signalsSeq) return;  // a newer request (other filters or period) is under way
+  const fresh = page.signals;
+  const ids = new Set(fresh.map((s) => s.id));
+  const last = fresh[fresh.length - 1];
+  let older = [];
+  if (state.pagedBack && last) {
+    older = state.rows.filter((r) => !ids.has(r.id) && (r.ts < last.ts || (r.ts === last.ts && r.id < last.id)));
+  }
+  state.rows = fresh.concat(older);
+  if (!state.pagedBack) state.more = page.more;
+  renderSignals();
+}
+
+/** Append the next older page below the list. */
+async function loadMore() {
+  const last = state.rows[state.rows.length - 1];
+  if (!last) return;
+  $("more").disabled = true;
+  const seq = state.signalsSeq;
+  try {
+    const page = await getJSON("/api/signals", signalParams({ before: last.ts, before_id: last.id }));
+    if (seq !== state.signalsSeq) return;
+    for (const s of page.signals) state.seen.add(s.id);
+    state.rows = state.rows.concat(page.signals);
+    state.pagedBack = true;
+    state.more = page.more;
+    renderSignals();
+  } catch (err) {
+    setLive("error", `Laden mislukt: ${err.message}`);
+  } finally {
+    $("more").disabled = false;
+  }
+}
+
+// ---- filters and period --------------------------------------------------------------------------
+
+/** Replace a select's options, keeping the current choice when it still exists. */
+function fillSelect(select, entries, anyLabel) {
+  const current = select.value;
+  replaceChildren(select, el("option", { value: "" }, anyLabel),
+    entries.map(([value, label]) => el("option", { value }, label)));
+  select.value = entries.some(([value]) => value === current) ? current : "";
+}
+
+/** Add topic codes seen in the data (e.g. a custom model's) to the topic filter. */
+function addTopicOptions(codes) {
+  const select = $("filter-topic");
+  const known = new Set([...select.options].map((o) => o.value));
+  for (const code of codes) {
+    if (!known.has(code)) select.appendChild(el("option", { value: code }, topicLabel(code)));
+  }
+}
+
+/** Change one filter and reload the list. */
+function setFilter(name, value) {
+  state.filters[name] = value;
+  const input = $(`filter-${name}`);
+  if (input && input.value !== value) input.value = value;
+  resetSignals();
+  if (state.data.topics) renderTopics(state.data.topics);
+  refreshSignals().catch((err) => setLive("error", `Laden mislukt: ${err.message}`));
+}
+
+/** Forget the listed rows (after a filter or period change). */
+function resetSignals() {
+  state.rows = [];
+  state.seen = new Set();
+  state.pagedBack = false;
+  state.more = false;
+}
+
+/** Fill the filters and period buttons and wire their events. */
+function setupControls() {
+  const meta = state.meta;
+  fillSelect($("filter-channel"), Object.entries(meta.channels), "Alle kanalen");
+  fillSelect($("filter-topic"), Object.entries(meta.topics), "Alle onderwerpen");
+  fillSelect($("filter-sentiment"), Object.entries(meta.sentiments), "Elk sentiment");
+  fillSelect($("filter-place"), meta.places.map((p) => [p, p]), "Alle wijken");
+  for (const name of ["channel", "topic", "sentiment", "place"]) {
+    $(`filter-${name}`).addEventListener("change", (event) => setFilter(name, event.target.value));
+  }
+  let timer = null;
+  $("filter-q").addEventListener("input", (event) => {
+    clearTimeout(timer);
+    timer = setTimeout(() => setFilter("q", event.target.value.trim()), 300);
+  });
+  $("filters").addEventListener("submit", (event) => event.preventDefault());
+  $("filters").addEventListener("reset", () => {
+    for (const name of Object.keys(state.filters)) state.filters[name] = "";
+    setTimeout(() => setFilter("q", ""), 0);
+  });
+  $("more").addEventListener("click", loadMore);
+
+  const periods = $("periods");
+  replaceChildren(periods, Object.entries(meta.windows).map(([code, label]) =>
+    el("button", { type: "button", "data-window": code, "aria-pressed": code === state.window ? "true" : "false" }, label)));
+  periods.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-window]");
+    if (!button || button.dataset.window === state.window) return;
+    state.window = button.dataset.window;
+    for (const b of periods.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b === button));
+    resetSignals();
+    state.dirty = true;
+    tick();
+  });
+}
+
+// ---- polling -------------------------------------------------------------------------------------
+
+/** Reload charts, zero-result list and signal list for the current period. */
+async function refreshAll() {
+  const period = state.window;
+  const [volume, topics, sentiment, zero] = await Promise.all([
+    getJSON("/api/volume", { period, by: "channel" }),
+    getJSON("/api/volume", { period, by: "topic" }),
+    getJSON("/api/sentiment", { period }),
+    getJSON("/api/zero-results", { period, limit: 10 }),
+    refreshSignals(),
+  ]);
+  if (period !== state.window) return;  // the user picked another period meanwhile
+  Object.assign(state.data, { volume, topics, sentiment, zero });
+  renderTopics(topics);  // the neighbours first: the time charts take their height
+  renderZeroResults(zero);
+  renderVolume(volume);
+  renderSentiment(sentiment);
+}
+
+/** One polling round: the summary always, everything else when the store changed. */
+async function tick() {
+  if (state.busy) {
+    state.again = true;  // run once more when the current round is done
+    return;
+  }
+  state.busy = true;
+  try {
+    const period = state.window;
+    const summary = await getJSON("/api/summary", { period });
+    if (period !== state.window) return;
+    renderCards(summary);
+    const version = `${period}|${summary.newest_ts}|${summary.total_all}|${summary.dead_letters}`;
+    const stale = Date.now() - state.lastFull > FULL_REFRESH_MS;
+    if (state.dirty || stale || version !== state.version) {
+      state.dirty = false;
+      await refreshAll();
+      state.version = version;
+      state.lastFull = Date.now();
+    }
+    const now = formatClock(Date.now() / 1000, true);
+    if (summary.newest_ts) setLive("live", `Live · bijgewerkt ${now}`);
+    else setLive("waiting", "Wachten op signalen…");
+  } catch (err) {
+    state.dirty = true;
+    setLive("error", `Geen verbinding (${err.message})`);
+  } finally {
+    state.busy = false;
+    if (state.again) {
+      state.again = false;
+      setTimeout(tick, 0);
+    }
+  }
+}
+
+/** Redraw charts at the new width after a resize. */
+function redrawCharts() {
+  const { volume, topics, sentiment } = state.data;
+  if (topics) renderTopics(topics);
+  if (volume) renderVolume(volume);
+  if (sentiment) renderSentiment(sentiment);
+}
+
+/** Load the settings, draw once, then poll. */
+async function start() {
+  try {
+    state.meta = await getJSON("/api/meta");
+  } catch (err) {
+    setLive("error", `Geen verbinding (${err.message})`);
+    setTimeout(start, 3000);
+    return;
+  }
+  state.window = state.meta.default_window;
+  setupControls();
+  await tick();
+  setInterval(() => { if (!document.hidden) tick(); }, state.meta.poll_seconds * 1000);
+  document.addEventListener("visibilitychange", () => { if (!document.hidden) tick(); });
+  let resizeTimer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = setTimeout(redrawCharts, 150);
+  });
+}
+
+start();

@@ -1,0 +1,148 @@
+"""PII redaction: every kind with positive and negative cases; only kinds are reported, never values."""
+from __future__ import annotations
+
+import pytest
+
+from pipeline.enrich.pii import PiiRedactor, redact
+
+
+def _bsn_checksum_ok(digits: str) -> bool:
+    """Independent 11-proof used to build test numbers."""
+    digits = digits.zfill(9)
+    return (sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1))) - int(digits[8])) % 11 == 0
+
+
+@pytest.mark.parametrize("text", [
+    "bel me op 06-12345678 aub",
+    "bel me op 06 1234 5678 aub",
+    "bel me op 0612345678 aub",
+    "bel me op +31 6 12345678 aub",
+    "bel me op +31612345678 aub",
+    "bel me op 0031 6 12345678 aub",
+    "bel me op +31 (0)6 12345678 aub",
+    "bel me op 030-1234567 aub",
+    "bel me op 0301234567 aub",
+    "bel me op (030) 123 45 67 aub",
+    "bel me op 0343-123456 aub",
+])
+def test_dutch_phone_numbers_are_redacted(text: str) -> None:
+    redacted, kinds = redact(text)
+    assert kinds == ["phone"]
+    assert redacted == "bel me op [telefoon] aub"
+
+
+@pytest.mark.parametrize("text", [
+    "de werkzaamheden duren tot 06-12-2024",
+    "op 06-12-2024 10:30 gebeld",
+    "bel 14 030 voor vragen",
+    "het kost 1234 euro",
+    "bel 0800-1234",
+])
+def test_numbers_that_are_not_phone_numbers_stay(text: str) -> None:
+    assert redact(text) == (text, [])
+
+
+def test_email_addresses_are_redacted_but_mentions_are_not() -> None:
+    redacted, kinds = redact("Mail jan.de-vries+gemeente@example.co.uk of @gemeentezeist")
+    assert kinds == ["email"]
+    assert redacted == "Mail [e-mail] of @gemeentezeist"
+
+
+def test_valid_bsn_is_redacted() -> None:
+    assert _bsn_checksum_ok("123456782")
+    assert redact("bsn 123456782 bekend") == ("bsn [bsn] bekend", ["bsn"])
+
+
+def test_eight_digit_bsn_with_implied_leading_zero_is_redacted() -> None:
+    assert _bsn_checksum_ok("012345672")
+    assert redact("burgerservicenummer 12345672") == ("burgerservicenummer [bsn]", ["bsn"])
+
+
+def test_dotted_bsn_is_redacted() -> None:
+    assert redact("bsn 1234.56.782") == ("bsn [bsn]", ["bsn"])
+
+
+def test_nine_digits_failing_the_eleven_proof_are_left_alone() -> None:
+    assert not _bsn_checksum_ok("123456789")
+    assert redact("zaaknummer 123456789") == ("zaaknummer 123456789", [])
+
+
+def test_eight_digit_date_is_not_a_bsn_without_bsn_context() -> None:
+    assert _bsn_checksum_ok("20240612")
+    assert redact("datum 20240612 genoteerd") == ("datum 20240612 genoteerd", [])
+    assert redact("bsn: 20240612") == ("bsn: [bsn]", ["bsn"])
+
+
+@pytest.mark.parametrize("iban", ["NL91 ABNA 0417 1643 00", "NL91ABNA0417164300", "nl91abna0417164300"])
+def test_valid_iban_is_redacted(iban: str) -> None:
+    assert redact(f"rekening {iban} graag") == ("rekening [iban] graag", ["iban"])
+
+
+def test_iban_failing_mod97_is_left_alone() -> None:
+    text = "rekening NL91ABNA0417164301 graag"
+    redacted, kinds = redact(text)
+    assert "iban" not in kinds
+    assert "NL91ABNA0417164301" in redacted
+
+
+@pytest.mark.parametrize("address", ["3701 AB 12", "3701AB 12a", "3701ab, 12", "3701 AB 12-3", "3701 ab 12"])
+def test_postcode_with_house_number_is_redacted(address: str) -> None:
+    assert redact(f"woont op {address} sinds kort") == ("woont op [postcode] sinds kort", ["postcode_house_number"])
+
+
+@pytest.mark.parametrize("text", [
+    "in postcodegebied 3701 AB wonen veel mensen",
+    "in 2023 is 15 keer gebeld",
+    "om 2024 om 12 uur",
+])
+def test_postcode_alone_or_number_words_are_not_addresses(text: str) -> None:
+    assert redact(text)[1] == []
+
+
+@pytest.mark.parametrize("plate", ["12-ABC-3", "AB-123-C", "1-ABC-23", "XX-99-99", "99-XX-99", "ab-123-c", "12ABC3", "G123BB"])
+def test_licence_plates_are_redacted(plate: str) -> None:
+    assert redact(f"auto met kenteken {plate} staat fout") == (
+        "auto met kenteken [kenteken] staat fout", ["licence_plate"])
+
+
+@pytest.mark.parametrize("text", ["een up-to-date lijst", "postcode 3701AB", "ABCDEF", "ab12cd", "e-mail", "covid-19"])
+def test_non_plates_are_left_alone(text: str) -> None:
+    assert redact(text)[1] == []
+
+
+@pytest.mark.parametrize("note, expected", [
+    ("Mw. De Vries belt over de container", "Mw. [naam] belt over de container"),
+    ("dhr. van den Berg wil terugbellen", "dhr. [naam] wil terugbellen"),
+    ("meneer J.P. de Boer meldt overlast", "meneer [naam] meldt overlast"),
+    ("mevrouw Jansen-de Groot vraagt", "mevrouw [naam] vraagt"),
+    ("Mevr Bakker", "Mevr [naam]"),
+])
+def test_names_after_titles_are_redacted(note: str, expected: str) -> None:
+    assert redact(note) == (expected, ["name"])
+
+
+@pytest.mark.parametrize("note", ["mw belt terug", "Mw Belt terug over de kliko", "Mevrouw vraagt naar de kliko",
+                                  "meneer wil weten", "Dhr. Heeft gebeld", "Belt meneer. Er is een gat in de weg",
+                                  "Mw Vorige week gebeld"])
+def test_titles_followed_by_a_verb_or_lower_case_word_are_left_alone(note: str) -> None:
+    assert redact(note) == (note, [])
+
+
+def test_urls_are_kept_even_with_numbers_inside() -> None:
+    text = "zie https://www.zeist.nl/afval?postcode=3701AB&nr=12&tel=0612345678 of www.zeist.nl/06-12345678"
+    assert redact(text) == (text, [])
+
+
+def test_several_kinds_are_sorted_unique_and_values_are_gone() -> None:
+    text = ("Mw. Jansen (06-12345678, 06 8765 4321) woont 3701 AB 12, mail j@x.nl, "
+            "NL91ABNA0417164300, auto 12-ABC-3, bsn 123456782")
+    redacted, kinds = PiiRedactor().redact(text)
+    assert kinds == ["bsn", "email", "iban", "licence_plate", "name", "phone", "postcode_house_number"]
+    for value in ("Jansen", "12345678", "8765", "3701", "j@x.nl", "0417", "ABC", "123456782"):
+        assert value not in redacted
+    assert redacted.count("[telefoon]") == 2
+
+
+def test_text_without_personal_data_is_unchanged() -> None:
+    text = "De lantaarnpaal op de Slotlaan brandt al 3 dagen niet 😡 #zeist"
+    assert redact(text) == (text, [])

@@ -1,0 +1,37 @@
+"""The dashboard CLI commands: the query benchmark prints every timing; a taken port is a clean error."""
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pipeline.web.commands import dashboard, dashboard_bench
+from pipeline.web.queries import WINDOWS
+
+
+def test_dashboard_bench_prints_a_timing_per_query_and_window(tmp_path: Path) -> None:
+    """On a small synthetic store every window gets summary, volume, sentiment, zero-result and list timings."""
+    store = tmp_path / "bench.db"
+    result = CliRunner().invoke(dashboard_bench, ["--rows", "2000", "--repeats", "1", "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    for window in WINDOWS:
+        for query in ("summary", "volume/channel", "volume/topic", "sentiment", "zero-results", "latest"):
+            assert any(line.startswith(f"{window} {query} ") and line.endswith(" ms") for line in lines), (window, query)
+    assert "slowest:" in lines[-1]
+    assert store.exists()  # kept for the next run when --store is given
+
+
+def test_dashboard_command_reports_a_taken_port(tmp_path: Path) -> None:
+    """`dashboard` on a port in use exits with a message instead of a traceback."""
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen(1)
+    try:
+        port = blocker.getsockname()[1]
+        result = CliRunner().invoke(dashboard, ["--store", str(tmp_path / "s.db"), "--port", str(port)])
+        assert result.exit_code == 1
+        assert f"port {port} on 127.0.0.1 is already in use" in result.output
+    finally:
+        blocker.close()

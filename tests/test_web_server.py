@@ -1,0 +1,45 @@
+"""DashboardServer: serves in a background thread, stops cleanly, and reports a taken port clearly."""
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pipeline.settings import Settings
+from pipeline.web.app import create_app
+from pipeline.web.server import DashboardServer, PortInUseError
+
+
+def test_start_serves_and_stop_releases_the_port(store_path: Path) -> None:
+    """start() returns once the server answers; after stop() nothing listens."""
+    server = DashboardServer(create_app(store_path, Settings()), "127.0.0.1", 0)
+    server.start()
+    try:
+        assert server.running and server.port > 0
+        assert server.url == f"http://127.0.0.1:{server.port}/"
+        response = httpx.get(server.url + "api/health", timeout=5)
+        assert response.status_code == 200 and response.json()["status"] == "waiting"
+    finally:
+        server.stop()
+    assert not server.running
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(server.url + "api/health", timeout=2)
+    server.stop()  # a second stop is harmless
+
+
+def test_taken_port_raises_a_clear_error(store_path: Path) -> None:
+    """A port another socket listens on gives PortInUseError (an OSError) naming it."""
+    blocker = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    blocker.bind(("127.0.0.1", 0))
+    blocker.listen(1)
+    port = blocker.getsockname()[1]
+    try:
+        server = DashboardServer(create_app(store_path, Settings()), "127.0.0.1", port)
+        with pytest.raises(PortInUseError, match=f"port {port} on 127.0.0.1 is already in use") as info:
+            server.start()
+        assert isinstance(info.value, OSError)
+        assert not server.running
+    finally:
+        blocker.close()
