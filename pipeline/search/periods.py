@@ -6,16 +6,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
+from pipeline.timeutil import iso  # noqa: F401 - re-exported for the review modules
+
 DAY = 86_400
 WINDOWS: dict[str, int] = {"1d": 1, "7d": 7, "28d": 28, "90d": 90, "365d": 365}
 DEFAULT_WINDOW = "7d"
-
-
-def iso(ts: float | None) -> str | None:
-    """Unix seconds as ISO 8601 UTC with 'Z', or None."""
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)
