@@ -137,6 +137,22 @@ def _install_stop_handlers(stop: threading.Event) -> None:
     os_signal.signal(os_signal.SIGTERM, handler)
 
 
+def _ingest_routes(settings: Settings, on_signals: Any) -> list[Any]:
+    """The call-note push endpoint, mounted only when ingest tokens are configured."""
+    from pipeline.sources.connector_settings import load_connector_settings
+    from pipeline.sources.ingest_routes import ingest_routes
+
+    try:
+        connectors = load_connector_settings(settings.connectors)
+    except (OSError, ValueError) as err:
+        raise click.UsageError(f"connector settings: {err}") from err
+    if not connectors.ingest.tokens:
+        return []
+    log.info("call-note ingest endpoint enabled at /ingest/call-notes")
+    return ingest_routes(on_signals, connectors.ingest.tokens, connectors.ingest.field_mapping or None,
+                         connectors.ingest.max_batch)
+
+
 def run_local(settings: Settings, source_spec: str, store_path: Path, speed: float | None, dashboard: bool,
               exit_when_done: bool, host: str, port: int, topic_model: Path | None = None,
               banner: str | None = None, sink: str = "sqlite") -> None:
@@ -145,7 +161,7 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
     from pipeline.sinks.sqlite_store import SqliteStore
 
     try:
-        source = open_source(source_spec, settings, speed=speed, once=exit_when_done)
+        source = open_source(source_spec, settings, speed=speed, once=exit_when_done, store_path=store_path)
     except ValueError as err:
         raise click.UsageError(str(err)) from err
     from pipeline.settings import DEMO_PSEUDONYM_KEY
@@ -178,7 +194,12 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
             """A site search from the tracking endpoint: enriched and committed before the answer."""
             store.write(None, None, [enricher.enrich(raw)])
 
-        routes = [*feature_routes(store_path), *tracking_routes(ingest_beacon)]
+        def ingest_call_notes(raws: list[Any]) -> None:
+            """Call notes pushed by a contact-centre system: enriched and committed before the answer."""
+            store.write(None, None, enricher.enrich_many(raws))
+
+        routes = [*feature_routes(store_path), *tracking_routes(ingest_beacon),
+                  *_ingest_routes(settings, ingest_call_notes)]
         server = DashboardServer(create_app(store_path, settings, routes), host, port)
         try:
             server.start()
@@ -291,10 +312,12 @@ def _register_feature_commands() -> None:
     from pipeline.search import commands as search_cmds
 
     from pipeline.enrich.bench import bench_command as bench_enrich
+    from pipeline.sources.connector_commands import status_command
     from pipeline.web.commands import dashboard, dashboard_bench
 
     main.add_command(demo_data, "demo-data")
     main.add_command(dashboard, "dashboard")
+    main.add_command(status_command, "status")
     bench.add_command(dashboard_bench, "dashboard")
     bench.add_command(bench_enrich, "enrich")
     search = click.Group("search", help="Webteam: site-search groups, zero results and their review.")

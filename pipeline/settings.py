@@ -37,6 +37,7 @@ class Settings(BaseSettings):
         default_factory=lambda: {"/zoeken": "q"},
         description="access logs: URL path of the site search -> its query parameter")
     search_results_param: str | None = Field(None, description="access logs: parameter holding the result count")
+    connectors: Path | None = Field(None, description="TOML file with the Twitter/X, Facebook and ingest settings")
     host: str = Field("127.0.0.1", description="address the built-in dashboard binds to")
     port: int = Field(8000, description="port of the built-in dashboard")
 

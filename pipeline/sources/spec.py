@@ -8,7 +8,10 @@ from pipeline.sources.base import Source
 
 DEMO_HISTORY_PER_HOUR = 2400
 SPEC_HELP = ("replay:FILE (JSONL or CSV), folder:DIR (call-note exports), access-log:FILE (site searches "
-             "from a web server log), demo[:SEED] (generated stream)")
+             "from a web server log), twitter-search[:SETTINGS.toml], twitter-stream[:SETTINGS.toml], "
+             "facebook[:SETTINGS.toml] (connectors; settings default to the `connectors` setting), "
+             "demo[:SEED] (generated stream)")
+CONNECTOR_KINDS = ("twitter-search", "twitter-stream", "facebook")
 
 
 def parse_speed(value: str | None) -> float | None:
@@ -24,7 +27,8 @@ def parse_speed(value: str | None) -> float | None:
     return factor
 
 
-def open_source(spec: str, settings: Settings, speed: float | None = None, once: bool = False) -> Source:
+def open_source(spec: str, settings: Settings, speed: float | None = None, once: bool = False,
+                store_path: Path | None = None) -> Source:
     """Build the source named by `spec`; raise ValueError with a helpful message when it is unknown."""
     kind, _, arg = spec.partition(":")
     if kind == "replay":
@@ -51,6 +55,11 @@ def open_source(spec: str, settings: Settings, speed: float | None = None, once:
                                  results_param=settings.search_results_param)
         return AccessLogSource(Path(arg), config, name=f"access_log:{Path(arg).resolve()}",
                                batch_size=settings.batch_size, follow=not once)
+    if kind in CONNECTOR_KINDS:
+        from pipeline.sources.connector_settings import open_connector
+        from pipeline.sources.status import StatusRecorder
+        return open_connector(kind, arg or settings.connectors, status=StatusRecorder(store_path or settings.store),
+                              once=once)
     if kind == "demo":
         from pipeline.sources.demo import DemoSource
         seed = int(arg) if arg else 7
