@@ -186,7 +186,7 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
     server = None
     if dashboard:
         from pipeline.search.tracking import tracking_routes
-        from pipeline.web.app import create_app
+        from pipeline.web.app import dashboard_app
         from pipeline.web.features import feature_routes
         from pipeline.web.server import DashboardServer
 
@@ -200,10 +200,14 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
 
         routes = [*feature_routes(store_path), *tracking_routes(ingest_beacon),
                   *_ingest_routes(settings, ingest_call_notes)]
-        server = DashboardServer(create_app(store_path, settings, routes), host, port)
+        try:
+            app = dashboard_app(store_path, settings, host, routes)  # login unless bound to loopback
+        except ValueError as err:
+            raise click.ClickException(str(err)) from err
+        server = DashboardServer(app, host, port)
         try:
             server.start()
-        except OSError as err:
+        except (OSError, RuntimeError) as err:
             raise click.ClickException(f"cannot start the dashboard on {host}:{port}: {err}; try --port") from err
         click.echo(banner or f"Dashboard: {server.url}", err=True)
     runner = LocalRunner(source, store, enricher)
@@ -313,11 +317,13 @@ def _register_feature_commands() -> None:
 
     from pipeline.enrich.bench import bench_command as bench_enrich
     from pipeline.sources.connector_commands import status_command
-    from pipeline.web.commands import dashboard, dashboard_bench
+    from pipeline.web.commands import dashboard, dashboard_bench, digest, hash_password_command
 
     main.add_command(demo_data, "demo-data")
     main.add_command(dashboard, "dashboard")
     main.add_command(status_command, "status")
+    main.add_command(digest, "digest")
+    main.add_command(hash_password_command, "hash-password")
     bench.add_command(dashboard_bench, "dashboard")
     bench.add_command(bench_enrich, "enrich")
     search = click.Group("search", help="Webteam: site-search groups, zero results and their review.")

@@ -19,6 +19,9 @@ def test_dashboard_bench_prints_a_timing_per_query_and_window(tmp_path: Path) ->
     for window in WINDOWS:
         for query in ("summary", "volume/channel", "volume/topic", "sentiment", "zero-results", "latest"):
             assert any(line.startswith(f"{window} {query} ") and line.endswith(" ms") for line in lines), (window, query)
+    for endpoint in ("/api/dossiers/1", "/api/signals?dossier=1", "/api/whats-new?hours=24", "/api/attention",
+                     "/digest", "/api/summary?period=24h"):
+        assert any(line.startswith(f"GET {endpoint}") and " p50 " in line and line.endswith(" ms") for line in lines), endpoint
     assert "slowest:" in lines[-1]
     assert store.exists()  # kept for the next run when --store is given
 

@@ -21,7 +21,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from pipeline.settings import Settings
 from pipeline.signal import CHANNELS
 from pipeline.sinks.sqlite_store import connect
-from pipeline.web import labels, queries
+from pipeline.web import dossier_queries, labels, queries
+from pipeline.web.access import LoginGate, SessionSigner, needs_login
+from pipeline.web.advisers_settings import advisers_settings, municipality_account
+from pipeline.web.advisers_store import SchemaKeeper
 
 log = logging.getLogger(__name__)
 
@@ -197,17 +200,41 @@ def sentiment_payload(params: QueryParams, conn: sqlite3.Connection | None) -> d
 
 
 def signals_payload(params: QueryParams, conn: sqlite3.Connection | None) -> dict[str, Any]:
-    """GET /api/signals: latest signals with filters, newest first; page on with before/before_id."""
+    """GET /api/signals: latest signals with filters, newest first; page on with before/before_id.
+
+    `from`/`to` (unix seconds, e.g. one bar of a time chart) narrow the time range further, `term` keeps
+    signals with that keyword, `dossier` those of a saved dossier (within its period).
+    """
     window = params.choice("period", queries.WINDOWS, None)
     p = queries.period(conn, window) if window else None
+    start, end = (p.start, p.end) if p else (None, None)
+    extra_sql, extra_params = None, ()
+    dossier_id = params.integer("dossier", 0, 0, 2**62)
+    if dossier_id:
+        found = dossier_queries.get_dossier(conn, dossier_id)
+        if found is None:
+            raise BadParameter(f"no dossier with id {dossier_id}")
+        d_start, d_end = dossier_queries.dossier_span(conn, found)
+        start = d_start if start is None else max(start, d_start)
+        end = d_end if end is None else min(end, d_end)
+        sql, sql_params = dossier_queries.dossier_condition(conn, found, "signals", (start, end))
+        extra_sql, extra_params = sql, tuple(sql_params)
+    lower, upper = params.number("from"), params.number("to")
+    if lower is not None:
+        start = lower if start is None else max(start, lower)
+    if upper is not None:
+        end = upper if end is None else min(end, upper)
     filters = queries.SignalFilter(
         channel=params.choice("channel", CHANNELS),
         topic=params.text("topic", 100),
         sentiment=params.choice("sentiment", queries.SENTIMENTS),
         q=params.text("q", 200),
         place=params.text("place", 100),
-        start=p.start if p else None,
-        end=p.end if p else None,
+        start=start,
+        end=end,
+        term=params.text("term", 60),
+        extra_sql=extra_sql,
+        extra_params=extra_params,
     )
     limit = params.integer("limit", 50, 1, MAX_SIGNALS_PER_PAGE)
     before_ts = params.number("before")
@@ -228,13 +255,19 @@ def zero_results_payload(params: QueryParams, conn: sqlite3.Connection | None) -
 
 
 def create_app(store_path: Path, settings: Settings | None = None,
-               extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+               extra_routes: Sequence[BaseRoute] = (), require_login: bool = False) -> Starlette:
     """The dashboard app reading the store at `store_path` (which may not exist yet).
 
     `extra_routes` (e.g. the search review page's routes) are mounted before the /api and /static catch-alls.
+    With `require_login` every page and API call needs a session (accounts or a trusted proxy header from
+    the settings; ValueError when neither is configured).
     """
+    from pipeline.web.advisers_routes import advisers_routes
+
     settings = settings or Settings()
     reader = StoreReader(Path(store_path))
+    keeper = SchemaKeeper(reader.path, municipality_account(settings))
+    keeper.ensure()
     page = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace(
         "{{municipality}}", html.escape(settings.municipality))
     meta = {
@@ -280,11 +313,28 @@ def create_app(store_path: Path, settings: Settings | None = None,
         Route("/api/sentiment", api_endpoint(reader, sentiment_payload)),
         Route("/api/signals", api_endpoint(reader, signals_payload)),
         Route("/api/zero-results", api_endpoint(reader, zero_results_payload)),
+        *advisers_routes(reader, settings, keeper),
         *extra_routes,
         Route("/api/{rest:path}", api_not_found),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
+    middleware = [Middleware(SecurityHeaders)]
+    if require_login:
+        adv = advisers_settings(settings)
+        signer = SessionSigner(adv.dashboard_session_secret, adv.dashboard_session_hours * 3_600)
+        middleware.append(Middleware(LoginGate, accounts=adv.dashboard_accounts, signer=signer,
+                                     municipality=settings.municipality, proxy_header=adv.dashboard_proxy_user_header))
+        if not adv.dashboard_accounts and not adv.dashboard_proxy_user_header:
+            raise ValueError("login is required (the dashboard is bound to a non-local address) but no account is "
+                             "configured: set dashboard_accounts (see `stadssignaal hash-password`) or "
+                             "dashboard_proxy_user_header")
+    app = Starlette(routes=routes, middleware=middleware)
     app.state.store_path = reader.path
     app.state.settings = settings
+    app.state.require_login = require_login
     return app
+
+
+def dashboard_app(store_path: Path, settings: Settings, host: str, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """The dashboard app for a server bound to `host`: login required unless `host` is a loopback address."""
+    return create_app(store_path, settings, extra_routes, require_login=needs_login(host))

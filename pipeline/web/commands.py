@@ -26,13 +26,18 @@ def _settings(ctx: click.Context) -> Settings:
 @click.pass_context
 def dashboard(ctx: click.Context, store_path: Path | None, host: str | None, port: int | None) -> None:
     """Serve the live dashboard on a store that another process (the runner) fills; Ctrl-C stops."""
-    from pipeline.web.app import create_app
+    from pipeline.web.app import dashboard_app
     from pipeline.web.features import feature_routes
     from pipeline.web.server import DashboardServer
 
     settings = _settings(ctx)
     store = store_path or settings.store
-    server = DashboardServer(create_app(store, settings, feature_routes(store)), host or settings.host, settings.port if port is None else port)
+    bind = host or settings.host
+    try:
+        app = dashboard_app(store, settings, bind, feature_routes(store))
+    except ValueError as err:
+        raise click.ClickException(str(err)) from err
+    server = DashboardServer(app, bind, settings.port if port is None else port)
     try:
         server.start()
     except OSError as err:
@@ -63,3 +68,49 @@ def dashboard_bench(rows: int, store_path: Path | None, repeats: int) -> None:
         return
     with tempfile.TemporaryDirectory(prefix="stadssignaal-bench-") as folder:
         run_benchmark(Path(folder) / "bench.db", rows, click.echo, repeats)
+
+
+@click.command("hash-password")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="The password to hash (asked for when not given; avoid putting it on the command line).")
+def hash_password_command(password: str) -> None:
+    """Print a scrypt hash of a password for the dashboard_accounts setting (login name = the hash)."""
+    from pipeline.web.access import hash_password
+
+    try:
+        click.echo(hash_password(password))
+    except ValueError as err:
+        raise click.ClickException(str(err)) from err
+
+
+@click.command("digest")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite store to summarise (default: the `store` setting).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("var/digest.html"),
+              show_default=True, help="Where to write the HTML digest.")
+@click.option("--pdf", "pdf_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write a one-page PDF here (needs the fpdf2 package).")
+@click.option("--mail", is_flag=True, help="E-mail the digest (settings digest_smtp_host/port, digest_mail_from/to).")
+@click.option("--at", "at_time", default=None, metavar="HH:MM",
+              help="Wait until this Dutch time and repeat every day (Ctrl-C stops); without it, run once now.")
+@click.option("--until", "until", default="now", show_default=True,
+              help="End of the 24 hours: 'now', 'newest' (the newest stored signal) or an ISO 8601 time.")
+@click.option("--hours", type=click.IntRange(1, 168), default=24, show_default=True, help="Length of the period.")
+@click.pass_context
+def digest(ctx: click.Context, store_path: Path | None, output: Path, pdf_path: Path | None, mail: bool,
+           at_time: str | None, until: str, hours: int) -> None:
+    """Write the daily digest (per topic and per dossier) as HTML, optionally PDF and e-mail, once or daily."""
+    from pipeline.web.digest_run import DigestJob
+
+    settings = _settings(ctx)
+    job = DigestJob(store_path or settings.store, settings, output, pdf_path, mail, until, hours)
+    try:
+        if at_time is None:
+            for line in job.run_once():
+                click.echo(line)
+        else:
+            job.run_daily(at_time, click.echo)
+    except KeyboardInterrupt:
+        pass
+    except ValueError as err:
+        raise click.ClickException(str(err)) from err

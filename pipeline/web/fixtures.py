@@ -20,17 +20,38 @@ def _iso(at: datetime | float | str) -> str:
     return at.isoformat()
 
 
+_STOPWORDS = frozenset("niet weer over naar voor door maar echt hier wordt worden graag heeft hebben zijn "
+                       "deze onze wanneer waarom iemand elke alweer nergens hele".split())
+
+
+def simple_keywords(text: str, limit: int = 5) -> list[str]:
+    """Up to `limit` distinct lower-case words of 4+ letters (hashtags without '#'), stop words left out."""
+    words = []
+    for raw in text.lower().split():
+        word = raw.strip(".,!?:;()\"'#@")
+        if len(word) >= 4 and word.isalpha() and word not in _STOPWORDS and word not in words:
+            words.append(word)
+    return words[:limit]
+
+
 def enriched_doc(sid: str, at: datetime | float | str, text: str = "Container niet geleegd",
                  topic: str | None = "afval", sentiment: str | None = "negative", place: str | None = None,
                  query: tuple[str, str, bool | None] | None = None, needs_review: bool = False,
-                 pii: tuple[str, ...] = (), url: str | None = None, language: str = "nl") -> dict[str, Any]:
-    """A minimal valid enriched signal; `sid` is '<channel>:<id>', `query` = (normalized, group, zero_result)."""
+                 pii: tuple[str, ...] = (), url: str | None = None, language: str = "nl",
+                 keywords: list[str] | None = None, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A minimal valid enriched signal; `sid` is '<channel>:<id>', `query` = (normalized, group, zero_result).
+
+    `keywords` default to simple_keywords(text); `meta` is stored as given.
+    """
     channel = sid.split(":", 1)[0]
     doc: dict[str, Any] = {
         "id": sid, "channel": channel, "created_at": _iso(at), "text": text, "pii": list(pii),
-        "language": language, "needs_review": needs_review, "place": place, "keywords": [],
+        "language": language, "needs_review": needs_review, "place": place,
+        "keywords": simple_keywords(text) if keywords is None else keywords,
         "model_version": "test-1", "enriched_at": datetime.now(timezone.utc).isoformat(),
     }
+    if meta:
+        doc["meta"] = meta
     if topic is not None:
         doc["topic"] = {"code": topic, "label": TOPIC_LABELS.get(topic, topic), "confidence": 0.3 if needs_review else 0.8}
         doc["topics"] = [doc["topic"]]
@@ -118,5 +139,11 @@ def synthetic_docs(n: int, span_days: float = 180.0, seed: int = 7, end: float |
                                query=(normalized, group, rng.random() < 0.3))
         else:
             text = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(6, 25)))
+            meta = None
+            if channel == "call_note" and i % 20 == 0:
+                meta = {"callback": True, "called_back": i % 60 == 0}
+            elif channel in ("twitter", "facebook") and i % 50 == 0:
+                text = f"@gemeentezeist {text}?"
+                meta = {"replied_by_municipality": i % 150 == 0}
             yield enriched_doc(f"{channel}:{i}", at, text, topic=rng.choice(_TOPICS), sentiment=sentiment,
-                               place=rng.choice(SAMPLE_PLACES))
+                               place=rng.choice(SAMPLE_PLACES), meta=meta)

@@ -10,7 +10,7 @@ import logging
 import math
 import sqlite3
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
@@ -35,6 +35,10 @@ SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
 GROUP_COLUMNS: frozenset[str] = frozenset({"channel", "topic", "sentiment"})
 SEARCH_CHANNEL = "site_search"
 MAX_LIMIT = 500
+# Free-text search uses the trigram index only when the time range holds at least this many signals.
+FTS_MIN_ROWS = 100_000
+# ... after LIKE over the newest this many signals of the range found too few.
+PROBE_ROWS = 20_000
 
 Connection = sqlite3.Connection | None
 
@@ -174,11 +178,26 @@ def _match(column: str, key: str | None) -> tuple[str, list[Any]]:
     return (f"{column} IS NULL", []) if key is None else (f"{column} = ?", [key])
 
 
-def _range_count(conn: Connection, column: str, key: str | None, start: float, end: float) -> int:
-    """Signals with `column` = key in [start, end): a covering range count on the (column, ts) index."""
+def has_table(conn: Connection, name: str) -> bool:
+    """True when the store has a table (or virtual table) called `name`."""
+    return _scalar(conn, "SELECT 1 FROM sqlite_master WHERE name = ? AND type = 'table'", (name,)) is not None
+
+
+def _deleted_count(conn: Connection, column: str, key: str | None, start: float, end: float) -> int:
+    """Signals marked meta.deleted with `column` = key in [start, end) (from the advisers' flags table)."""
+    if not has_table(conn, "signal_flags"):
+        return 0
     match, params = _match(column, key)
-    return int(_scalar(conn, f"SELECT COUNT(*) FROM signals WHERE {match} AND ts >= ? AND ts < ?",
+    return int(_scalar(conn, f"SELECT COUNT(*) FROM signal_flags WHERE deleted = 1 AND {match} AND ts >= ? AND ts < ?",
                        [*params, start, end]) or 0)
+
+
+def _range_count(conn: Connection, column: str, key: str | None, start: float, end: float) -> int:
+    """Signals with `column` = key in [start, end), deleted ones left out: a covering count on the (column, ts) index."""
+    match, params = _match(column, key)
+    stored = int(_scalar(conn, f"SELECT COUNT(*) FROM signals WHERE {match} AND ts >= ? AND ts < ?",
+                         [*params, start, end]) or 0)
+    return stored - _deleted_count(conn, column, key, start, end) if stored else 0
 
 
 def _key_counts(conn: Connection, column: str, start: float, end: float,
@@ -210,13 +229,28 @@ def _bucketed_counts(conn: Connection, column: str, key: str | None, start: floa
     dense = SPARSE_ROWS_PER_BUCKET * len(buckets)
     if _capped_count(conn, column, key, start, end, dense) >= dense:
         sql = f"SELECT COUNT(*) FROM signals WHERE {match} AND ts >= ? AND ts < ?"
-        return [int(_scalar(conn, sql, [*params, lo, min(lo + bucket_seconds, end)]) or 0) for lo in buckets]
+        counts = [int(_scalar(conn, sql, [*params, lo, min(lo + bucket_seconds, end)]) or 0) for lo in buckets]
+        _subtract_deleted(conn, counts, match, params, start, end, bucket_seconds)
+        return counts
     sql = (f"SELECT CAST((ts - ?) / ? AS INTEGER) AS b, COUNT(*) FROM signals "
            f"WHERE {match} AND ts >= ? AND ts < ? GROUP BY b")
     for index, n in _rows(conn, sql, [start, bucket_seconds, *params, start, end]):
         if 0 <= index < len(counts):
             counts[index] += n
+    _subtract_deleted(conn, counts, match, params, start, end, bucket_seconds)
     return counts
+
+
+def _subtract_deleted(conn: Connection, counts: list[int], match: str, params: list[Any], start: float, end: float,
+                      bucket_seconds: int) -> None:
+    """Take signals marked meta.deleted out of per-bucket counts (in place)."""
+    if conn is None or not has_table(conn, "signal_flags"):
+        return
+    sql = (f"SELECT CAST((ts - ?) / ? AS INTEGER) AS b, COUNT(*) FROM signal_flags "
+           f"WHERE deleted = 1 AND {match} AND ts >= ? AND ts < ? GROUP BY b")
+    for index, n in _rows(conn, sql, [start, bucket_seconds, *params, start, end]):
+        if 0 <= index < len(counts):
+            counts[index] = max(0, counts[index] - n)
 
 
 def bucket_starts(start: float, end: float, bucket_seconds: int) -> list[float]:
@@ -307,6 +341,9 @@ class SignalFilter:
     place: str | None = None
     start: float | None = None
     end: float | None = None
+    term: str | None = None
+    extra_sql: str | None = None
+    extra_params: tuple[Any, ...] = ()
 
 
 def like_pattern(text: str) -> str:
@@ -323,12 +360,84 @@ _LATEST_COLUMNS = (
 )
 
 
+def fts_phrase(text: str) -> str:
+    """`text` as one FTS5 phrase (double quotes doubled), matched literally by the trigram index."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def rows_in_range(conn: Connection, start: float | None, end: float | None, cap: int) -> int:
+    """Signals in [start, end) (open ends allowed), counting no further than `cap` (one ts-index range scan)."""
+    sql = ("SELECT COUNT(*) FROM (SELECT 1 FROM signals WHERE ts >= ? AND ts < ? LIMIT ?)")
+    lower = -1e18 if start is None else start
+    upper = 1e18 if end is None else end
+    return int(_scalar(conn, sql, (lower, upper, cap)) or 0)
+
+
+def uses_text_index(conn: Connection, text: str, span: tuple[float | None, float | None]) -> bool:
+    """Whether text_condition would answer through the trigram index for this text and time range."""
+    return len(text) >= 3 and has_table(conn, "signal_text") and rows_in_range(conn, *span, FTS_MIN_ROWS) >= FTS_MIN_ROWS
+
+
+def text_condition(conn: Connection, text: str, column: str = "text", rowid: str = "rowid",
+                   span: tuple[float | None, float | None] = (None, None), like: bool = False) -> tuple[str, list[Any]]:
+    """SQL matching signals whose text contains `text` (any case).
+
+    Over more than FTS_MIN_ROWS signals (the time range `span`) the trigram index answers; over fewer a
+    LIKE on the rows of the range is cheaper, because a common word matches a large part of the index.
+    `like` forces LIKE.
+    """
+    if not like and uses_text_index(conn, text, span):
+        lowest, highest = rowid_bounds(conn, *span)
+        if lowest is None:
+            return ("0", [])
+        return (f"{rowid} IN (SELECT rowid FROM signal_text WHERE signal_text MATCH ? AND rowid BETWEEN ? AND ?)",
+                [fts_phrase(text), lowest, highest])
+    return (f"{column} LIKE ? ESCAPE '\\'", [like_pattern(text)])
+
+
+def rowid_bounds(conn: Connection, start: float | None, end: float | None) -> tuple[int | None, int | None]:
+    """Lowest and highest rowid of the signals in [start, end): bounds the text-index lookup to that range."""
+    oldest, newest = store_span(conn)
+    if oldest is None or newest is None:
+        return (None, None)
+    if (start is None or start <= oldest) and (end is None or end > newest):
+        rows = _rows(conn, "SELECT MIN(rowid), MAX(rowid) FROM signals")
+    else:
+        rows = _rows(conn, "SELECT MIN(rowid), MAX(rowid) FROM signals WHERE ts >= ? AND ts < ?",
+                     (-1e18 if start is None else start, 1e18 if end is None else end))
+    return (rows[0][0], rows[0][1]) if rows else (None, None)
+
+
+def _probe_start(conn: Connection, start: float | None, end: float | None) -> float | None:
+    """The ts of the PROBE_ROWS-th newest signal in [start, end), or None when the range holds fewer."""
+    rows = _rows(conn, "SELECT ts FROM signals WHERE ts >= ? AND ts < ? ORDER BY ts DESC LIMIT 1 OFFSET ?",
+                 (-1e18 if start is None else start, 1e18 if end is None else end, PROBE_ROWS))
+    return rows[0][0] if rows else None
+
+
 def latest(conn: Connection, filters: SignalFilter | None = None, limit: int = 50,
            before: tuple[float, str | None] | None = None) -> list[dict[str, Any]]:
-    """The newest signals matching `filters`, newest first; `before` = (ts, id) of the last row seen pages on."""
+    """The newest signals matching `filters`, newest first; `before` = (ts, id) of the last row seen pages on.
+
+    Signals marked meta.deleted are left out; `term` matches the signal's keywords, `q` its text. A text
+    search over a long range first tries LIKE on the newest PROBE_ROWS signals (enough when the words are
+    common) and uses the trigram index only when that finds fewer than `limit`.
+    """
     filters = filters or SignalFilter()
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be 1..{MAX_LIMIT}")
+    if filters.q and conn is not None and uses_text_index(conn, filters.q, (filters.start, filters.end)):
+        probe = _probe_start(conn, filters.start, filters.end)
+        if probe is not None:
+            newest = _latest(conn, replace(filters, start=probe), limit, before, like=True)
+            if len(newest) == limit:
+                return newest
+    return _latest(conn, filters, limit, before)
+
+
+def _latest(conn: Connection, filters: SignalFilter, limit: int, before: tuple[float, str | None] | None,
+            like: bool = False) -> list[dict[str, Any]]:
+    """latest() with the text condition as text_condition picks it (or LIKE when `like`)."""
     where: list[str] = []
     params: list[Any] = []
     for column in ("channel", "topic", "sentiment", "place"):
@@ -337,8 +446,21 @@ def latest(conn: Connection, filters: SignalFilter | None = None, limit: int = 5
             where.append(f"{column} = ?")
             params.append(value)
     if filters.q:
-        where.append("text LIKE ? ESCAPE '\\'")
-        params.append(like_pattern(filters.q))
+        sql_q, params_q = text_condition(conn, filters.q, span=(filters.start, filters.end), like=like)
+        where.append(sql_q)
+        params.extend(params_q)
+    flags = has_table(conn, "signal_flags")
+    if filters.term:
+        if not has_table(conn, "signal_terms"):
+            return []
+        where.append("id IN (SELECT id FROM signal_terms WHERE term = ? AND ts >= ? AND ts < ?)")
+        params.extend([filters.term.lower(), filters.start if filters.start is not None else -1e18,
+                       filters.end if filters.end is not None else 1e18])
+    if filters.extra_sql:
+        where.append(f"({filters.extra_sql})")
+        params.extend(filters.extra_params)
+    if flags:
+        where.append("id NOT IN (SELECT id FROM signal_flags WHERE deleted = 1)")
     if filters.start is not None:
         where.append("ts >= ?")
         params.append(filters.start)

@@ -64,10 +64,20 @@ class DashboardServer:
         sock.setblocking(False)
         return sock
 
+    def _check_login(self) -> None:
+        """Refuse to serve a dashboard app without login on a non-loopback address."""
+        from pipeline.web.access import needs_login
+
+        state = getattr(self.app, "state", None)
+        if needs_login(self.host) and getattr(state, "require_login", None) is False:
+            raise RuntimeError(f"the dashboard would be reachable from other machines on {self.host!r} without a login; "
+                               "build it with require_login=True (pipeline.web.app.dashboard_app) or bind to 127.0.0.1")
+
     def start(self, timeout: float = 15.0) -> None:
         """Bind, start serving in a background thread and return once the server accepts connections."""
         if self.running:
             raise RuntimeError("the dashboard server is already running")
+        self._check_login()
         sock = self._bind()
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self.app, log_level=self.log_level, access_log=False, lifespan="off",

@@ -3,6 +3,8 @@
 import { el, replaceChildren, formatNumber, formatPercent, formatDateTime, formatClock, humanize } from "./dom.js";
 import { stackedColumns, horizontalBars } from "./charts.js";
 import { getJSON } from "./api.js";
+import { readParams, writeParams } from "./urlstate.js";
+import { renderActiveFilters } from "./messages.js";
 
 const CHANNEL_COLORS = {
   twitter: "#2563eb", facebook: "#7c3aed", call_note: "#0d9488", site_search: "#d97706",
@@ -17,7 +19,7 @@ const PAGE_SIZE = 30;
 const state = {
   meta: null,
   window: "24h",
-  filters: { channel: "", topic: "", sentiment: "", place: "", q: "" },
+  filters: { channel: "", topic: "", sentiment: "", place: "", q: "", from: "", to: "" },
   version: null,
   lastFull: 0,
   dirty: true,
@@ -91,8 +93,11 @@ function renderCards(summary) {
     : "Nog geen signalen in de opslag";
   const channels = $("channel-breakdown");
   replaceChildren(channels, Object.entries(summary.channels).map(([code, n]) =>
-    el("li", {}, el("span", { class: "dot", "data-color": channelColor(code) }), channelLabel(code), " ",
-      el("strong", {}, formatNumber(n)))));
+    el("li", {}, el("button", { type: "button", class: "linkish", "data-channel": code,
+      "aria-pressed": String(state.filters.channel === code),
+      onclick: () => setFilter("channel", state.filters.channel === code ? "" : code) },
+    el("span", { class: "dot", "data-color": channelColor(code) }), channelLabel(code), " ",
+    el("strong", {}, formatNumber(n))))));
   paintSwatches(channels);
 }
 
@@ -122,8 +127,15 @@ function heightBeside(chart, neighbour, below) {
 function renderVolume(volume) {
   const series = volume.series.map((s) => ({ key: s.key, label: channelLabel(s.key), color: channelColor(s.key),
     values: s.counts }));
+  const from = Number(state.filters.from);
   stackedColumns($("volume-chart"), { buckets: volume.buckets, bucketSeconds: volume.bucket_seconds, series,
     ariaLabel: "Volume per kanaal", partialLast: true,
+    selectedBucket: state.filters.from ? volume.buckets.findIndex((b) => Math.abs(b - from) < 1) : -1,
+    onSelectBucket: (i) => {
+      const start = volume.buckets[i];
+      if (state.filters.from && Math.abs(from - start) < 1) setFilters({ from: "", to: "" });
+      else setFilters({ from: start, to: start + volume.bucket_seconds });
+    },
     height: heightBeside($("volume-chart"), $("topic-chart"), $("channel-breakdown")) });
   replaceChildren($("volume-legend"), series.map((s) =>
     el("span", { class: "legend-item" }, el("span", { class: "swatch", "data-color": s.color }), s.label)));
@@ -156,8 +168,11 @@ function renderSentiment(sentiment) {
     valueText: (k, i) => `${formatPercent(sentiment.shares[labels[k]][i])} (${formatNumber(series[k].values[i])})`,
   });
   replaceChildren($("sentiment-legend"), series.map((s) =>
-    el("span", { class: "legend-item" }, el("span", { class: "swatch", "data-color": s.color }), s.label, " ",
-      el("strong", {}, formatPercent(sentiment.overall[s.key].share)))));
+    el("button", { type: "button", class: "legend-item linkish", "data-sentiment": s.key,
+      "aria-pressed": String(state.filters.sentiment === s.key),
+      onclick: () => setFilter("sentiment", state.filters.sentiment === s.key ? "" : s.key) },
+    el("span", { class: "swatch", "data-color": s.color }), s.label, " ",
+    el("strong", {}, formatPercent(sentiment.overall[s.key].share)))));
   paintSwatches($("sentiment-legend"));
 }
 
@@ -300,12 +315,54 @@ function addTopicOptions(codes) {
 
 /** Change one filter and reload the list. */
 function setFilter(name, value) {
-  state.filters[name] = value;
-  const input = $(`filter-${name}`);
-  if (input && input.value !== value) input.value = value;
+  setFilters({ [name]: value }, name === "q");
+}
+
+/** Change filters, keep them in the URL, redraw what shows the selection and reload the list. */
+function setFilters(changes, replace = false) {
+  for (const [name, value] of Object.entries(changes)) {
+    state.filters[name] = value === null || value === undefined ? "" : String(value);
+    const input = $(`filter-${name}`);
+    if (input && input.value !== state.filters[name]) input.value = state.filters[name];
+  }
+  writeParams(changes, replace);
+  applyFilters();
+}
+
+/** Redraw the selection marks and chips, and reload the list for state.filters. */
+function applyFilters() {
   resetSignals();
-  if (state.data.topics) renderTopics(state.data.topics);
+  renderFilterChips();
+  redrawCharts();
+  if (state.data.summary) renderCards(state.data.summary);
   refreshSignals().catch((err) => setLive("error", `Laden mislukt: ${err.message}`));
+}
+
+/** Chips for filters without a form control (the clicked hour). */
+function renderFilterChips() {
+  const chips = [];
+  if (state.filters.from) {
+    chips.push({ name: "from", text: `Tijd: ${formatDateTime(Number(state.filters.from))}`
+      + (state.filters.to ? ` – ${formatClock(Number(state.filters.to))}` : "") });
+  }
+  renderActiveFilters($("active-filters"), chips, () => setFilters({ from: "", to: "" }));
+}
+
+/** Take period and filters from the URL (on start and on back/forward). */
+function loadUrlState() {
+  const values = readParams(["period", ...Object.keys(state.filters)]);
+  if (values.period && state.meta.windows[values.period]) state.window = values.period;
+  for (const name of Object.keys(state.filters)) {
+    state.filters[name] = values[name];
+    const input = $(`filter-${name}`);
+    if (input) {
+      if (input.tagName === "SELECT" && values[name] && ![...input.options].some((o) => o.value === values[name])) {
+        input.appendChild(el("option", { value: values[name] }, name === "topic" ? topicLabel(values[name]) : values[name]));
+      }
+      input.value = values[name];
+    }
+  }
+  for (const b of $("periods").querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.window === state.window));
 }
 
 /** Forget the listed rows (after a filter or period change). */
@@ -333,8 +390,8 @@ function setupControls() {
   });
   $("filters").addEventListener("submit", (event) => event.preventDefault());
   $("filters").addEventListener("reset", () => {
-    for (const name of Object.keys(state.filters)) state.filters[name] = "";
-    setTimeout(() => setFilter("q", ""), 0);
+    const cleared = Object.fromEntries(Object.keys(state.filters).map((name) => [name, ""]));
+    setTimeout(() => setFilters(cleared), 0);
   });
   $("more").addEventListener("click", loadMore);
 
@@ -346,6 +403,10 @@ function setupControls() {
     if (!button || button.dataset.window === state.window) return;
     state.window = button.dataset.window;
     for (const b of periods.querySelectorAll("button")) b.setAttribute("aria-pressed", String(b === button));
+    state.filters.from = "";
+    state.filters.to = "";
+    writeParams({ period: state.window, from: "", to: "" });
+    renderFilterChips();
     resetSignals();
     state.dirty = true;
     tick();
@@ -383,6 +444,7 @@ async function tick() {
     const period = state.window;
     const summary = await getJSON("/api/summary", { period });
     if (period !== state.window) return;
+    state.data.summary = summary;
     renderCards(summary);
     const version = `${period}|${summary.newest_ts}|${summary.total_all}|${summary.dead_letters}`;
     const stale = Date.now() - state.lastFull > FULL_REFRESH_MS;
@@ -426,6 +488,14 @@ async function start() {
   }
   state.window = state.meta.default_window;
   setupControls();
+  loadUrlState();
+  renderFilterChips();
+  window.addEventListener("popstate", () => {
+    loadUrlState();
+    state.dirty = true;
+    applyFilters();
+    tick();
+  });
   await tick();
   setInterval(() => { if (!document.hidden) tick(); }, state.meta.poll_seconds * 1000);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) tick(); });

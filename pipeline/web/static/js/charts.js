@@ -52,7 +52,8 @@ function hideTooltip(container) {
  * Stacked columns, one per time bucket.
  * opts: {buckets, bucketSeconds, series: [{key, label, color, values}], percent, height, emptyText,
  *        partialLast (the last bucket ends at the newest signal: drawn lighter),
- *        valueText(seriesIndex, bucketIndex) -> string}
+ *        valueText(seriesIndex, bucketIndex) -> string,
+ *        onSelectBucket(bucketIndex) (a click on a column; drill-down), selectedBucket (index drawn highlighted)}
  */
 export function stackedColumns(container, opts) {
   const { buckets, series, bucketSeconds, percent = false, height = 250 } = opts;
@@ -105,14 +106,22 @@ export function stackedColumns(container, opts) {
   }
 
   const hover = svg("rect", { class: "hover-band", x: 0, y: pad.top, width: slot, height: plotH, visibility: "hidden" });
-  const overlay = svg("rect", { class: "overlay", x: pad.left, y: pad.top, width: plotW, height: plotH });
+  const selectedOk = Number.isInteger(opts.selectedBucket) && opts.selectedBucket >= 0 && opts.selectedBucket < n;
+  const selected = svg("rect", { class: "selected-band", x: pad.left + (selectedOk ? opts.selectedBucket : 0) * slot,
+    y: pad.top, width: slot, height: plotH, visibility: selectedOk ? "visible" : "hidden" });
+  const overlay = svg("rect", { class: `overlay${opts.onSelectBucket ? " clickable" : ""}`, x: pad.left, y: pad.top,
+    width: plotW, height: plotH });
   const chart = svg("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img",
-    "aria-label": opts.ariaLabel || "grafiek" }, grid, hover, bars, axis, overlay);
-
-  overlay.addEventListener("mousemove", (event) => {
+    "aria-label": opts.ariaLabel || "grafiek" }, grid, selected, hover, bars, axis, overlay);
+  const bucketAt = (event) => {
     const box = chart.getBoundingClientRect();
     const px = ((event.clientX - box.left) / box.width) * width;
-    const i = Math.min(n - 1, Math.max(0, Math.floor((px - pad.left) / slot)));
+    return Math.min(n - 1, Math.max(0, Math.floor((px - pad.left) / slot)));
+  };
+  if (opts.onSelectBucket) overlay.addEventListener("click", (event) => opts.onSelectBucket(bucketAt(event)));
+
+  overlay.addEventListener("mousemove", (event) => {
+    const i = bucketAt(event);
     hover.setAttribute("x", pad.left + i * slot);
     hover.setAttribute("visibility", "visible");
     const rows = series.map((s, k) => ({ label: s.label, color: s.color,
