@@ -22,15 +22,37 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.find_root().obj["settings"]
 
 
-def build_enricher(settings: Settings, topic_model: Path | None = None) -> Any:
-    """The enricher with the default models, or with a trained topic model directory."""
+def build_enricher(settings: Settings, topic_model: Path | None = None, sentiment_model: Path | None = None) -> Any:
+    """The enricher: keyword topics and lexicon sentiment, or the given model directories ('starter' allowed)."""
     from pipeline.enrich import Enricher
 
-    if topic_model is None:
-        return Enricher(settings)
-    from pipeline.models import load_topic_model
+    topics = sentiments = None
+    try:
+        if topic_model is not None:
+            from pipeline.models import load_topic_model
+            from pipeline.models.starter import starter_topic_dir
 
-    return Enricher(settings, topic_model=load_topic_model(topic_model))
+            topics = load_topic_model(starter_topic_dir() if str(topic_model) == "starter" else topic_model)
+        if sentiment_model is not None:
+            from pipeline.models.sentiment_model import load_sentiment_model
+            from pipeline.models.starter import starter_sentiment_dir
+
+            sentiments = load_sentiment_model(
+                starter_sentiment_dir() if str(sentiment_model) == "starter" else sentiment_model)
+    except (OSError, ValueError) as err:
+        raise click.UsageError(f"cannot load the model: {err}") from err
+    return Enricher(settings, topic_model=topics, sentiment_model=sentiments)
+
+
+MODEL_HELP = ("Directory of a topic model made by `stadssignaal train`, or 'starter' for the shipped model "
+              "(default: the keyword taxonomy model).")
+SENTIMENT_HELP = "Directory of a supervised sentiment model, or 'starter' (default: the lexicon scorer)."
+
+
+def _model_options(func: Any) -> Any:
+    """--topic-model and --sentiment-model."""
+    func = click.option("--sentiment-model", type=click.Path(path_type=Path), help=SENTIMENT_HELP)(func)
+    return click.option("--topic-model", type=click.Path(path_type=Path), help=MODEL_HELP)(func)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -77,11 +99,10 @@ def _read_chunks(stream: IO[bytes], size: int) -> Iterator[list[bytes]]:
 @click.option("--dead-letters", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("deadletters.jsonl"), show_default=True,
               help="JSONL file that bad lines are appended to, each with its reason.")
-@click.option("--topic-model", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Directory of a topic model made by `stadssignaal train`.")
+@_model_options
 @click.pass_context
 def enrich(ctx: click.Context, input_path: Path | None, output_path: Path | None, dead_letters: Path,
-           topic_model: Path | None) -> None:
+           topic_model: Path | None, sentiment_model: Path | None) -> None:
     """Enrich raw signals: JSONL in, enriched JSONL out, one line per good input line.
 
     A bad line gives a message on stderr and a dead letter; processing continues.
@@ -91,7 +112,7 @@ def enrich(ctx: click.Context, input_path: Path | None, output_path: Path | None
     from pipeline.sources.base import DeadLetter
 
     settings = _settings(ctx)
-    enricher = build_enricher(settings, topic_model)
+    enricher = build_enricher(settings, topic_model, sentiment_model)
     source_name = f"enrich:{input_path or 'stdin'}"
     stream = input_path.open("rb") if input_path else sys.stdin.buffer
     out = output_path.open("w", encoding="utf-8") if output_path else sys.stdout
@@ -155,7 +176,7 @@ def _ingest_routes(settings: Settings, on_signals: Any) -> list[Any]:
 
 def run_local(settings: Settings, source_spec: str, store_path: Path, speed: float | None, dashboard: bool,
               exit_when_done: bool, host: str, port: int, topic_model: Path | None = None,
-              banner: str | None = None, sink: str = "sqlite") -> None:
+              banner: str | None = None, sink: str = "sqlite", sentiment_model: Path | None = None) -> None:
     """Wire source, enricher, store and dashboard together and run until done or stopped."""
     from pipeline.runner import LocalRunner
     from pipeline.sinks.sqlite_store import SqliteStore
@@ -180,7 +201,7 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
             raise click.UsageError(str(err)) from err
     else:
         store = SqliteStore(store_path)
-    enricher = build_enricher(settings, topic_model)
+    enricher = build_enricher(settings, topic_model, sentiment_model)
     stop = threading.Event()
     _install_stop_handlers(stop)
     server = None
@@ -234,14 +255,14 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
 @click.option("--exit-when-done", is_flag=True, help="Stop when the source is exhausted (a folder is read once).")
 @click.option("--host", default=None, help="Dashboard address (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Dashboard port (default 8000).")
-@click.option("--topic-model", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Directory of a topic model made by `stadssignaal train`.")
+@_model_options
 @click.option("--sink", type=click.Choice(["sqlite", "es"]), default="sqlite", show_default=True,
               help="Where enriched signals go; with 'es' (STADSSIGNAAL_ES_* settings) the store file keeps "
                    "only cursors and dead letters.")
 @click.pass_context
 def run(ctx: click.Context, source_spec: str, store_path: Path | None, speed: str, dashboard: bool,
-        exit_when_done: bool, host: str | None, port: int | None, topic_model: Path | None, sink: str) -> None:
+        exit_when_done: bool, host: str | None, port: int | None, topic_model: Path | None,
+        sentiment_model: Path | None, sink: str) -> None:
     """Run the local pipeline: source -> enrich -> SQLite store (+ live dashboard).
 
     Restarting with the same store resumes the source exactly where it stopped.
@@ -255,7 +276,8 @@ def run(ctx: click.Context, source_spec: str, store_path: Path | None, speed: st
         click.echo("With --sink es the dashboards are in Kibana; the built-in dashboard is off.", err=True)
         dashboard = False
     run_local(settings, source_spec, store_path or settings.store, factor, dashboard, exit_when_done,
-              host or settings.host, port or settings.port, topic_model, sink=sink)
+              host or settings.host, port or settings.port, topic_model, sink=sink,
+              sentiment_model=sentiment_model)
 
 
 @main.command()
@@ -322,6 +344,12 @@ def _register_feature_commands() -> None:
     main.add_command(demo_data, "demo-data")
     main.add_command(dashboard, "dashboard")
     main.add_command(status_command, "status")
+    from pipeline.models import commands as model_cmds
+
+    main.add_command(model_cmds.train, "train")
+    main.add_command(model_cmds.evaluate, "evaluate")
+    main.add_command(model_cmds.evaluate_sentiment, "evaluate-sentiment")
+    bench.add_command(model_cmds.bench_models, "models")
     main.add_command(digest, "digest")
     main.add_command(hash_password_command, "hash-password")
     bench.add_command(dashboard_bench, "dashboard")

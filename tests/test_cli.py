@@ -75,3 +75,26 @@ def test_bad_speed_is_rejected(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["run", "--source", "demo", "--speed", "fast", "--no-dashboard",
                                        "--store", str(tmp_path / "s.db")])
     assert result.exit_code == 2 and "--speed" in result.output
+
+
+def test_enrich_with_the_shipped_models(tmp_path: Path) -> None:
+    lines = [
+        {"id": "twitter:1", "channel": "twitter", "created_at": "2026-11-20T08:00:00Z",
+         "text": "kliko al twee weken niet geleegd, echt schandalig"},
+        {"id": "facebook:2", "channel": "facebook", "created_at": "2026-11-20T08:01:00Z",
+         "text": "Top geregeld, bedankt voor het snel vervangen van de lantaarnpaal!"},
+    ]
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline", "enrich", "--topic-model", "starter", "--sentiment-model", "starter",
+         "--dead-letters", str(tmp_path / "dead.jsonl")],
+        input="\n".join(json.dumps(line) for line in lines).encode(), capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    docs = [json.loads(line) for line in result.stdout.decode().splitlines()]
+    assert docs[0]["model_version"].startswith("starter-topic")
+    assert docs[0]["topic"]["code"] == "afval" and docs[0]["sentiment"]["label"] == "negative"
+    assert docs[1]["topic"]["code"] == "openbare_ruimte" and docs[1]["sentiment"]["label"] == "positive"
+
+
+def test_unknown_model_directory_is_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["enrich", "--topic-model", str(tmp_path / "nope")], input="")
+    assert result.exit_code == 2 and "cannot load the model" in result.output

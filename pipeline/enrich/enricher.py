@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any, Iterable, Protocol
 
 from pipeline.enrich import search_query
 from pipeline.enrich.keywords import KeywordExtractor
@@ -39,11 +39,19 @@ class _Work:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+class BatchSentimentModel(Protocol):
+    """A supervised sentiment model scoring a batch of redacted texts as (label, score in -1..1)."""
+
+    def score_many(self, texts: list[str]) -> list[tuple[str, float]]: ...
+
+
 class Enricher:
     """Redacts, pseudonymises and labels raw signals; plain Python, no transport."""
 
-    def __init__(self, settings: Settings | None = None, topic_model: TopicModel | None = None) -> None:
+    def __init__(self, settings: Settings | None = None, topic_model: TopicModel | None = None,
+                 sentiment_model: BatchSentimentModel | None = None) -> None:
         self.settings = settings if settings is not None else Settings()
+        self.sentiment_model = sentiment_model
         self.keyword_model = KeywordTopicModel()
         self.topic_model: TopicModel = topic_model if topic_model is not None else self.keyword_model
         self.model_version = MODEL_VERSION if topic_model is None else _version_of(topic_model)
@@ -64,7 +72,9 @@ class Enricher:
         enriched_at = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
         work = [self._prepare(_as_signal(raw)) for raw in raws]
         rankings = self._external_rankings(work)
-        return [self._document(w, rankings[k] if rankings else w.analysis.ranked, enriched_at)
+        moods = self._external_sentiments(work)
+        return [self._document(w, rankings[k] if rankings else w.analysis.ranked, enriched_at,
+                               moods[k] if moods else None)
                 for k, w in enumerate(work)]
 
     def _prepare(self, raw: RawSignal) -> _Work:
@@ -111,7 +121,23 @@ class Enricher:
             return None
         return [_clean_ranking(ranking) or w.analysis.ranked for ranking, w in zip(predicted, work)]
 
-    def _document(self, work: _Work, ranked: Ranked, enriched_at: str) -> dict[str, Any]:
+    def _external_sentiments(self, work: list[_Work]) -> list[tuple[str, float]] | None:
+        """Sentiment from a plugged-in supervised model for the batch, or None to use the lexicon."""
+        if self.sentiment_model is None or not work:
+            return None
+        try:
+            scored = self.sentiment_model.score_many([w.text for w in work])
+        except Exception:
+            log.exception("enrich: sentiment model failed on a batch of %d; using the lexicon", len(work))
+            return None
+        if len(scored) != len(work):
+            log.error("enrich: sentiment model returned %d scores for %d texts; using the lexicon",
+                      len(scored), len(work))
+            return None
+        return [(str(label), max(-1.0, min(1.0, float(score)))) for label, score in scored]
+
+    def _document(self, work: _Work, ranked: Ranked, enriched_at: str,
+                  mood: tuple[str, float] | None = None) -> dict[str, Any]:
         """Assemble the enriched signal."""
         raw = work.raw
         site_search = raw.channel == SITE_SEARCH
@@ -125,6 +151,8 @@ class Enricher:
         tokens = work.tokens
         if site_search:
             sentiment: tuple[str, float] = (NEUTRAL, 0.0)
+        elif mood is not None:
+            sentiment = mood
         else:
             sentiment = self._guarded(work, "sentiment", (NEUTRAL, 0.0), self.sentiment.score,
                                       work.text, tokens, work.stems)

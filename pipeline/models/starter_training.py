@@ -1,0 +1,87 @@
+"""Reproducibly train the bundled starter models from the team-written corpus (and the taxonomy's keywords)."""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.models.corpus_builder import SENTIMENT_FILE, corpus_dir, write_corpus
+from pipeline.models.labelled_data import file_sha256
+from pipeline.models.report import evaluate_predictions
+from pipeline.models.sentiment_eval import cross_validated, team_corpus
+from pipeline.models.sentiment_model import SENTIMENT_LABELS, save_sentiment_model, train_sentiment
+from pipeline.models.starter import (
+    STARTER_TOPIC_PARAMS,
+    corpus_topics_path,
+    starter_dir,
+    taxonomy_document,
+    taxonomy_keyword_rows,
+    taxonomy_labels,
+)
+from pipeline.models.taxonomy_extra import write_taxonomy_extra
+from pipeline.models.training import TrainResult, train_topic_model
+
+log = logging.getLogger(__name__)
+
+STARTER_TOPIC_VERSION = "starter-topic-1"
+STARTER_SENTIMENT_VERSION = "starter-sentiment-1"
+
+
+@dataclass(slots=True)
+class StarterResult:
+    """Where the starter models went and their validation figures on the team corpus."""
+
+    topic: TrainResult
+    sentiment_dir: Path
+    sentiment_cv_macro_f1: float
+
+
+def train_starter_topic(out: Path, progress: bool = True) -> TrainResult:
+    """Train the starter topic model on corpus/topics.csv plus the taxonomy keywords; refit on all rows."""
+    document = taxonomy_document()
+    return train_topic_model(
+        corpus_topics_path(), out, name="starter", params=STARTER_TOPIC_PARAMS, tune=True, refit_all=True,
+        progress=progress, label_names=taxonomy_labels(document), extra_training=taxonomy_keyword_rows(document),
+    )
+
+
+def train_starter_sentiment(out: Path, progress: bool = True) -> tuple[Path, float]:
+    """Train the supervised sentiment model on corpus/sentiment.csv; returns its dir and 5-fold CV macro-F1 there."""
+    corpus = team_corpus()
+    predicted, confidence = cross_validated(corpus.texts, corpus.labels, 5, progress=progress)
+    report = evaluate_predictions(corpus.labels, predicted, confidence, labels=list(SENTIMENT_LABELS))
+    model = train_sentiment(corpus.texts, corpus.labels, version=STARTER_SENTIMENT_VERSION)
+    path = corpus_dir() / SENTIMENT_FILE
+    save_sentiment_model(model, out, {
+        "data": {"file": path.name, "sha256": file_sha256(path), "rows": len(corpus)},
+        "metrics": {"team_corpus_5fold_cv": report.to_dict()},
+    })
+    return out, report.macro_f1
+
+
+def train_starter_models(rebuild_corpus: bool = False, out_dir: Path | None = None,
+                         progress: bool = True) -> StarterResult:
+    """(Re)build the corpus if asked, then train both starter models into `out_dir` (default: the bundled folder)."""
+    if rebuild_corpus:
+        topics, sentiment = write_corpus()
+        extra = write_taxonomy_extra()
+        log.info("corpus written: %s, %s, %s", topics, sentiment, extra)
+    out_dir = out_dir or starter_dir()
+    for name in ("topic", "sentiment"):
+        if (out_dir / name).exists():
+            shutil.rmtree(out_dir / name)
+    topic = train_starter_topic(out_dir / "topic", progress)
+    _set_version(out_dir / "topic", STARTER_TOPIC_VERSION)
+    sentiment_dir, cv_f1 = train_starter_sentiment(out_dir / "sentiment", progress)
+    return StarterResult(topic, sentiment_dir, cv_f1)
+
+
+def _set_version(directory: Path, version: str) -> None:
+    """Give a trained model directory a fixed, readable version (the model_version of enriched signals)."""
+    path = directory / "metadata.json"
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta["trained_version"] = meta.get("version")
+    meta["version"] = version
+    path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -1,0 +1,139 @@
+"""`train` and `evaluate` end to end on a slice of the team corpus, with the report recomputed independently."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+from pipeline.models.commands import evaluate, train
+from pipeline.models.model_dir import ModelDirError, load_topic_model, save_model_dir
+from pipeline.models.starter import corpus_topics_path
+from pipeline.models.topic_classifier import build_pipeline, merged_params
+
+CODES = ("afval", "parkeren", "burgerzaken", "zorg")
+PER_CODE = 45
+
+
+@pytest.fixture(scope="module")
+def labelled_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small labelled CSV cut from the team corpus: four codes, 45 rows each, with a time column."""
+    rows: list[dict[str, str]] = []
+    counts = dict.fromkeys(CODES, 0)
+    with open(corpus_topics_path(), encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["label"] in counts and counts[row["label"]] < PER_CODE:
+                counts[row["label"]] += 1
+                rows.append({"created": row["created"], "label": row["label"], "text": row["text"]})
+    path = tmp_path_factory.mktemp("data") / "meldingen.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["created", "label", "text"])
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained(labelled_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Run `train` once with a time column; return the model directory and the command's output."""
+    out = tmp_path_factory.mktemp("model") / "m"
+    result = CliRunner().invoke(train, ["--data", str(labelled_csv), "--out", str(out), "--time-column", "created",
+                                        "--name", "testmodel", "--quiet"])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def _newest_fifth(path: Path) -> list[dict[str, str]]:
+    """The validation part computed here, independently: rows sorted by time, the newest 20 %."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    order = sorted(range(len(rows)), key=lambda i: (rows[i]["created"], i))
+    return [rows[i] for i in order[len(rows) - round(len(rows) * 0.2):]]
+
+
+def test_train_writes_a_complete_model_directory(trained: tuple[Path, str], labelled_csv: Path) -> None:
+    out, output = trained
+    for name in ("model.joblib", "metadata.json", "report.txt", "confusion.png"):
+        assert (out / name).is_file(), name
+    assert (out / "confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["labels"] == sorted(CODES)
+    assert meta["version"].startswith("testmodel-")
+    assert re.match(r"\d{4}-\d{2}-\d{2}T", meta["created"])
+    assert meta["data"]["sha256"] == hashlib.sha256(labelled_csv.read_bytes()).hexdigest()
+    assert meta["data"]["rows"] == PER_CODE * len(CODES)
+    assert meta["model_sha256"] == hashlib.sha256((out / "model.joblib").read_bytes()).hexdigest()
+    assert meta["split"]["method"] == "time"
+    assert meta["params"]["C"] in (0.1, 0.2, 0.5)
+    assert "macro-F1" in output and "Confusion matrix" in output
+
+
+def test_reported_numbers_match_an_independent_computation(trained: tuple[Path, str], labelled_csv: Path) -> None:
+    out, _ = trained
+    meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    validation = _newest_fifth(labelled_csv)
+    truth = [r["label"] for r in validation]
+    predicted, _ = load_topic_model(out).classify([r["text"] for r in validation])
+    metrics = meta["metrics"]
+    assert metrics["n"] == len(validation)
+    assert metrics["macro_f1"] == pytest.approx(f1_score(truth, predicted, average="macro"), abs=1e-4)
+    assert metrics["accuracy"] == pytest.approx(accuracy_score(truth, predicted), abs=1e-4)
+    labels = metrics["labels"]
+    p, r, f, s = precision_recall_fscore_support(truth, predicted, labels=labels, zero_division=0)
+    for i, row in enumerate(metrics["per_class"]):
+        assert row["label"] == labels[i]
+        assert (row["precision"], row["recall"], row["f1"], row["support"]) == pytest.approx(
+            (p[i], r[i], f[i], s[i]), abs=1e-4)
+    assert metrics["confusion"] == confusion_matrix(truth, predicted, labels=labels).tolist()
+    assert sum(b["count"] for b in metrics["reliability"]) == len(validation)
+
+
+def test_evaluate_prints_the_same_macro_f1_as_sklearn(trained: tuple[Path, str], labelled_csv: Path) -> None:
+    out, _ = trained
+    result = CliRunner().invoke(evaluate, ["--model", str(out), "--data", str(labelled_csv)])
+    assert result.exit_code == 0, result.output
+    with open(labelled_csv, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    predicted, _ = load_topic_model(out).classify([r["text"] for r in rows])
+    expected = f1_score([r["label"] for r in rows], predicted, average="macro")
+    assert f"macro-F1: {expected:.3f}" in result.output
+
+
+def test_stratified_split_without_time_column_and_clear_errors(labelled_csv: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(train, ["--data", str(labelled_csv), "--out", str(tmp_path / "s"), "--no-tune", "--quiet"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads((tmp_path / "s" / "metadata.json").read_text())["split"]["method"] == "stratified"
+    bad = runner.invoke(train, ["--data", str(labelled_csv), "--out", str(tmp_path / "x"), "--label-column", "nope"])
+    assert bad.exit_code != 0 and "nope" in bad.output and "Traceback" not in bad.output
+
+
+def test_save_load_round_trip_gives_identical_predictions(labelled_csv: Path, tmp_path: Path) -> None:
+    with open(labelled_csv, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    texts, labels = [r["text"] for r in rows], [r["label"] for r in rows]
+    pipeline = build_pipeline(merged_params(None), labels).fit(texts, labels)
+    save_model_dir(tmp_path / "m", pipeline, {"format": "stadssignaal-topic-model/1", "version": "rt-1"})
+    loaded = load_topic_model(tmp_path / "m")
+    probe = texts[:20] + ["iets heel anders", ""]
+    np.testing.assert_array_equal(loaded.predict_proba(probe), pipeline.predict_proba(probe))
+    ranked = loaded.predict(probe[:1])[0]
+    assert ranked[0][0] in CODES and ranked[0][2] >= ranked[1][2] >= ranked[2][2]
+
+
+def test_damaged_or_foreign_model_directories_are_refused(trained: tuple[Path, str], tmp_path: Path) -> None:
+    out, _ = trained
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "metadata.json").write_bytes((out / "metadata.json").read_bytes())
+    (copy / "model.joblib").write_bytes((out / "model.joblib").read_bytes() + b"x")
+    with pytest.raises(ModelDirError, match="SHA-256"):
+        load_topic_model(copy)
+    with pytest.raises(ModelDirError):
+        load_topic_model(tmp_path / "missing")
