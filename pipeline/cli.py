@@ -306,14 +306,20 @@ def demo(ctx: click.Context, port: int, host: str, store_path: Path, seed: int, 
 @click.option("--sink", type=click.Choice(["sqlite", "es"]), default="sqlite", show_default=True,
               help="With 'es': docs/s through the Elasticsearch sink to --es-url.")
 @click.option("--es-url", default=None, help="Elasticsearch URL for --sink es.")
+@click.option("--kafka", is_flag=True, help="End to end through a local Kafka mock broker with 1 and 2 Faust workers.")
 @click.pass_context
-def bench(ctx: click.Context, n: int, sink: str, es_url: str | None) -> None:
+def bench(ctx: click.Context, n: int, sink: str, es_url: str | None, kafka: bool) -> None:
     """Print throughput, latency and memory figures (never asserted in tests).
 
     Without a subcommand: enrich alone, the local runner end to end, p50/p99 latency at
     500 signals/s, peak memory, and the Signalen-style baseline classifier on the same texts.
     """
     if ctx.invoked_subcommand is not None:
+        return
+    if kafka:
+        from pipeline.distributed.bench import run_kafka_bench
+
+        run_kafka_bench(_settings(ctx), n, echo=click.echo)
         return
     if sink == "es":
         if not es_url:
@@ -344,7 +350,12 @@ def _register_feature_commands() -> None:
     main.add_command(demo_data, "demo-data")
     main.add_command(dashboard, "dashboard")
     main.add_command(status_command, "status")
+    from pipeline.distributed.commands import connect, topics, worker
     from pipeline.models import commands as model_cmds
+
+    main.add_command(worker, "worker")
+    main.add_command(topics, "topics")
+    main.add_command(connect, "connect")
 
     main.add_command(model_cmds.train, "train")
     main.add_command(model_cmds.evaluate, "evaluate")

@@ -1,0 +1,92 @@
+"""The sink agents: signals.enriched (and signals.alerts) in batches -> the configured sink (SQLite or
+Elasticsearch).
+
+A batch is acknowledged only after the sink stored it, so a crash re-delivers it; the sinks upsert on
+the signal id, so re-delivery leaves every signal exactly once in the sink.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Callable
+
+from pipeline.distributed.codec import dead_letter_value, decode_doc
+from pipeline.distributed.progress import WorkerProgress
+from pipeline.distributed.sinks import BatchSink
+from pipeline.sources.base import DeadLetter
+
+log = logging.getLogger(__name__)
+
+RETRY_FIRST_SECONDS = 0.5
+RETRY_MAX_SECONDS = 30.0
+
+
+def decode_batch(values: list[tuple[bytes | None, str]], source: str, key: str = "id"
+                 ) -> tuple[list[dict[str, Any]], list[DeadLetter]]:
+    """Parse (value, position) pairs into JSON objects that have `key`; unreadable ones become dead letters."""
+    docs: list[dict[str, Any]] = []
+    dead: list[DeadLetter] = []
+    for value, position in values:
+        try:
+            docs.append(decode_doc(value, key))
+        except ValueError as err:
+            dead.append(DeadLetter.of(source, position, str(err), value or b""))
+    return docs, dead
+
+
+async def write_with_retry(write: Callable[[list[dict[str, Any]]], list[DeadLetter]], docs: list[dict[str, Any]],
+                           sink_name: str) -> list[DeadLetter]:
+    """Write until the sink accepts the batch, backing off between failures (a sink outage pauses the agent)."""
+    delay = RETRY_FIRST_SECONDS
+    while True:
+        try:
+            return await asyncio.to_thread(write, docs)
+        except Exception as err:  # noqa: BLE001 - any sink failure is retried, never dropped
+            log.error("sink %s failed (%s: %s); retrying the batch of %d in %.1f s",
+                      sink_name, type(err).__name__, err, len(docs), delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
+
+
+def register_sink_agent(app: Any, settings: Any, sink: BatchSink, progress: WorkerProgress) -> Any:
+    """Define the sink agent on `app` (a faust.App) and return it."""
+    enriched_topic = app.topic(settings.topic_enriched, key_serializer="raw", value_serializer="raw",
+                               partitions=settings.partitions)
+    dead_topic = app.topic(settings.topic_deadletter, key_serializer="raw", value_serializer="raw",
+                           partitions=settings.partitions)
+    source = f"kafka:{settings.topic_enriched}"
+
+    async def store(stream: Any) -> None:
+        """Write enriched signals to the sink in batches."""
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+            pairs = [(e.message.value, f"partition {e.message.partition} offset {e.message.offset}") for e in events]
+            docs, unreadable = decode_batch(pairs, source)
+            refused = await write_with_retry(sink.write_batch, docs, sink.name) if docs else []
+            for letter in unreadable + refused:
+                log.warning("sink dead letter at %s: %s", letter.position, letter.reason)
+                await dead_topic.send(key=None, value=dead_letter_value(letter))
+            progress.add(stored=len(docs) - len(refused), sink_dead=len(unreadable) + len(refused))
+
+    return app.agent(enriched_topic, name="sink")(store)
+
+
+def register_alert_sink_agent(app: Any, settings: Any, sink: BatchSink, progress: WorkerProgress) -> Any:
+    """Define the agent that stores alert events from signals.alerts in the sink; return it."""
+    alerts_topic = app.topic(settings.topic_alerts, key_serializer="raw", value_serializer="raw",
+                             partitions=settings.partitions)
+    dead_topic = app.topic(settings.topic_deadletter, key_serializer="raw", value_serializer="raw",
+                           partitions=settings.partitions)
+    source = f"kafka:{settings.topic_alerts}"
+
+    async def store_alerts(stream: Any) -> None:
+        """Upsert alerts in batches (per alert id, so re-delivery is harmless)."""
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+            pairs = [(e.message.value, f"partition {e.message.partition} offset {e.message.offset}") for e in events]
+            payloads, unreadable = decode_batch(pairs, source, key="kind")
+            refused = await write_with_retry(sink.write_alerts, payloads, sink.name) if payloads else []
+            for letter in unreadable + refused:
+                log.warning("alert sink dead letter at %s: %s", letter.position, letter.reason)
+                await dead_topic.send(key=None, value=dead_letter_value(letter))
+            progress.add(alerts_stored=len(payloads) - len(refused))
+
+    return app.agent(alerts_topic, name="alert-sink")(store_alerts)

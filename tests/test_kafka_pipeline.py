@@ -1,0 +1,246 @@
+"""The distributed runner end to end over real TCP: connector -> mock Kafka -> Faust workers -> SQLite.
+
+Workers run as child processes (`python -m pipeline.distributed worker`) against librdkafka's mock
+cluster, which lives in the test process. Group session timeout is 10 s, so a killed worker's
+partitions move within about that long.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from kafka_mock import (  # noqa: F401 - kafka_bed_fixture provides kafka_bed
+    KafkaTestBed, consume_topic, kafka_bed_fixture, make_test_bed, start_mock_cluster,
+)
+
+from pipeline.distributed.connector import Connector, CursorFile, new_producer
+from pipeline.distributed.harness import WorkerProcess, stop_all, stored_count, stored_ids, wait_until, worker_env
+from pipeline.distributed.topics import KAFKA_PYTHON_API_VERSION
+from pipeline.signal import RawSignal
+from pipeline.sources.demo import generate, write_jsonl
+from pipeline.sources.replay import ReplaySource
+
+pytestmark = pytest.mark.slow
+
+PARTITIONS = 4
+START_TIMEOUT = 60.0
+DRAIN_TIMEOUT = 60.0
+
+
+def demo_signals(n: int, prefix: str, seed: int = 5) -> list[RawSignal]:
+    """`n` generated signals with ids unique to `prefix`."""
+    return [dataclasses.replace(s, id=f"{s.channel}:{prefix}-{i}") for i, s in enumerate(generate(n, seed=seed))]
+
+
+def replay_into_kafka(bed: KafkaTestBed, signals: list[RawSignal], name: str) -> int:
+    """Run the replay connector over `signals` (written to a JSONL file); returns how many it sent."""
+    path = bed.workdir / f"{name}.jsonl"
+    write_jsonl(path, signals)
+    producer = new_producer(bed.settings)
+    try:
+        stats = Connector(ReplaySource(path, batch_size=100), producer, bed.settings,
+                          CursorFile(bed.workdir / f"{name}.cursor.json")).run()
+    finally:
+        producer.close()
+    return stats.signals
+
+
+def start_worker(bed: KafkaTestBed, name: str, **env: str) -> WorkerProcess:
+    """A worker child process writing to the bed's SQLite store."""
+    return WorkerProcess(name, bed.workdir, worker_env(bed.bootstrap, bed.settings.sqlite_path, PARTITIONS,
+                                                       **env)).start()
+
+
+def wait_for_partitions(workers: list[WorkerProcess], timeout: float = START_TIMEOUT) -> None:
+    """Wait until the workers own every signals.raw partition between them, each some, none twice."""
+    def split() -> bool:
+        """True when the workers own every partition between them, none twice."""
+        owned = [w.partitions("signals.raw") for w in workers]
+        flat = [p for parts in owned for p in parts]
+        return all(owned) and sorted(flat) == list(range(PARTITIONS))
+    if not wait_until(split, timeout):
+        logs = "\n".join(f"--- {w.name}: {w.progress()}\n{w.log_tail()}" for w in workers)
+        pytest.fail(f"workers did not split the partitions within {timeout} s\n{logs}")
+
+
+def wait_for_store(store: Path, expected: int, workers: list[WorkerProcess], timeout: float = DRAIN_TIMEOUT) -> None:
+    """Wait until the store holds `expected` signals."""
+    if not wait_until(lambda: stored_count(store) >= expected, timeout):
+        logs = "\n".join(f"--- {w.name}: {w.progress()}\n{w.log_tail()}" for w in workers)
+        pytest.fail(f"store has {stored_count(store)} of {expected} signals after {timeout} s\n{logs}")
+
+
+def stored_docs(store: Path, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored enriched documents for `ids`."""
+    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=10)
+    try:
+        marks = ",".join("?" * len(ids))
+        return {row[0]: json.loads(row[1]) for row in conn.execute(f"SELECT id, doc FROM signals WHERE id IN ({marks})",
+                                                                   ids)}
+    finally:
+        conn.close()
+
+
+def windowed_total(bed: KafkaTestBed, changelog: str) -> int:
+    """The sum of the latest count of every (key, window) in a windowed table's changelog topic."""
+    latest: dict[bytes, int] = {}
+    for record in consume_topic(bed.bootstrap, changelog, 10**9, timeout=1.0):
+        latest[record.key] = json.loads(record.value)
+    return sum(latest.values())
+
+
+def stored_alert_ids(store: Path) -> set[str]:
+    """Ids in the store's alerts table (empty when there is none yet)."""
+    try:
+        conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=10)
+        try:
+            return {row[0] for row in conn.execute("SELECT id FROM alerts")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return set()
+
+
+def seven_hours(start: datetime) -> list[RawSignal]:
+    """Seven hours of the generated stream (about 200 signals an hour) with a spike after five."""
+    return [dataclasses.replace(s, id=f"{s.channel}:e2e-{i}") for i, s in enumerate(
+        generate(None, seed=4, start=start, end=start + timedelta(hours=7), rate_per_hour=200,
+                 spikes=[start + timedelta(hours=5)]))]
+
+
+@pytest.fixture(scope="module")
+def one_worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[KafkaTestBed, WorkerProcess]]:
+    """A mock cluster with one running worker, shared by the single-worker tests (each uses its own ids).
+
+    Its spike detector needs only 2 hours of history before it may alert (a settings file's [alerts]).
+    """
+    cluster = start_mock_cluster()
+    bed = make_test_bed(cluster, tmp_path_factory.mktemp("one-worker"))
+    config = bed.workdir / "settings.toml"
+    config.write_text("[alerts]\nwarmup_hours = 2\nwindow_minutes = 15\n", encoding="utf-8")
+    worker = start_worker(bed, "solo", STADSSIGNAAL_CONFIG=str(config))
+    try:
+        wait_for_partitions([worker])
+        yield bed, worker
+    finally:
+        worker.stop()
+        cluster.close()
+
+
+def test_connector_to_worker_to_sink_delivers_every_signal_enriched_once(one_worker: tuple[KafkaTestBed,
+                                                                                           WorkerProcess]) -> None:
+    bed, worker = one_worker
+    three_days_ago = datetime.now(timezone.utc) - timedelta(days=3)
+    signals = seven_hours(three_days_ago.replace(hour=6, minute=0, second=0, microsecond=0))  # incl. the morning rise
+    n = len(signals)
+    before = stored_count(bed.settings.sqlite_path)
+    assert replay_into_kafka(bed, signals, "e2e") == n
+    wait_for_store(bed.settings.sqlite_path, before + n, [worker])
+
+    ids = stored_ids(bed.settings.sqlite_path)
+    assert len(ids) == len(set(ids))
+    wanted = [s.id for s in signals]
+    assert set(wanted) <= set(ids)
+    docs = stored_docs(bed.settings.sqlite_path, wanted)
+    for signal in signals:
+        doc = docs[signal.id]
+        assert doc["channel"] == signal.channel
+        assert doc["topic"]["code"] and doc["sentiment"]["label"] in ("negative", "neutral", "positive")
+        assert "model_version" in doc and "enriched_at" in doc
+    # enriched signals are on the enriched topic, keyed by id
+    enriched = consume_topic(bed.bootstrap, "signals.enriched", before + n)
+    assert set(wanted) <= {r.key.decode() for r in enriched}
+    # every one was counted in the windowed per-topic table (its changelog holds the latest counts)
+    assert wait_until(lambda: worker.count("counted") >= before + n, 20)
+    assert wait_until(lambda: windowed_total(bed, "stadssignaal-topic-counts-changelog") >= before + n, 20, 1.0)
+    # the spike detector saw the stream: alert events on signals.alerts, each alert stored once
+    assert wait_until(lambda: worker.count("alerts_stored") > 0, 20), worker.progress()
+    events = [json.loads(r.value) for r in consume_topic(bed.bootstrap, "signals.alerts", worker.count("alerts"))]
+    assert events and all(e["kind"] in ("opened", "updated", "closed") for e in events)
+    assert all(r.key.decode() == json.loads(r.value)["alert"]["id"] for r in
+               consume_topic(bed.bootstrap, "signals.alerts", len(events), timeout=2))
+    assert wait_until(lambda: stored_alert_ids(bed.settings.sqlite_path) == {e["alert"]["id"] for e in events}, 10)
+
+
+def test_malformed_records_go_to_the_deadletter_topic_and_the_stream_continues(
+        one_worker: tuple[KafkaTestBed, WorkerProcess]) -> None:
+    from kafka import KafkaProducer
+
+    bed, worker = one_worker
+    good_before, good_after = demo_signals(20, "before-bad"), demo_signals(20, "after-bad", seed=6)
+    before = stored_count(bed.settings.sqlite_path)
+    bad = [b"{this is not json", json.dumps({"id": "twitter:x1", "channel": "twitter"}).encode(),
+           b"\xff\xfe\xfa", json.dumps({"id": "fax:1", "channel": "fax", "created_at": "2026-03-02T09:00:00Z",
+                                        "text": "hallo"}).encode()]
+    producer = KafkaProducer(bootstrap_servers=bed.bootstrap, api_version=KAFKA_PYTHON_API_VERSION, acks="all")
+    for signal in good_before:
+        producer.send("signals.raw", key=signal.id.encode(), value=json.dumps(signal.to_dict()).encode())
+    for i, value in enumerate(bad):
+        producer.send("signals.raw", key=f"bad-{i}".encode(), value=value, partition=i % PARTITIONS)
+    producer.flush(10)
+    for signal in good_after:
+        producer.send("signals.raw", key=signal.id.encode(), value=json.dumps(signal.to_dict()).encode())
+    producer.flush(10)
+    producer.close()
+
+    wait_for_store(bed.settings.sqlite_path, before + 40, [worker])
+    ids = set(stored_ids(bed.settings.sqlite_path))
+    assert {s.id for s in good_before + good_after} <= ids
+    letters = [json.loads(r.value) for r in consume_topic(bed.bootstrap, "signals.deadletter", len(bad))]
+    reasons = " | ".join(letter["reason"] for letter in letters)
+    assert len(letters) == len(bad), reasons
+    for expected in ("invalid JSON", "missing field", "UTF-8", "unknown channel"):
+        assert expected in reasons
+    assert all(letter["source"] == "kafka:signals.raw" and "offset" in letter["position"] for letter in letters)
+    assert worker.alive
+
+
+def test_two_workers_split_the_partitions_and_together_process_everything(kafka_bed: KafkaTestBed) -> None:
+    workers = [start_worker(kafka_bed, "left"), start_worker(kafka_bed, "right")]
+    try:
+        wait_for_partitions(workers)
+        signals = demo_signals(600, "pair")
+        assert replay_into_kafka(kafka_bed, signals, "pair") == 600
+        wait_for_store(kafka_bed.settings.sqlite_path, 600, workers)
+        assert wait_until(lambda: sum(w.count("enriched") for w in workers) >= 600, 10)
+        owned = [set(w.partitions("signals.raw")) for w in workers]
+        enriched = [w.count("enriched") for w in workers]
+    finally:
+        stop_all(workers)
+    assert owned[0].isdisjoint(owned[1]) and owned[0] | owned[1] == set(range(PARTITIONS))
+    assert all(n > 0 for n in enriched), enriched  # both did part of the work
+    ids = stored_ids(kafka_bed.settings.sqlite_path)
+    assert sorted(ids) == sorted(s.id for s in signals)
+
+
+def test_a_killed_worker_is_replaced_and_the_sink_still_has_every_signal_once(kafka_bed: KafkaTestBed) -> None:
+    store = kafka_bed.settings.sqlite_path
+    # A long commit interval: nothing the first worker did is committed when it dies, so all of it
+    # is delivered again to its replacement (at-least-once), and the sink must absorb the duplicates.
+    slow_commits = {"STADSSIGNAAL_KAFKA_COMMIT_INTERVAL": "120"}
+    first = start_worker(kafka_bed, "doomed", **slow_commits)
+    replacement = None
+    try:
+        wait_for_partitions([first])
+        part_one, part_two = demo_signals(300, "crash-a"), demo_signals(300, "crash-b", seed=8)
+        replay_into_kafka(kafka_bed, part_one, "crash-a")
+        wait_for_store(store, 300, [first])
+        first.kill()  # mid-stream: processed but uncommitted, and more signals on the way
+        replay_into_kafka(kafka_bed, part_two, "crash-b")
+        replacement = start_worker(kafka_bed, "replacement", **slow_commits)
+        wait_for_store(store, 600, [replacement])
+        assert wait_until(lambda: replacement.count("stored") >= 600, 20)
+        redone = replacement.count("stored")
+    finally:
+        first.kill()
+        if replacement is not None:
+            replacement.stop()
+    ids = stored_ids(store)
+    assert len(ids) == len(set(ids)) == 600
+    assert set(ids) == {s.id for s in part_one + part_two}
+    assert redone >= 600  # the replacement re-did the first worker's uncommitted part, without duplicates

@@ -1,0 +1,363 @@
+"""Kafka pieces one at a time: the mock broker, topics, codec, enrich and count logic, and the connector."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from kafka_mock import KafkaTestBed, consume_topic, kafka_bed_fixture  # noqa: F401 - provides kafka_bed
+
+from pipeline.distributed.codec import (
+    FACT_TEXT_CHARS, FACTS_PER_RECORD, decode_facts, doc_fact, encode_signal, fact_records,
+)
+from pipeline.distributed.config import KafkaSettings, load_kafka_settings
+from pipeline.distributed.connector import Connector, ConnectorError, CursorFile, cursor_path_for, new_producer
+from pipeline.distributed.counts_agent import tally
+from pipeline.distributed.enrich_agent import RawRecord, enrich_records
+from pipeline.distributed.topics import KAFKA_PYTHON_API_VERSION, required_topics
+from pipeline.signal import RawSignal
+from pipeline.sources.demo import generate, write_jsonl
+from pipeline.sources.replay import ReplaySource
+
+
+
+def demo_signals(n: int, prefix: str, seed: int = 11) -> list[RawSignal]:
+    """`n` generated signals with ids unique to `prefix`."""
+    return [dataclasses.replace(s, id=f"{s.channel}:{prefix}-{i}") for i, s in enumerate(generate(n, seed=seed))]
+
+
+@pytest.fixture(scope="module")
+def enricher() -> Any:
+    """The core enricher with default settings."""
+    from pipeline.enrich import Enricher
+    from pipeline.settings import Settings
+
+    return Enricher(Settings())
+
+
+# ---- the broker and its topics --------------------------------------------------------------------------
+
+
+def test_mock_cluster_speaks_kafka_and_holds_the_pipeline_topics(kafka_bed: KafkaTestBed) -> None:
+    from kafka import KafkaProducer
+
+    producer = KafkaProducer(bootstrap_servers=kafka_bed.bootstrap, api_version=KAFKA_PYTHON_API_VERSION, acks="all")
+    futures = [producer.send("signals.raw", key=f"k{i}".encode(), value=b"v") for i in range(20)]
+    producer.flush(10)
+    partitions = {f.get(10).partition for f in futures}
+    producer.close()
+    assert partitions <= set(range(4)) and len(partitions) > 1  # keys spread over the 4 pre-created partitions
+    records = consume_topic(kafka_bed.bootstrap, "signals.raw", 20)
+    assert sorted(r.key for r in records) == sorted(f"k{i}".encode() for i in range(20))
+
+
+def test_required_topics_include_faust_internals() -> None:
+    settings = KafkaSettings(app_id="zeist", partitions=6)
+    names = {spec.name: spec for spec in required_topics(settings)}
+    for public in ("signals.raw", "signals.enriched", "signals.alerts", "signals.deadletter"):
+        assert names[public].partitions == 6
+    assert "zeist-__assignor-__leader" in names
+    for table in ("topic-counts", "channel-counts", "detector-state"):
+        assert dict(names[f"zeist-{table}-changelog"].configs)["cleanup.policy"] == "compact"
+
+
+def test_topics_list_command_prints_every_topic() -> None:
+    from pipeline.distributed.commands import distributed
+
+    result = CliRunner().invoke(distributed, ["topics", "list", "--partitions", "3", "--app-id", "x"])
+    assert result.exit_code == 0, result.output
+    lines = [line.split("\t") for line in result.output.strip().splitlines() if "\t" in line]
+    assert {line[0] for line in lines} >= {"signals.raw", "x-__assignor-__leader", "x-topic-counts-changelog"}
+    assert all(line[1] == "3" for line in lines)
+
+
+def test_topics_create_leaves_existing_topics_and_reports_refusals(kafka_bed: KafkaTestBed) -> None:
+    from pipeline.distributed.commands import distributed
+
+    args = ["topics", "create", "--broker", kafka_bed.bootstrap, "--partitions", "4"]
+    result = CliRunner().invoke(distributed, args)
+    assert result.exit_code == 0, result.output
+    reported = [line.split()[1] for line in result.output.splitlines() if line.startswith("exists")]
+    assert sorted(reported) == sorted(spec.name for spec in required_topics(kafka_bed.settings))
+    # another app id needs its own internal topics; the mock refuses CreateTopics: a message, no traceback
+    result = CliRunner().invoke(distributed, args + ["--app-id", "elsewhere"])
+    assert result.exit_code == 1
+    assert f"cannot create topics on {kafka_bed.bootstrap}" in result.output
+    assert isinstance(result.exception, SystemExit)
+
+
+def test_settings_read_the_kafka_table_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "settings.toml"
+    config.write_text('municipality = "Zeist"\n[kafka]\nbroker = "kafka://k1:9092,k2:9092"\npartitions = 12\n')
+    monkeypatch.setenv("STADSSIGNAAL_KAFKA_SINK", "none")
+    monkeypatch.delenv("STADSSIGNAAL_CONFIG", raising=False)
+    settings = load_kafka_settings(config)
+    assert settings.bootstrap_servers == ["k1:9092", "k2:9092"]
+    assert settings.partitions == 12 and settings.sink == "none"
+    with pytest.raises(ValueError):
+        KafkaSettings(sink="postgres")
+
+
+# ---- codec and the logic inside the agents ------------------------------------------------------------
+
+
+def test_enrich_records_turns_bad_records_into_dead_letters_with_reasons(enricher: Any) -> None:
+    good = demo_signals(3, "units")
+    records = [RawRecord(s.id.encode(), encode_signal(s), 0, i) for i, s in enumerate(good)]
+    records += [
+        RawRecord(b"x", b"{not json", 1, 10),
+        RawRecord(b"y", json.dumps({"id": "twitter:1", "channel": "twitter"}).encode(), 1, 11),
+        RawRecord(b"z", b"\xff\xfe bad bytes", 2, 12),
+        RawRecord(None, None, 3, 13),
+    ]
+    outcome = enrich_records(records, enricher, "kafka:signals.raw", 20_000)
+    assert [d["id"] for d in outcome.docs] == [s.id for s in good]
+    assert all({"topic", "sentiment", "language", "pii"} <= set(d) for d in outcome.docs)
+    reasons = {letter.position: letter.reason for letter in outcome.dead}
+    assert "invalid JSON" in reasons["partition 1 offset 10"]
+    assert "missing field" in reasons["partition 1 offset 11"]
+    assert "UTF-8" in reasons["partition 2 offset 12"]
+    assert "empty record" in reasons["partition 3 offset 13"]
+
+
+def test_facts_keep_what_the_detector_reads_in_small_records(enricher: Any) -> None:
+    docs = enricher.enrich_many(demo_signals(FACTS_PER_RECORD + 7, "facts"))
+    docs[0] = {**docs[0], "text": "x" * (FACT_TEXT_CHARS * 3), "keywords": ["riool"]}
+    fact = doc_fact(docs[0])
+    assert set(fact) <= {"id", "channel", "created_at", "place", "text", "keywords", "topic", "sentiment"}
+    assert fact["topic"] == {"code": docs[0]["topic"]["code"]} and len(fact["text"]) == FACT_TEXT_CHARS
+    records = fact_records(docs)
+    assert len(records) == 2
+    decoded = decode_facts(records[0]) + decode_facts(records[1])
+    assert [f["id"] for f in decoded] == [d["id"] for d in docs]
+    with pytest.raises(ValueError):
+        decode_facts(b'{"not": "a list"}')
+
+
+def test_tally_counts_per_event_time_window() -> None:
+    base = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+    def fact(minutes: int, code: str, channel: str) -> dict[str, Any]:
+        """A fact at `minutes` past the base time."""
+        when = (base + timedelta(minutes=minutes)).isoformat()
+        return {"id": f"{channel}:{minutes}", "created_at": when, "channel": channel, "topic": {"code": code}}
+
+    facts = [fact(1, "verkeer", "twitter"), fact(14, "verkeer", "facebook"), fact(16, "afval", "twitter"),
+             {"id": "twitter:bad", "created_at": "yesterday"}]
+    result = tally(facts, 15 * 60)
+    first, second = base.timestamp(), base.timestamp() + 900
+    assert result.topics == {(first, "verkeer"): 2, (second, "afval"): 1}
+    assert result.channels == {(first, "twitter"): 1, (first, "facebook"): 1, (second, "twitter"): 1}
+    assert result.skipped == 1 and len(result.facts) == 3
+
+
+# ---- the connector --------------------------------------------------------------------------------------
+
+
+def test_connector_resumes_from_its_cursor_without_skipping_or_flooding(kafka_bed: KafkaTestBed,
+                                                                        tmp_path: Path) -> None:
+    signals = demo_signals(130, "resume")
+    path = tmp_path / "signals.jsonl"
+    write_jsonl(path, signals)
+    state = CursorFile(tmp_path / "cursor.json")
+
+    producer = new_producer(kafka_bed.settings)
+    first = Connector(ReplaySource(path, batch_size=40), producer, kafka_bed.settings, state).run(max_batches=2)
+    producer.close()
+    assert first.signals == 80
+    saved = state.load()
+    assert saved is not None
+
+    producer = new_producer(kafka_bed.settings)  # a restarted connector: new producer, same cursor file
+    second = Connector(ReplaySource(path, batch_size=40), producer, kafka_bed.settings, state).run()
+    third = Connector(ReplaySource(path, batch_size=40), producer, kafka_bed.settings, state).run()
+    producer.close()
+    assert second.signals == 50 and third.signals == 0
+
+    records = consume_topic(kafka_bed.bootstrap, "signals.raw", 130)
+    keys = [r.key.decode() for r in records]
+    assert sorted(keys) == sorted(s.id for s in signals)  # every signal exactly once
+    assert all(json.loads(r.value)["id"] == r.key.decode() for r in records)
+
+
+class _FailingFuture:
+    """A send whose acknowledgement never comes."""
+
+    def get(self, timeout: float | None = None) -> Any:
+        """Fail like a timed-out delivery."""
+        raise TimeoutError("no acknowledgement from the broker")
+
+
+class _UnackedProducer:
+    """Accepts sends but never gets them acknowledged (a broker that went away)."""
+
+    def send(self, topic: str, value: bytes | None = None, key: bytes | None = None) -> _FailingFuture:
+        """Accept the record."""
+        return _FailingFuture()
+
+    def flush(self, timeout: float | None = None) -> None:
+        """Nothing is ever delivered."""
+        return None
+
+    def close(self, timeout: float | None = None) -> None:
+        """Nothing to release."""
+        return None
+
+
+def test_connector_keeps_its_cursor_when_the_broker_does_not_acknowledge(tmp_path: Path) -> None:
+    path = tmp_path / "signals.jsonl"
+    write_jsonl(path, demo_signals(30, "unacked"))
+    state = CursorFile(tmp_path / "cursor.json")
+    state.save({"line": 0, "offset": 0}, "replay")
+    before = state.path.read_text()
+    settings = KafkaSettings(produce_timeout=1)
+    with pytest.raises(ConnectorError, match="did not acknowledge"):
+        Connector(ReplaySource(path, batch_size=10), _UnackedProducer(), settings, state).run()
+    assert state.path.read_text() == before
+
+
+def test_cursor_files_are_per_source_and_damage_is_reported(tmp_path: Path) -> None:
+    a = cursor_path_for(tmp_path, "replay:/data/a.jsonl")
+    b = cursor_path_for(tmp_path, "replay:/data/b.jsonl")
+    assert a != b and a.parent == tmp_path
+    a.write_text("{broken")
+    with pytest.raises(ConnectorError, match="damaged"):
+        CursorFile(a).load()
+
+
+def test_connect_demo_command_sends_the_history(kafka_bed: KafkaTestBed, tmp_path: Path) -> None:
+    from pipeline.distributed.commands import distributed
+
+    state_file = tmp_path / "demo-cursor.json"
+    args = ["connect", "demo", "--seed", "3", "--history-hours", "1", "--live-rate", "0",
+            "--broker", kafka_bed.bootstrap, "--state-file", str(state_file)]
+    result = CliRunner().invoke(distributed, args)  # --live-rate 0: returns once the history is sent
+    assert result.exit_code == 0, result.output
+    assert state_file.is_file()
+    sent = int(result.output.split("Sent ")[1].split()[0])
+    assert sent > 0
+    records = consume_topic(kafka_bed.bootstrap, "signals.raw", sent)
+    assert len({r.key for r in records}) == sent == len(records)
+
+
+# ---- docker/ --------------------------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _cli_root() -> Any:
+    """The project's `stadssignaal` command group."""
+    from pipeline.cli import main
+
+    return main
+
+
+def _resolve(root: Any, args: list[str]) -> list[str]:
+    """Parse `args` like the shell would run `stadssignaal ARGS`; return the command path or raise UsageError."""
+    import click
+
+    ctx = root.make_context("stadssignaal", list(args))
+    path = []
+    command = root
+    while isinstance(command, click.Group):
+        rest = list(getattr(ctx, "_protected_args", []) or getattr(ctx, "protected_args", [])) + list(ctx.args)
+        if not rest:
+            raise click.UsageError(f"{' '.join(path) or 'stadssignaal'} needs a subcommand")
+        name, command, rest = command.resolve_command(ctx, rest)
+        path.append(name)
+        ctx = command.make_context(name, rest, parent=ctx)
+    return path
+
+
+def test_compose_services_run_real_commands_of_the_project() -> None:
+    yaml = pytest.importorskip("yaml", reason="PyYAML is needed to read docker-compose.yml")
+    compose = yaml.safe_load((REPO / "docker" / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    ours = {name: svc for name, svc in services.items() if "build" in svc}
+    assert {"kafka", "elasticsearch", "kibana", "connector"} <= set(services)
+    root = _cli_root()
+    commands = {}
+    for name, service in ours.items():
+        assert service["build"]["dockerfile"] == "docker/Dockerfile"
+        args = service["command"]
+        assert isinstance(args, list), f"{name}: command must be a list"
+        commands[name] = _resolve(root, args)
+    workers = [name for name, path in commands.items() if path == ["worker"]]
+    assert len(workers) == 2
+    assert commands["connector"][0] == "connect"
+    assert ["topics", "create"] in commands.values()
+    # KRaft: one node that is broker and controller, advertised where the pipeline looks for it
+    kafka_env = services["kafka"]["environment"]
+    assert set(kafka_env["KAFKA_PROCESS_ROLES"].split(",")) == {"broker", "controller"}
+    advertised = kafka_env["KAFKA_ADVERTISED_LISTENERS"].split("//", 1)[1]
+    for name in workers + ["connector", "topics"]:
+        assert ours[name]["environment"]["STADSSIGNAAL_KAFKA_BROKER"] == advertised
+    dockerfile = (REPO / "docker" / "Dockerfile").read_text(encoding="utf-8")
+    assert 'ENTRYPOINT ["stadssignaal"]' in dockerfile
+
+
+def test_command_check_rejects_unknown_commands_and_options() -> None:
+    import click
+
+    root = _cli_root()
+    with pytest.raises(click.UsageError):
+        _resolve(root, ["wrker"])
+    with pytest.raises(click.UsageError):
+        _resolve(root, ["worker", "--no-such-option"])
+    assert _resolve(root, ["connect", "demo", "--seed", "3"]) == ["connect", "demo"]
+
+
+# ---- sinks and detector state ---------------------------------------------------------------------------
+
+
+def test_sqlite_sink_stores_signals_and_alerts_by_id_and_rejects_bad_alert_events(enricher: Any,
+                                                                                   tmp_path: Path) -> None:
+    import sqlite3
+
+    from pipeline.distributed.sinks import SqliteBatchSink
+
+    sink = SqliteBatchSink(tmp_path / "store.db")
+    docs = enricher.enrich_many(demo_signals(5, "sink"))
+    assert sink.write_batch(docs) == [] and sink.write_batch(docs[:2]) == []  # a re-delivery overwrites
+    alert = {"id": "verkeer-1", "topic": "verkeer", "scope": {"type": "topic", "value": "verkeer"},
+             "start": "2026-03-02T09:00:00Z", "end": None, "observed": 30, "expected": 4.0, "p_value": 1e-9,
+             "trigger": "volume"}
+    events = [{"kind": "opened", "at": "2026-03-02T09:15:00Z", "alert": alert},
+              {"kind": "closed", "at": "2026-03-02T10:15:00Z", "alert": {**alert, "end": "2026-03-02T10:00:00Z"}},
+              {"kind": "opened", "alert": {"id": "broken"}}]
+    dead = sink.write_alerts(events)
+    sink.close()
+    assert len(dead) == 1 and "not an alert event" in dead[0].reason
+    conn = sqlite3.connect(tmp_path / "store.db")
+    assert conn.execute("SELECT COUNT(*) FROM signals").fetchone()[0] == 5
+    assert conn.execute("SELECT id, status, last_event FROM alerts").fetchall() == [("verkeer-1", "closed", "closed")]
+    conn.close()
+
+
+def test_detector_state_survives_packing(enricher: Any) -> None:
+    from pipeline.alerts.config import DetectorConfig
+    from pipeline.alerts.detector import SpikeDetector
+    from pipeline.distributed.counts_agent import pack_state, unpack_state
+
+    config = DetectorConfig(warmup_hours=1)
+    detector = SpikeDetector(config)
+    docs = enricher.enrich_many(demo_signals(300, "state"))
+    detector.observe(docs[:200])
+    blob = pack_state(detector)
+    restored = unpack_state(blob, config)
+    assert len(blob) < len(json.dumps(detector.snapshot()))
+    assert restored.snapshot() == detector.snapshot()
+    assert [e.to_dict() for e in restored.observe(docs[200:])] == [e.to_dict() for e in detector.observe(docs[200:])]
+
+
+def test_fact_records_are_oldest_first_across_offsets(enricher: Any) -> None:
+    docs = enricher.enrich_many(demo_signals(FACTS_PER_RECORD * 2, "order"))
+    shuffled = list(reversed(docs))
+    shuffled[0] = {**shuffled[0], "created_at": "2020-01-01T12:00:00+05:00"}  # 07:00 UTC, the oldest
+    facts = decode_facts(fact_records(shuffled)[0]) + decode_facts(fact_records(shuffled)[1])
+    times = [datetime.fromisoformat(f["created_at"].replace("Z", "+00:00")).timestamp() for f in facts]
+    assert times == sorted(times) and facts[0]["id"] == shuffled[0]["id"]
