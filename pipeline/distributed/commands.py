@@ -223,6 +223,79 @@ def connect_demo(seed: int, history_hours: float, live_rate: float, broker: str 
     run_connector(source, broker, state_file, until_idle=live_rate == 0)
 
 
+@connect.command("source")
+@click.argument("spec")
+@click.option("--broker", default=None, help=BROKER_HELP)
+@STATE_FILE_OPTION
+@click.pass_context
+def connect_source(ctx: click.Context, spec: str, broker: str | None, state_file: Path | None) -> None:
+    """Send any source of `stadssignaal run --source` (twitter-search, facebook, access-log:FILE, ...)."""
+    from pipeline.sources.spec import open_source
+
+    try:
+        source = open_source(spec, pipeline_settings(ctx))
+    except ValueError as err:
+        raise click.UsageError(str(err)) from err
+    run_connector(source, broker, state_file)
+
+
+def _serve_push_endpoint(routes: list[Any], host: str, port: int) -> Any:
+    """Serve push routes (beacon, call-note ingest) in a background thread; return the server."""
+    from starlette.applications import Starlette
+
+    from pipeline.web.server import DashboardServer
+
+    server = DashboardServer(Starlette(routes=routes), host, port)
+    try:
+        server.start()
+    except (OSError, RuntimeError) as err:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {err}") from err
+    click.echo(f"Listening on {server.url}", err=True)
+    return server
+
+
+@connect.command("beacon")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8100, show_default=True, help="Port to listen on.")
+@click.option("--broker", default=None, help=BROKER_HELP)
+def connect_beacon(host: str, port: int, broker: str | None) -> None:
+    """Serve the site-search tracking endpoint (/track/search) and send each search to signals.raw."""
+    from pipeline.search.tracking import tracking_routes
+    from pipeline.sources.ingest_routes import IngestQueue
+
+    bridge = IngestQueue(name="beacon:site-search")
+    server = _serve_push_endpoint(tracking_routes(lambda raw: bridge.on_signals([raw])), host, port)
+    try:
+        run_connector(bridge, broker, None)
+    finally:
+        server.stop()
+
+
+@connect.command("call-notes")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8101, show_default=True, help="Port to listen on.")
+@click.option("--broker", default=None, help=BROKER_HELP)
+@click.pass_context
+def connect_call_notes(ctx: click.Context, host: str, port: int, broker: str | None) -> None:
+    """Serve the authenticated call-note push endpoint (/ingest/call-notes) and send notes to signals.raw."""
+    from pipeline.sources.connector_settings import load_connector_settings
+    from pipeline.sources.ingest_routes import IngestQueue, ingest_routes
+
+    try:
+        ingest = load_connector_settings(pipeline_settings(ctx).connectors).ingest
+    except (OSError, ValueError) as err:
+        raise click.UsageError(f"connector settings: {err}") from err
+    if not ingest.tokens:
+        raise click.UsageError("no ingest tokens: set [ingest] tokens or STADSSIGNAAL_INGEST_TOKENS")
+    bridge = IngestQueue(name="ingest:call-notes")
+    routes = ingest_routes(bridge.on_signals, ingest.tokens, ingest.field_mapping or None, ingest.max_batch)
+    server = _serve_push_endpoint(routes, host, port)
+    try:
+        run_connector(bridge, broker, None)
+    finally:
+        server.stop()
+
+
 @click.command("bench-kafka")
 @click.option("--n", "n", type=click.IntRange(min=100), default=20_000, show_default=True,
               help="Number of signals to push through.")

@@ -167,7 +167,7 @@ class IngestQueue:
 
     def on_signals(self, signals: list[RawSignal]) -> None:
         """Hand a batch to the runner and wait until it is committed; raise StoreUnavailable on timeout."""
-        if not self._consuming.is_set():
+        if not self._consuming.wait(min(self.store_timeout, 10.0)):  # the pipeline may still be starting
             raise StoreUnavailable("the pipeline is not consuming pushed notes")
         delivery = _Delivery(signals)
         try:
