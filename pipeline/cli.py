@@ -174,6 +174,20 @@ def _ingest_routes(settings: Settings, on_signals: Any) -> list[Any]:
                          connectors.ingest.max_batch)
 
 
+def _alert_sink(settings: Settings, store_path: Path) -> Any:
+    """Spike detection on every stored batch, alerts kept in the store and sent to the configured targets."""
+    from pipeline.alerts.config import config_from_settings
+    from pipeline.notify import AlertDispatcher
+    from pipeline.notify.config import notify_config_from_settings
+    from pipeline.sinks.alert_store import AlertSink
+
+    try:
+        return AlertSink(store_path, config_from_settings(settings),
+                         AlertDispatcher(notify_config_from_settings(settings)))
+    except ValueError as err:
+        raise click.UsageError(f"alert settings: {err}") from err
+
+
 def run_local(settings: Settings, source_spec: str, store_path: Path, speed: float | None, dashboard: bool,
               exit_when_done: bool, host: str, port: int, topic_model: Path | None = None,
               banner: str | None = None, sink: str = "sqlite", sentiment_model: Path | None = None) -> None:
@@ -231,7 +245,9 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
         except (OSError, RuntimeError) as err:
             raise click.ClickException(f"cannot start the dashboard on {host}:{port}: {err}; try --port") from err
         click.echo(banner or f"Dashboard: {server.url}", err=True)
-    runner = LocalRunner(source, store, enricher)
+    alert_sink = _alert_sink(settings, store_path) if sink == "sqlite" else None
+    runner = LocalRunner(source, store, enricher,
+                         on_batch=(lambda docs, _batch: alert_sink.write(docs)) if alert_sink else None)
     try:
         stats = runner.run(stop)
         click.echo(f"Processed {stats.signals} signals, {stats.dead} dead letters in {stats.elapsed:.1f} s "
@@ -242,6 +258,8 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
     finally:
         if server is not None:
             server.stop()
+        if alert_sink is not None:
+            alert_sink.close()
         store.close()
 
 
@@ -350,9 +368,12 @@ def _register_feature_commands() -> None:
     main.add_command(demo_data, "demo-data")
     main.add_command(dashboard, "dashboard")
     main.add_command(status_command, "status")
+    from pipeline.alerts.commands import alerts_command, bench_alerts_command
     from pipeline.distributed.commands import connect, topics, worker
     from pipeline.models import commands as model_cmds
 
+    main.add_command(alerts_command, "alerts")
+    bench.add_command(bench_alerts_command, "alerts")
     main.add_command(worker, "worker")
     main.add_command(topics, "topics")
     main.add_command(connect, "connect")

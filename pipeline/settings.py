@@ -38,6 +38,9 @@ class Settings(BaseSettings):
         description="access logs: URL path of the site search -> its query parameter")
     search_results_param: str | None = Field(None, description="access logs: parameter holding the result count")
     connectors: Path | None = Field(None, description="TOML file with the Twitter/X, Facebook and ingest settings")
+    alerts: dict[str, Any] = Field(
+        default_factory=dict,
+        description="[alerts] detector settings and [alerts.notify] targets and routing (see pipeline/alerts)")
     host: str = Field("127.0.0.1", description="address the built-in dashboard binds to")
     port: int = Field(8000, description="port of the built-in dashboard")
 

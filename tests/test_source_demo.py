@@ -16,6 +16,7 @@ from pipeline.settings import Settings
 from pipeline.sources.commands import demo_data
 from pipeline.signal import validate
 from pipeline.sources.demo import (
+    MIN_LIVE_RATE,
     DemoRecord, DemoSource, compose, generate, generate_labelled, generate_records, write_jsonl,
 )
 from pipeline.sources.demo_pii import bsn_is_valid, iban_is_valid
@@ -192,11 +193,12 @@ def test_demo_source_history_then_live_and_resume() -> None:
     assert again.signals[0].id.endswith(f"-{len(history) + len(live)}")
 
 
-def test_live_rate_never_below_one_and_spike_after_a_minute() -> None:
+def test_live_rate_follows_the_rhythm_with_a_floor_and_spike_after_a_minute() -> None:
     source = DemoSource(live_rate=3.0)
     night = datetime(2026, 3, 4, 3, 0, tzinfo=LOCAL_ZONE)
     morning = datetime(2026, 3, 4, 9, 30, tzinfo=LOCAL_ZONE)
-    assert source.live_rate_at(night, []) == 1.0
+    assert MIN_LIVE_RATE <= source.live_rate_at(night, []) < 0.5
+    assert DemoSource(live_rate=0.001).live_rate_at(night, []) == MIN_LIVE_RATE
     assert source.live_rate_at(morning, []) > 3.0
     spikes = source.live_spikes(morning)
     assert spikes == [morning + timedelta(seconds=60)]

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 DEFAULT_START = datetime(2026, 3, 2, 0, 0, tzinfo=LOCAL_ZONE)  # a Monday
 DEFAULT_RATE_PER_HOUR = 300.0
 LIVE_SPIKE_DELAY = timedelta(seconds=60)
-MIN_LIVE_RATE = 1.0
+MIN_LIVE_RATE = 0.05  # at night a signal every ~20 s: quiet, like the city, but alive
 HEARTBEAT_SECONDS = 0.5
 FLUSH_SECONDS = 0.2
 CHANNELS = ("twitter", "facebook", "call_note", "site_search")
@@ -297,7 +297,7 @@ class DemoSource:
         return [origin + LIVE_SPIKE_DELAY] if self.spike else []
 
     def live_rate_at(self, moment: datetime, spikes: Sequence[datetime]) -> float:
-        """Signals per second at `moment`: live_rate shaped by the daily rhythm, never below 1/s, plus spikes."""
+        """Signals per second at `moment`: live_rate shaped by the daily rhythm (at least MIN_LIVE_RATE), plus spikes."""
         rate = max(MIN_LIVE_RATE, self.live_rate * intensity(moment)) if self.live_rate > 0 else 0.0
         return rate * (1 + SPIKE_SHARE) if in_spike(moment, spikes) else rate
 

@@ -63,6 +63,8 @@ def open_source(spec: str, settings: Settings, speed: float | None = None, once:
     if kind == "demo":
         from pipeline.sources.demo import DemoSource
         seed = int(arg) if arg else 7
-        # A day of history at a busy city's volume, then live at the same daytime rate (>= 1/s).
-        return DemoSource(seed=seed, history_hours=24, history_per_hour=DEMO_HISTORY_PER_HOUR, live_rate=1.0)
+        # A day of history at a busy city's volume, then live at the same rate and rhythm, so that the
+        # spike detector's baseline from the history fits the live stream.
+        return DemoSource(seed=seed, history_hours=24, history_per_hour=DEMO_HISTORY_PER_HOUR,
+                          live_rate=DEMO_HISTORY_PER_HOUR / 3600)
     raise ValueError(f"unknown source {spec!r}; expected {SPEC_HELP}")

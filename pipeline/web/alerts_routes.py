@@ -18,6 +18,7 @@ MAX_LIMIT = 1000
 
 
 def _open(store_path: Path) -> AlertStore | None:
+    """A read-only alert store, or None when the file is missing or unreadable."""
     if not store_path.is_file():
         return None
     try:
@@ -32,12 +33,15 @@ def alerts_routes(store_path: str | Path) -> list[BaseRoute]:
     path = Path(store_path)
 
     async def page(request: Request) -> Response:
+        """The alerts page."""
         return FileResponse(STATIC / "alerts.html", media_type="text/html; charset=utf-8")
 
     async def script(request: Request) -> Response:
+        """The alerts page script."""
         return FileResponse(STATIC / "alerts.js", media_type="text/javascript; charset=utf-8")
 
     async def list_alerts(request: Request) -> Response:
+        """GET /api/alerts?topic=&status=open|closed&limit=: newest first."""
         params = request.query_params
         try:
             limit = min(max(int(params.get("limit", "100")), 1), MAX_LIMIT)
@@ -56,6 +60,7 @@ def alerts_routes(store_path: str | Path) -> list[BaseRoute]:
         return JSONResponse({"alerts": found, "count": len(found)})
 
     async def one_alert(request: Request) -> Response:
+        """GET /api/alerts/{alert_id}."""
         store = _open(path)
         found = None
         if store is not None:

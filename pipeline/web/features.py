@@ -8,6 +8,7 @@ from starlette.routing import BaseRoute
 
 def feature_routes(store_path: Path) -> list[BaseRoute]:
     """Routes of every feature page that reads the same store."""
+    from pipeline.web.alerts_routes import alerts_routes
     from pipeline.web.review_routes import review_routes
 
-    return [*review_routes(store_path)]
+    return [*review_routes(store_path), *alerts_routes(store_path)]

@@ -1,0 +1,618 @@
+"""The spike detector: counts enriched signals in fixed event-time windows and turns improbable counts into
+alert episodes. Pure computation: no clock, network or database (the wall clock is only used to ignore
+signals dated in the future).
+
+Decisions depend on event time only. A window is tested when it closes; the window that is still filling
+is also tested as signals arrive ("early"), and because counts only grow, an early alert is exactly the
+alert the window would give when it closes, raised at the time of the signal that made the count
+improbable. That time is computed from the signals' own timestamps, so a replay at full speed raises the
+same alerts, with the same times and contents, as the live stream did.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter, deque
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+
+import numpy as np
+
+from pipeline.alerts.baseline import SeasonalBaseline
+from pipeline.alerts.calendar_nl import SlotClock
+from pipeline.alerts.config import DetectorConfig
+from pipeline.alerts.context import pick_examples, pick_new_terms
+from pipeline.alerts.dispersion import DispersionModel
+from pipeline.alerts.episodes import EpisodeTracker, Finding, best_finding
+from pipeline.alerts.learning import PendingWindow
+from pipeline.alerts.findings import (Z_FLOOR, could_alert, level_thresholds, minimal_alerting_count, variance,
+                                      negative_share_finding, tail_probability, volume_finding)
+from pipeline.alerts.model import AlertEvent
+from pipeline.alerts.scopes import Scope, ScopeIndex
+from pipeline.alerts.stats import count_sf
+from pipeline.alerts.terms import TermBackground
+from pipeline.alerts.windows import DocFacts, WindowBucket, doc_facts
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_VERSION = 1
+NEGATIVE_PRIOR_WEIGHT = 20.0
+MAX_LOGGED_REJECTS = 20
+LEARN_CLIP_P = 1e-4   # once warm, a window this improbable is learned only up to close_ratio x expected
+
+
+class SpikeDetector:
+    """Feed enriched signals with observe(); close windows with advance(); persist with snapshot()/restore()."""
+
+    def __init__(self, config: DetectorConfig | None = None) -> None:
+        """A detector with no history; `config` defaults to DetectorConfig()."""
+        self.config = (config or DetectorConfig()).validate()
+        cfg = self.config
+        self.window_seconds = cfg.window_minutes * 60
+        self.window = timedelta(seconds=self.window_seconds)
+        self.keep = cfg.history_windows
+        self.clock = SlotClock(cfg.timezone, cfg.holidays)
+        self.index = ScopeIndex(cfg.max_scopes)
+        self.baseline = SeasonalBaseline(cfg)
+        self.tau_windows = 1.0 / max(1e-12, 1.0 - self.baseline.decay_all)
+        self.dispersion = DispersionModel(cfg.spans, self.baseline.decay_all, cfg.default_inverse_size,
+                                          cfg.max_inverse_size, cfg.inverse_size)
+        self.buckets: dict[int, WindowBucket] = {}
+        self.history: deque[WindowBucket] = deque(maxlen=self.keep)
+        self.pending: deque[PendingWindow] = deque()
+        self.hist_x = np.zeros((0, self.keep))
+        self.hist_mu = np.zeros((0, self.keep))
+        self.hist_neg = np.zeros((0, self.keep))
+        self.neg_sum = np.zeros(0)
+        self.neg_total = np.zeros(0)
+        self.terms: dict[str, TermBackground] = {}
+        self.episodes = EpisodeTracker(cfg)
+        self.next_index: int | None = None
+        self.first_index: int | None = None
+        self.max_seen: float | None = None
+        self.stats: Counter[str] = Counter()
+        self._keys_cache: dict[tuple[str, str | None, str | None], tuple[list[str], list[int]]] = {}
+        self._row_counts: dict[int, Counter[int]] = {}   # per open window: count per scope row
+        self._born: dict[int, int] = {}                   # per scope row: window of its first signal
+        self._levels = np.zeros(0, dtype=np.int64)
+        self._row_topics = np.asarray([], dtype=str)
+        self._topics: list[str] = []
+        self._now_cache: tuple[int, int, dict[str, Any]] | None = None
+
+    # ---- input -------------------------------------------------------------------------------------
+
+    def observe(self, docs: Iterable[dict[str, Any]]) -> list[AlertEvent]:
+        """Count enriched signals (any order within a batch) and close windows the newest signal has passed."""
+        cfg = self.config
+        future_limit = None if cfg.max_future_minutes is None else time.time() + cfg.max_future_minutes * 60
+        for doc in docs:
+            try:
+                facts = doc_facts(doc)
+            except ValueError as err:
+                self._reject("invalid", str(err))
+                continue
+            if future_limit is not None and facts.ts > future_limit:
+                self._reject("future", f"{facts.id}: created_at {facts.created_at} is in the future")
+                continue
+            window = int(facts.ts // self.window_seconds)
+            if self.next_index is not None and window < self.next_index:
+                self.stats["late"] += 1
+                continue
+            self._count(window, facts)
+            self.max_seen = facts.ts if self.max_seen is None else max(self.max_seen, facts.ts)
+        if self.max_seen is None:
+            return []
+        return self._close_until(self.max_seen - cfg.allowed_lateness_minutes * 60)
+
+    def advance(self, watermark: datetime) -> list[AlertEvent]:
+        """Close every window that ends at or before `watermark` (event time) and return the alert events."""
+        if watermark.tzinfo is None:
+            log.error("alert detector: advance() needs a timezone-aware watermark; ignored")
+            return []
+        return self._close_until(watermark.timestamp())
+
+    @property
+    def open_alerts(self) -> list[dict[str, Any]]:
+        """The alerts of the episodes that are open now (JSON-ready)."""
+        return [e.alert.to_dict() for _, e in sorted(self.episodes.open.items())]
+
+    def _reject(self, reason: str, detail: str) -> None:
+        """Count a rejected signal; log the first few of each reason."""
+        self.stats[reason] += 1
+        if self.stats[reason] <= MAX_LOGGED_REJECTS:
+            log.warning("alert detector: signal not counted (%s)", detail)
+
+    def _count(self, window: int, facts: DocFacts) -> None:
+        """Count one signal in its window, in every scope it belongs to."""
+        cfg = self.config
+        combo = (facts.topic, facts.channel, facts.place)
+        cached = self._keys_cache.get(combo)
+        if cached is None:
+            scopes = [Scope.total(), Scope.of_topic(facts.topic)]
+            if facts.channel and "channel" in cfg.scope_kinds:
+                scopes.append(Scope(facts.topic, "channel", facts.channel))
+            if facts.place and "place" in cfg.scope_kinds:
+                scopes.append(Scope(facts.topic, "place", facts.place))
+            pairs = [(s.key, self.index.row(s)) for s in scopes]
+            cached = ([k for k, r in pairs if r is not None], [r for _, r in pairs if r is not None])
+            if len(self._keys_cache) < cfg.max_scopes:
+                self._keys_cache[combo] = cached
+        keys, rows = cached
+        for row in rows:
+            if window < self._born.get(row, window + 1):
+                self._born[row] = window
+        bucket = self.buckets.get(window)
+        if bucket is None:
+            bucket = self.buckets[window] = WindowBucket(window)
+            self._row_counts[window] = Counter()
+        if bucket.add(facts, keys):
+            self._row_counts[window].update(rows)
+            self.stats["counted"] += 1
+        else:
+            self.stats["duplicate"] += 1
+
+    # ---- closing windows ---------------------------------------------------------------------------
+
+    def _close_until(self, watermark_ts: float) -> list[AlertEvent]:
+        """Close windows whose end is at or before `watermark_ts`, skipping long silences."""
+        target = int(watermark_ts // self.window_seconds)
+        if self.next_index is None:
+            if not self.buckets:
+                return []
+            self.next_index = min(self.buckets)
+        events: list[AlertEvent] = []
+        while self.next_index < target:
+            if self.next_index not in self.buckets:
+                upcoming = min((i for i in self.buckets if i >= self.next_index), default=target)
+                if upcoming - self.next_index > self.config.max_gap_windows:
+                    log.info("alert detector: skipping %d silent windows", upcoming - self.next_index)
+                    self._reset_recent()
+                    self.next_index = upcoming
+                    continue
+            events.extend(self._early_check(self.next_index))
+            events.extend(self._close_window(self.next_index))
+            self.next_index += 1
+        events.extend(self._early_check(self.next_index))
+        return events
+
+    def _reset_recent(self) -> None:
+        """Forget the recent windows after a long silence (they no longer form a span with the next ones)."""
+        while self.pending:
+            self._learn(self.pending.popleft())
+        self.history.clear()
+        self.hist_x[:] = 0
+        self.hist_mu[:] = 0
+        self.hist_neg[:] = 0
+
+    def _sync_rows(self) -> None:
+        """Give arrays a row for every scope added since the last window."""
+        n = len(self.index)
+        extra = n - self.hist_x.shape[0]
+        if extra <= 0:
+            return
+        self.baseline.grow(self.index.parents, [s.level for s in self.index.scopes])
+        self.dispersion.grow(n)
+        self._levels = np.asarray([s.level for s in self.index.scopes], dtype=np.int64)
+        self._row_topics = np.asarray([s.topic for s in self.index.scopes])
+        self._topics = sorted(set(self._row_topics.tolist()))
+        pad = np.zeros((extra, self.keep))
+        self.hist_x = np.vstack([self.hist_x, pad])
+        self.hist_mu = np.vstack([self.hist_mu, pad])
+        self.hist_neg = np.vstack([self.hist_neg, pad])
+        self.neg_sum = np.concatenate([self.neg_sum, np.zeros(extra)])
+        self.neg_total = np.concatenate([self.neg_total, np.zeros(extra)])
+
+    def _is_warm(self, window: int) -> bool:
+        """True once the detector has seen `warmup_hours` of windows."""
+        if self.first_index is None:
+            return False
+        return (window - self.first_index + 1) * self.window_seconds >= self.config.warmup_hours * 3600
+
+    def _start_of(self, window: int) -> datetime:
+        """Start time of a window index."""
+        return datetime.fromtimestamp(window * self.window_seconds, timezone.utc)
+
+    def _counts_vector(self, counts: Counter[str]) -> np.ndarray:
+        """Counts keyed by scope key as a vector over scope rows."""
+        vector = np.zeros(len(self.index))
+        for key, count in counts.items():
+            row = self.index.get(key)
+            if row is not None:
+                vector[row] = count
+        return vector
+
+    def _row_vector(self, window: int) -> np.ndarray:
+        """Counts per scope row of an open window."""
+        vector = np.zeros(len(self.index))
+        counts = self._row_counts.get(window)
+        if counts:
+            vector[np.fromiter(counts.keys(), dtype=np.int64)] = np.fromiter(counts.values(), dtype=float)
+        return vector
+
+    def _close_window(self, window: int) -> list[AlertEvent]:
+        """Test the window, step the episodes and queue the window for learning."""
+        cfg = self.config
+        self._sync_rows()
+        bucket = self.buckets.pop(window, None) or WindowBucket(window)
+        bucket.finalize(cfg.max_examples)
+        start = self._start_of(window)
+        if self.first_index is None:
+            self.first_index = window
+        state = self._window_state(window)
+        mu = state["mu"]
+        x = self._row_vector(window)
+        self._row_counts.pop(window, None)
+        neg = self._counts_vector(Counter({Scope.of_topic(t).key: c for t, c in bucket.negatives.items()}))
+        for arr, col in ((self.hist_x, x), (self.hist_mu, mu), (self.hist_neg, neg)):
+            arr[:, :-1] = arr[:, 1:]
+            arr[:, -1] = col
+        self.history.append(bucket)
+        warm = self._is_warm(window)
+        findings = self._volume_findings(start, state) if warm else {}
+        negative = self._negative_findings(start) if warm and cfg.negative_trigger else {}
+        events = self._step_episodes(findings, negative, start + self.window, warm, window)
+        self.pending.append(self._pending(window, x, state, neg, findings, negative, bucket, warm))
+        while len(self.pending) > cfg.learn_lag_windows:
+            self._learn(self.pending.popleft())
+        self._now_cache = None
+        return events
+
+    def _active(self, window: int) -> np.ndarray:
+        """Per row: has the scope had a signal in or before `window` (event time, whatever the batches)."""
+        born = np.fromiter((self._born.get(r, 1 << 62) for r in range(len(self.index))), dtype=np.int64,
+                           count=len(self.index))
+        return born <= window
+
+    def _window_state(self, window: int) -> dict[str, Any]:
+        """Expected counts and dispersion for `window`, plus sums over the closed windows before it (cached).
+
+        Until a scope's weekly slot has a week of history its expectation rests on the prior (the hour-of-day
+        and day-of-week shape, or the parent's); that uncertainty is added to the quadratic dispersion term,
+        so a young baseline alerts only on clear spikes.
+        """
+        n = len(self.index)
+        if self._now_cache is not None and self._now_cache[0] == window and self._now_cache[1] == n:
+            return self._now_cache[2]
+        day, hour = self.clock.slot(self._start_of(window))
+        young = self.config.prior_uncertainty * self.baseline.first_week_share(day, hour) ** 2
+        extra_a: dict[int, np.ndarray] = {}
+        inv_b: dict[int, np.ndarray] = {}
+        for i, span in enumerate(self.config.spans):
+            extra_a[span], inv_b[span] = self.dispersion.estimate(i, self.baseline.parents, self.baseline.level_rows)
+            inv_b[span] = inv_b[span] + young
+        state = {"mu": self.baseline.expected(day, hour), "a": extra_a, "b": inv_b,
+                 "confidence": self.baseline.noise_confidence(day, hour), "needed": {},
+                 "thresholds": level_thresholds(self.config, self.index.scopes, self._active(window)),
+                 "prev_x": {s: self.hist_x[:, self.keep - s + 1:].sum(axis=1) for s in self.config.spans},
+                 "prev_mu": {s: self.hist_mu[:, self.keep - s + 1:].sum(axis=1) for s in self.config.spans}}
+        self._now_cache = (window, n, state)
+        return state
+
+    # ---- tests at window close ---------------------------------------------------------------------
+
+    def _needed(self, state: dict[str, Any], span: int, row: int, expect: float) -> int | None:
+        """Smallest total over `span` windows that alerts for scope `row` in this window (cached per window)."""
+        key = (span, row)
+        cache = state["needed"]
+        if key not in cache:
+            cache[key] = minimal_alerting_count(self.config, expect, float(state["a"][span][row]),
+                                                float(state["b"][span][row]), float(state["thresholds"][row]))
+        return cache[key]
+
+    def _volume_findings(self, last_start: datetime, state: dict[str, Any]) -> dict[str, list[Finding]]:
+        """Improbable counts per topic: every scope, every span ending at the window just closed."""
+        cfg = self.config
+        best: dict[int, Finding] = {}
+        for span in cfg.spans:
+            total = self.hist_x[:, -span:].sum(axis=1)
+            expect = state["prev_mu"][span] + state["mu"]
+            candidates = np.flatnonzero((self._levels > 0) & could_alert(
+                cfg, total, expect, state["a"][span], state["b"][span], state["thresholds"]))
+            for row in candidates:
+                needed = self._needed(state, span, int(row), float(expect[row]))
+                if needed is None or total[row] < needed:
+                    continue
+                p = tail_probability(cfg, int(total[row]), float(expect[row]), float(state["a"][span][row]),
+                                     float(state["b"][span][row]))
+                if row in best and best[row].p_value <= p:
+                    continue
+                recent = list(self.history)[-span:]
+                if not self._corroborated(int(row), span, state, recent, float(total[self._parent(int(row))])
+                                          if self._levels[row] == 2 else 0.0):
+                    continue
+                best[row] = volume_finding(self.index.scopes[row], span, self.hist_x[row, -span:],
+                                           self.hist_mu[row, -span:], p, last_start, self.window)
+        grouped: dict[str, list[Finding]] = {}
+        for row, finding in best.items():
+            grouped.setdefault(self.index.scopes[row].topic, []).append(finding)
+        return grouped
+
+    def _negative_findings(self, last_start: datetime) -> dict[str, Finding]:
+        """Topics whose share of negative signals over the last `negative_span` windows rose improbably."""
+        span = self.config.negative_span
+        out: dict[str, Finding] = {}
+        for row, scope in enumerate(self.index.scopes):
+            if scope.kind != "topic":
+                continue
+            finding = negative_share_finding(self.config, scope, self.hist_x[row, -span:], self.hist_neg[row, -span:],
+                                             self.hist_mu[row, -span:], self._usual_negative_share(row), last_start,
+                                             self.window)
+            if finding is not None:
+                out[scope.topic] = finding
+        return out
+
+    def _usual_negative_share(self, row: int) -> float:
+        """The learned share of negative signals of a topic row (with a prior)."""
+        cfg = self.config
+        share = (self.neg_sum[row] + NEGATIVE_PRIOR_WEIGHT * cfg.negative_prior_share) / \
+            (self.neg_total[row] + NEGATIVE_PRIOR_WEIGHT)
+        return float(min(max(share, 0.01), 0.99))
+
+    def _window_elevated(self, row: int) -> bool:
+        """True when the window just closed is still clearly above normal for scope `row`."""
+        cfg = self.config
+        x, mu = int(self.hist_x[row, -1]), float(self.hist_mu[row, -1])
+        if x < 1 or x < cfg.close_ratio * mu:
+            return False
+        return count_sf(x, mu, "poisson", None) < cfg.close_p_threshold
+
+    # ---- early test of the window that is filling --------------------------------------------------
+
+    def _early_check(self, window: int) -> list[AlertEvent]:
+        """Open episodes as soon as the filling window's count (with the closed windows of the span) alerts."""
+        bucket = self.buckets.get(window)
+        if bucket is None or not bucket.dirty or window != self.next_index or not self._is_warm(window):
+            return []
+        bucket.dirty = False
+        self._sync_rows()
+        cfg = self.config
+        state = self._window_state(window)
+        x_now = self._row_vector(window)
+        start = self._start_of(window)
+        crossings: dict[str, list[tuple[float, Finding]]] = {}
+        for span in cfg.spans:
+            prev_x, prev_mu = state["prev_x"][span], state["prev_mu"][span]
+            total = prev_x + x_now
+            expect = prev_mu + state["mu"]
+            candidates = np.flatnonzero((self._levels > 0) & (x_now > 0) & could_alert(
+                cfg, total, expect, state["a"][span], state["b"][span], state["thresholds"]))
+            for row in candidates:
+                scope = self.index.scopes[row]
+                if scope.topic in self.episodes.open:
+                    continue
+                crossing = self._crossing(row, span, bucket, state, float(prev_x[row]), float(expect[row]),
+                                          int(total[row]), start)
+                if crossing is not None:
+                    crossings.setdefault(scope.topic, []).append(crossing)
+        events: list[AlertEvent] = []
+        for topic in sorted(crossings):
+            first = min(t for t, _ in crossings[topic])
+            at = datetime.fromtimestamp(first, timezone.utc)
+            if self.episodes.in_cooldown(topic, at):
+                continue
+            known = [f for t, f in crossings[topic] if t <= first]
+            chosen = best_finding(known)
+            recent = [bucket] + list(self.history)[::-1][: chosen.span - 1]
+            examples = pick_examples(recent, chosen.scope_key, cfg.max_examples, until=first)
+            terms = pick_new_terms(recent, Scope.of_topic(topic).key, self.terms.get(topic), cfg.max_new_terms,
+                                   until=first)
+            events.append(self.episodes.open_episode(topic, chosen, known, at, examples, terms))
+            self.episodes.open[topic].early_window = window
+        return events
+
+    def _crossing(self, row: int, span: int, bucket: WindowBucket, state: dict[str, Any], prev_x: float,
+                  expect: float, total: int, start: datetime) -> tuple[float, Finding] | None:
+        """When (event time) the count of scope `row` over `span` became alerting, and the finding at that moment."""
+        needed = self._needed(state, span, row, expect)
+        if needed is None or total < needed:
+            return None
+        if needed <= prev_x:   # the closed windows alone already alerted: nothing new in this window
+            return None
+        scope = self.index.scopes[row]
+        moment = bucket.times(scope.key)[needed - int(prev_x) - 1]
+        if scope.kind in ("place", "channel"):
+            parent = self._parent(row)
+            parent_total = float(state["prev_x"][span][parent]) + sum(
+                1 for t in bucket.times(self.index.scopes[parent].key) if t <= moment)
+            recent = [bucket] + list(self.history)[::-1][: span - 1]
+            if not self._corroborated(row, span, state, recent, parent_total, until=moment):
+                return None
+        elapsed = min(max((moment - start.timestamp()) / self.window_seconds, 1 / 15), 1.0)
+        xs = np.append(self.hist_x[row, self.keep - span + 1:], needed - prev_x)
+        mus = np.append(self.hist_mu[row, self.keep - span + 1:], state["mu"][row] * elapsed)
+        p_value = tail_probability(self.config, needed, expect, float(state["a"][span][row]),
+                                   float(state["b"][span][row]))
+        return moment, volume_finding(scope, span, xs, mus, p_value, start, self.window)
+
+    def _parent(self, row: int) -> int:
+        """Row of the parent scope."""
+        return self.index.parents[row]
+
+    def _corroborated(self, row: int, span: int, state: dict[str, Any], recent: list[WindowBucket],
+                      parent_total: float, until: float | None = None) -> bool:
+        """Independent evidence for a sub-scope finding: a place needs its signals spread over channels (a reply
+        cascade stays on one platform); a channel needs its whole topic to be improbably busy as well."""
+        cfg = self.config
+        scope = self.index.scopes[row]
+        if scope.kind == "place":
+            channels: Counter[str] = Counter()
+            for bucket in recent:
+                channels.update(bucket.channels_for(scope.key, until if bucket.index == self.next_index else None))
+            total = sum(channels.values())
+            return total > 0 and max(channels.values()) <= cfg.place_max_channel_share * total
+        if scope.kind == "channel":
+            parent = self._parent(row)
+            expect = float(state["prev_mu"][span][parent] + state["mu"][parent])
+            p = tail_probability(cfg, int(parent_total), expect, float(state["a"][span][parent]),
+                                 float(state["b"][span][parent]))
+            return p < cfg.channel_corroboration_p
+        return True
+
+    # ---- episodes ----------------------------------------------------------------------------------
+
+    def _step_episodes(self, findings: dict[str, list[Finding]], negative: dict[str, Finding],
+                       now: datetime, warm: bool, window: int) -> list[AlertEvent]:
+        """Continue open episodes and open new ones (cooldown permitting) for a closed window."""
+        cfg = self.config
+        events: list[AlertEvent] = []
+        for topic in sorted(set(findings) | set(negative) | set(self.episodes.open)):
+            topic_findings = list(findings.get(topic, []))
+            if topic in negative:
+                topic_findings.append(negative[topic])
+            episode = self.episodes.open.get(topic)
+            if episode is not None:
+                row = self.index.rows[episode.scope_key]
+                totals = None
+                if episode.early_window == window:
+                    back = int(round((now - episode.alert.start) / self.window))
+                    back = min(max(back, 1), self.keep)
+                    totals = (int(self.hist_x[row, -back:].sum()), float(self.hist_mu[row, -back:].sum()))
+                elevated = self._window_elevated(row) or any(
+                    f.span == 1 for f in topic_findings if f.trigger == "volume") or (
+                    episode.alert.trigger == "negative_share" and topic in negative)
+                recent = list(self.history)[::-1]
+                event = self.episodes.continue_episode(
+                    topic, now, int(self.hist_x[row, -1]), float(self.hist_mu[row, -1]), elevated, topic_findings,
+                    pick_examples(recent[:1], episode.scope_key, cfg.max_examples,
+                                  prefer_negative=episode.alert.trigger == "negative_share"),
+                    pick_new_terms(recent, Scope.of_topic(topic).key, self.terms.get(topic), cfg.max_new_terms),
+                    totals)
+                if event is not None:
+                    events.append(event)
+                continue
+            if not topic_findings or not warm:
+                continue
+            if self.episodes.in_cooldown(topic, now):
+                self.episodes.suppressed += 1
+                continue
+            chosen = best_finding(topic_findings)
+            span = max(1, int(round((now - chosen.start) / self.window)))
+            recent = list(self.history)[::-1][:span]
+            events.append(self.episodes.open_episode(
+                topic, chosen, topic_findings, now,
+                pick_examples(recent, chosen.scope_key, cfg.max_examples,
+                              prefer_negative=chosen.trigger == "negative_share"),
+                pick_new_terms(recent, Scope.of_topic(topic).key, self.terms.get(topic), cfg.max_new_terms)))
+        return events
+
+    # ---- learning ----------------------------------------------------------------------------------
+
+    def _pending(self, window: int, x: np.ndarray, state: dict[str, Any], neg: np.ndarray,
+                 findings: dict[str, list[Finding]], negative: dict[str, Finding], bucket: WindowBucket,
+                 warm: bool) -> PendingWindow:
+        """What to learn from a closed window later; once warm, improbable counts are marked to be clipped."""
+        cfg = self.config
+        mu = state["mu"]
+        clip: set[int] = set()
+        if warm:
+            spread = np.sqrt(variance(cfg, mu, state["a"][1], state["b"][1]))
+            for row in np.flatnonzero((x > cfg.close_ratio * mu) & (x >= 3) & (x >= mu + Z_FLOOR * spread)):
+                p = tail_probability(cfg, int(x[row]), float(mu[row]), float(state["a"][1][row]),
+                                     float(state["b"][1][row]))
+                if p < LEARN_CLIP_P:
+                    clip.add(int(row))
+        return PendingWindow(window=window, x=x, mu=mu.copy(), neg=neg, clip_rows=sorted(clip),
+                             negative_topics=sorted(set(negative) | set(findings)), terms=dict(bucket.terms),
+                             topic_docs={k: bucket.counts.get(k, 0) for k in bucket.terms},
+                             span_x=[self.hist_x[:, -s:].sum(axis=1) for s in cfg.spans],
+                             span_mu=[self.hist_mu[:, -s:].sum(axis=1) for s in cfg.spans],
+                             confidence=state["confidence"].copy())
+
+    def _learn(self, item: PendingWindow) -> None:
+        """Fold a pending window into the baselines. Topics whose alert episode covers the window (or that had
+        a finding in it) are learned only up to close_ratio x expected and teach nothing about noise;
+        other improbable counts are clipped for the level but still count as noise."""
+        cfg = self.config
+        n = len(self.index)
+        x = item.pad(item.x, n, 0.0)
+        mu = item.pad(item.mu, n, cfg.min_expected)
+        neg = item.pad(item.neg, n, 0.0)
+        start = self._start_of(item.window)
+        end = start + self.window
+        row_topics = self._row_topics
+        topics = self._topics
+        alerted = {t for t in topics if t in item.negative_topics or self.episodes.covers(t, start, end)}
+        learn = x.copy()
+        clip = np.zeros(n, dtype=bool)
+        clip[[r for r in item.clip_rows if r < n]] = True
+        clip |= np.isin(row_topics, sorted(alerted))
+        learn[clip] = np.minimum(learn[clip], cfg.close_ratio * mu[clip])
+        active = self._active(item.window)
+        self.baseline.update(*self.clock.slot(start), learn, active)
+        confidence = item.pad(item.confidence if item.confidence is not None else np.zeros(0), n, 0.0)
+        for i, span in enumerate(cfg.spans[: len(item.span_x)]):
+            span_start = start - (span - 1) * self.window
+            noisy = [t for t in topics if t in alerted or self.episodes.covers(t, span_start, end)]
+            mask = ~np.isin(row_topics, noisy) & active
+            self.dispersion.learn(i, item.pad(item.span_x[i], n, 0.0), item.pad(item.span_mu[i], n, cfg.min_expected),
+                                  confidence * mask)
+        decay = self.baseline.decay_all
+        neg_learn = neg.copy()
+        for topic in sorted(alerted):
+            row = self.index.rows.get(Scope.of_topic(topic).key)
+            if row is not None:
+                neg_learn[row] = min(neg[row], x[row] * self._usual_negative_share(row))
+        self.neg_sum = np.where(active, self.neg_sum * decay + neg_learn, self.neg_sum)
+        self.neg_total = np.where(active, self.neg_total * decay + x, self.neg_total)
+        for topic_key, counts in item.terms.items():
+            topic = Scope.from_key(topic_key).topic
+            background = self.terms.get(topic)
+            if background is None:
+                background = self.terms[topic] = TermBackground(cfg.term_memory, self.tau_windows, item.window)
+            background.add_window(item.window, counts, item.topic_docs.get(topic_key, 0))
+
+    # ---- persistence -------------------------------------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The full state as JSON-ready data (config, baselines, open windows and episodes)."""
+        return {
+            "version": SNAPSHOT_VERSION, "config": self.config.to_dict(), "scopes": self.index.keys(),
+            "baseline": self.baseline.to_state(), "dispersion": self.dispersion.to_state(),
+            "hist_x": self.hist_x.tolist(),
+            "hist_mu": self.hist_mu.tolist(), "hist_neg": self.hist_neg.tolist(),
+            "neg_sum": self.neg_sum.tolist(), "neg_total": self.neg_total.tolist(),
+            "history": [b.to_state() for b in self.history],
+            "pending": [p.to_state() for p in self.pending],
+            "buckets": [b.to_state() for _, b in sorted(self.buckets.items())],
+            "terms": {t: bg.to_state() for t, bg in self.terms.items()}, "episodes": self.episodes.to_state(),
+            "next_index": self.next_index, "first_index": self.first_index, "max_seen": self.max_seen,
+            "born": {str(r): w for r, w in sorted(self._born.items())},
+            "stats": dict(self.stats),
+        }
+
+    @classmethod
+    def restore(cls, state: dict[str, Any], config: DetectorConfig | None = None) -> "SpikeDetector":
+        """A detector that continues exactly where snapshot() left off (optionally with a new config)."""
+        if not isinstance(state, dict) or state.get("version") != SNAPSHOT_VERSION:
+            raise ValueError("not a detector snapshot of a supported version")
+        detector = cls(config or DetectorConfig.from_mapping(state["config"]))
+        cfg = detector.config
+        detector.index = ScopeIndex.from_keys(list(state["scopes"]), cfg.max_scopes)
+        detector._sync_rows()
+        detector.baseline.load_state(state["baseline"], detector.index.parents,
+                                     [s.level for s in detector.index.scopes])
+        detector.dispersion.load_state(state["dispersion"], len(detector.index))
+        for name in ("hist_x", "hist_mu", "hist_neg"):
+            saved = np.asarray(state[name], dtype=float).reshape(len(detector.index), -1)
+            keep = min(saved.shape[1], detector.keep)
+            if keep:
+                getattr(detector, name)[:, -keep:] = saved[:, -keep:]
+        detector.neg_sum = np.asarray(state["neg_sum"], dtype=float)
+        detector.neg_total = np.asarray(state["neg_total"], dtype=float)
+        for item in state.get("history") or []:
+            detector.history.append(WindowBucket.from_state(item))
+        for item in state.get("pending") or []:
+            detector.pending.append(PendingWindow.from_state(item))
+        detector.buckets = {b.index: b for b in (WindowBucket.from_state(s) for s in state.get("buckets") or [])}
+        for index, bucket in detector.buckets.items():
+            detector._row_counts[index] = Counter(
+                {detector.index.rows[k]: c for k, c in bucket.counts.items() if k in detector.index.rows})
+        detector.terms = {t: TermBackground.from_state(s, cfg.term_memory, detector.tau_windows)
+                          for t, s in (state.get("terms") or {}).items()}
+        detector.episodes.load_state(state.get("episodes") or {})
+        detector.next_index = state.get("next_index")
+        detector.first_index = state.get("first_index")
+        detector.max_seen = state.get("max_seen")
+        detector._born = {int(r): int(w) for r, w in (state.get("born") or {}).items()}
+        detector.stats = Counter(state.get("stats") or {})
+        return detector

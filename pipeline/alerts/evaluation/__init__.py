@@ -1,0 +1,1 @@
+"""The alert benchmark: a synthetic stream with injected spikes, simple baselines, and scoring."""

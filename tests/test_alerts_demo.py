@@ -1,0 +1,41 @@
+"""The demo stream's roadworks spike (Slotlaan, Centrum) gives exactly one alert episode for `verkeer`."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from pipeline.alerts import DetectorConfig, SpikeDetector
+
+demo = pytest.importorskip("pipeline.sources.demo")
+rhythm = pytest.importorskip("pipeline.sources.demo_rhythm")
+enricher = pytest.importorskip("pipeline.enrich.enricher")
+
+
+def test_demo_roadworks_spike_gives_one_verkeer_episode() -> None:
+    start = demo.DEFAULT_START
+    end = start + timedelta(hours=48)
+    spike_start = rhythm.history_spike(start, end)
+    assert spike_start is not None and spike_start - start >= timedelta(hours=24)   # after the warm-up
+    raws = demo.generate(start=start, end=end)
+    docs = enricher.Enricher().enrich_many(raws)
+    docs.sort(key=lambda d: datetime.fromisoformat(d["created_at"]))
+    detector = SpikeDetector(DetectorConfig())
+    events = []
+    for i in range(0, len(docs), 250):                       # batches as the local runner writes them
+        events += detector.observe(docs[i:i + 250])
+    events += detector.advance(end + timedelta(hours=2))
+    verkeer = [e for e in events if e.alert.topic == "verkeer"]
+    opened = [e for e in verkeer if e.kind == "opened"]
+    assert len(opened) == 1, [(e.kind, e.at.isoformat(), e.alert.scope) for e in verkeer]
+    alert = opened[0].alert
+    spike_end = spike_start + rhythm.SPIKE_DURATION
+    assert spike_start - timedelta(minutes=15) <= alert.start <= spike_start + timedelta(minutes=15)
+    assert spike_start < opened[0].at <= spike_start + timedelta(minutes=30)
+    assert alert.scope == {"type": "place", "value": "Centrum"} or \
+        {"type": "place", "value": "Centrum"} in alert.related_scopes
+    assert "slotlaan" in alert.new_terms
+    assert 3 <= len(alert.examples) <= 5
+    closed = [e for e in verkeer if e.kind == "closed"]
+    assert len(closed) == 1 and closed[0].alert.end <= spike_end + timedelta(minutes=30)
+    assert {e.alert.id for e in verkeer} == {alert.id}
