@@ -178,7 +178,8 @@ def test_bad_csv_rows_become_dead_letters(tmp_path: Path) -> None:
     assert dead["row 3"] == "text is empty"
     assert "unknown channel 'fax'" in dead["row 4"]
     assert "meta column is not valid JSON" in dead["row 5"]
-    assert "record too large" in dead["row 6"]
+    # csv's field limit is process-wide: depending on what ran before, the parser or validation refuses it
+    assert "record too large" in dead["row 6"] or "text too long: 1000000 characters" in dead["row 6"]
     assert dead["row 7"] == "not valid UTF-8"
 
 
