@@ -13,13 +13,13 @@ import os
 import re
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from pipeline.distributed.codec import dead_letter_value, encode_key, encode_signal
 from pipeline.distributed.config import KafkaSettings
 from pipeline.distributed.topics import KAFKA_PYTHON_API_VERSION
+from pipeline.runner import RunStats
 from pipeline.sources.base import Source
 
 log = logging.getLogger(__name__)
@@ -114,21 +114,6 @@ def new_producer(settings: KafkaSettings, **overrides: Any) -> Any:
     return KafkaProducer(**options)
 
 
-@dataclass
-class ConnectorStats:
-    """What a connector run did."""
-
-    signals: int = 0
-    dead: int = 0
-    batches: int = 0
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def elapsed(self) -> float:
-        """Seconds since the run started."""
-        return time.monotonic() - self.started
-
-
 class Connector:
     """Moves one source into `signals.raw` (and its dead letters into `signals.deadletter`)."""
 
@@ -139,10 +124,10 @@ class Connector:
         self.producer = producer
         self.settings = settings
         self.cursor_file = cursor_file or CursorFile(cursor_path_for(settings.connector_state_dir, source.name))
-        self.stats = ConnectorStats()
+        self.stats = RunStats()
 
     def run(self, stop: threading.Event | None = None, max_batches: int | None = None,
-            until_idle: bool = False) -> ConnectorStats:
+            until_idle: bool = False) -> RunStats:
         """Send batches until the source ends, `stop` is set, `max_batches` batches were acknowledged,
         or (with `until_idle`) the source first has nothing new (an empty heartbeat batch)."""
         stop = stop or threading.Event()

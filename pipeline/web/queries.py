@@ -11,8 +11,9 @@ import math
 import sqlite3
 import time
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from typing import Any, Sequence
+
+from pipeline.timeutil import iso  # noqa: F401 - used here and re-exported
 
 log = logging.getLogger(__name__)
 
@@ -60,13 +61,6 @@ def _scalar(conn: Connection, sql: str, params: Sequence[Any] = ()) -> Any:
     """The first column of the first row, or None."""
     rows = _rows(conn, sql, params)
     return rows[0][0] if rows else None
-
-
-def iso(ts: float | None) -> str | None:
-    """Unix seconds as ISO 8601 UTC ('Z'), or None."""
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True, slots=True)
