@@ -1,7 +1,6 @@
 """The advisers' pages in headless Chromium: create a dossier, drill down by clicking, reload a shared URL."""
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -14,15 +13,13 @@ from pipeline.web.app import create_app
 from pipeline.web.fixtures import enriched_doc, sample_docs
 from pipeline.web.server import DashboardServer
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+from browser_support import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 SCRIPT_POST = "<script>alert(1)</script> omleiding Slotlaan, weer vast"
 IMG_POST = '@gemeentezeist <img src=x onerror="alert(2)"> wanneer gaat de Slotlaan weer open?'
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed"),
+    needs_chromium,
 ]
 
 ROWS = "[...document.querySelectorAll('#signals-body tr[data-id]')]"

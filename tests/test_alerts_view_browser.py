@@ -1,7 +1,6 @@
 """The alerts view in headless Chromium: rows from the store, details on click, resident text shown as text."""
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,12 +12,11 @@ from pipeline.sinks.alert_store import AlertStore
 from pipeline.web.alerts_routes import alerts_routes
 from pipeline.web.server import DashboardServer
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+from browser_support import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 MARKUP = '<img src=x onerror="alert(1)"> Slotlaan dicht'
 
 pytestmark = [pytest.mark.browser,
-              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed")]
+              needs_chromium]
 
 
 def _event(topic: str, hours_ago: float, closed: bool) -> AlertEvent:
@@ -41,7 +39,7 @@ def test_alerts_page_lists_alerts_and_shows_details(store_path: Path, artifacts:
     server.start()
     try:
         with sync_api.sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page()
                 dialogs: list[str] = []

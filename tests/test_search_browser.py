@@ -19,9 +19,7 @@ from pipeline.web.review_routes import review_routes
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from browser_support import CHROMIUM, CHROMIUM_ARGS
 WEEK_START = datetime(2024, 10, 8, tzinfo=timezone.utc).timestamp()
 PREVIOUS = WEEK_START - 7 * 86_400
 XSS = "<img src=x onerror=alert(1)>"
@@ -71,13 +69,13 @@ def row_names(page) -> list[str]:
 
 
 def test_review_workflow_in_chromium(server_url: str, artifacts: Path, tmp_path: Path) -> None:
-    if not CHROMIUM.exists():
+    if not Path(CHROMIUM).exists():
         pytest.skip("chromium is not installed at /usr/bin/chromium")
     sync_api = pytest.importorskip("playwright.sync_api")
     expect = sync_api.expect
     dialogs: list[str] = []
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1360, "height": 900}, accept_downloads=True)
             page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

@@ -1,7 +1,6 @@
 """The dashboard page in headless Chromium: live updates without reload, filters, and resident text shown as text."""
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -13,15 +12,13 @@ from pipeline.web.app import create_app
 from pipeline.web.fixtures import enriched_doc, sample_docs
 from pipeline.web.server import DashboardServer
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+from browser_support import CHROMIUM, CHROMIUM_ARGS, needs_chromium
 SCRIPT_POST = "<script>alert(1)</script> wegwerkzaamheden Slotlaan"
 IMG_POST = '<img src=x onerror="alert(2)"> lantaarnpaal kapot'
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed"),
+    needs_chromium,
 ]
 
 
