@@ -15,6 +15,7 @@ from typing import Any, Iterator
 
 from pipeline.signal import MAX_TEXT_CHARS, InvalidSignal, RawSignal
 from pipeline.sources.base import DeadLetter, SourceBatch
+from pipeline.sources.csv_rows import numbered_rows
 from pipeline.sources.call_note_export import map_call_note
 
 log = logging.getLogger(__name__)
@@ -71,17 +72,10 @@ def csv_rows(text: str) -> Iterator[ExportRow]:
         return
     if header is None:
         return
-    index = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as err:
-            index += 1
-            yield ExportRow(f"row {index}", error=f"broken CSV row: {err}", content="(unparseable)")
+    for index, row, reason in numbered_rows(reader):
+        if row is None:
+            yield ExportRow(f"row {index}", error=reason, content="(unparseable)")
             continue
-        index += 1
         content = ",".join(row)
         if not row or not any(cell.strip() for cell in row):
             yield ExportRow(f"row {index}")

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO, Iterator
 
 from pipeline.signal import MAX_TEXT_CHARS, InvalidSignal, RawSignal, decode_line, validate
 from pipeline.sources.base import DeadLetter, SourceBatch
+from pipeline.sources.csv_rows import numbered_rows
 
 log = logging.getLogger(__name__)
 
@@ -157,21 +158,11 @@ def read_csv(handle: BinaryIO, cursor: dict[str, Any], max_text_chars: int) -> I
     missing = [name for name in ("id", "channel", "created_at", "text") if name not in columns]
     if missing and done == 0:
         log.warning("CSV header lacks column(s) %s: every row will be a dead letter", ", ".join(missing))
-    index = 0
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as err:
-            index += 1
-            if index > done:
-                reason = (f"record too large: a field exceeds {csv.field_size_limit()} characters"
-                          if "field limit" in str(err) else f"broken CSV row: {err}")
-                yield ReadRecord(f"row {index}", {"rows": index}, reason=reason, raw="(unparseable)")
-            continue
-        index += 1
+    for index, row, reason in numbered_rows(reader):
         if index <= done:
+            continue
+        if row is None:
+            yield ReadRecord(f"row {index}", {"rows": index}, reason=reason, raw="(unparseable)")
             continue
         here = {"rows": index}
         position = f"row {index}"
