@@ -8,30 +8,15 @@ from __future__ import annotations
 
 import calendar
 import json
-import threading
 import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from fake_http import FakeServer, Reply
+
 VERSION = "v21.0"
 PAGE_ID = "1234"
-
-
-@dataclass
-class Reply:
-    """A scripted reply: status, body (bytes, str or JSON-able) and headers."""
-
-    status: int
-    body: Any = b""
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def payload(self) -> bytes:
-        """The body as bytes."""
-        if isinstance(self.body, (bytes, str)):
-            return self.body.encode("utf-8") if isinstance(self.body, str) else self.body
-        return json.dumps(self.body).encode("utf-8")
 
 
 def graph_error(code: int, message: str, status: int = 400, subcode: int | None = None,
@@ -48,7 +33,7 @@ def fb_time(offset_seconds: int) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S+0000", time.gmtime(time.time() - offset_seconds))
 
 
-class FakeFacebook:
+class FakeFacebook(FakeServer):
     """Holds one page's posts and comments; serves them with cursor paging; records every request."""
 
     def __init__(self, token: str = "page-token") -> None:
@@ -56,28 +41,9 @@ class FakeFacebook:
         self.token = token
         self.posts: list[dict[str, Any]] = []  # newest first, like the API
         self.comments: dict[str, list[dict[str, Any]]] = {}
-        self.scripts: dict[str, list[Reply]] = {}
         self.usage = {"call_count": 5, "total_cputime": 2, "total_time": 3}
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
-        self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The base URL to point the connector at."""
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> "FakeFacebook":
-        """Start serving."""
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        """Stop serving."""
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__()
 
     def add_post(self, post_id: str, message: str, age: int = 3600, by_page: bool = True) -> None:
         """A post on the page (by the page itself unless `by_page` is False)."""
@@ -110,11 +76,6 @@ class FakeFacebook:
         """Remove a comment, as when its author deletes it."""
         with self.lock:
             self.comments[post_id] = [c for c in self.comments[post_id] if c["id"] != comment_id]
-
-    def script(self, path: str, *replies: Reply) -> None:
-        """Answer the next requests to `path` with these replies before normal service resumes."""
-        with self.lock:
-            self.scripts.setdefault(path, []).extend(replies)
 
     def calls(self, path: str) -> list[dict[str, list[str]]]:
         """Query parameters of the requests received for `path`."""

@@ -7,33 +7,16 @@ script ends) and the stream rules endpoint. Failures are injected by queueing sc
 from __future__ import annotations
 
 import json
-import threading
 import time
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from fake_http import FakeServer, Reply
 
 SEARCH = "/2/tweets/search/recent"
 STREAM = "/2/tweets/search/stream"
 RULES = "/2/tweets/search/stream/rules"
-
-
-@dataclass
-class Reply:
-    """A scripted reply: status, body (bytes, str or JSON-able) and headers."""
-
-    status: int
-    body: Any = b""
-    headers: dict[str, str] = field(default_factory=dict)
-
-    def payload(self) -> bytes:
-        """The body as bytes."""
-        if isinstance(self.body, bytes):
-            return self.body
-        if isinstance(self.body, str):
-            return self.body.encode("utf-8")
-        return json.dumps(self.body).encode("utf-8")
 
 
 def make_tweet(tweet_id: int, text: str, author_id: str = "100", **extra: Any) -> dict[str, Any]:
@@ -45,7 +28,7 @@ def make_tweet(tweet_id: int, text: str, author_id: str = "100", **extra: Any) -
     return tweet
 
 
-class FakeTwitter:
+class FakeTwitter(FakeServer):
     """The fake API: holds tweets, users, places, rules and scripted replies; records every request."""
 
     def __init__(self, token: str = "good-token") -> None:
@@ -55,36 +38,10 @@ class FakeTwitter:
         self.users: dict[str, str] = {"100": "bewoner_a", "200": "gemeentezeist"}
         self.places: dict[str, str] = {"pl1": "Zeist, Nederland"}
         self.rules: list[dict[str, str]] = []
-        self.scripts: dict[str, list[Reply]] = {}
         self.stream_sessions: list[list[str]] = []
         self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
         self.remaining = 450
-        self.lock = threading.Lock()
-        self.closing = threading.Event()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        """The base URL to point a connector at."""
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> "FakeTwitter":
-        """Start serving."""
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        """Stop serving and end open streams."""
-        self.closing.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-    def script(self, path: str, *replies: Reply) -> None:
-        """Answer the next requests to `path` with these replies, in order, before normal service resumes."""
-        with self.lock:
-            self.scripts.setdefault(path, []).extend(replies)
+        super().__init__()
 
     def calls(self, path: str) -> list[dict[str, list[str]]]:
         """Query parameters of the requests received for `path`."""
