@@ -174,18 +174,25 @@ def _ingest_routes(settings: Settings, on_signals: Any) -> list[Any]:
                          connectors.ingest.max_batch)
 
 
-def _alert_sink(settings: Settings, store_path: Path) -> Any:
-    """Spike detection on every stored batch, alerts kept in the store and sent to the configured targets."""
+def _alert_sink(settings: Settings, store_path: Path, es_config: Any = None) -> Any:
+    """Spike detection on every stored batch, alerts sent to the configured targets and kept in the SQLite
+    store, or in Elasticsearch when `es_config` is given (the detector's state then stays in `store_path`)."""
     from pipeline.alerts.config import config_from_settings
     from pipeline.notify import AlertDispatcher
     from pipeline.notify.config import notify_config_from_settings
     from pipeline.sinks.alert_store import AlertSink
 
     try:
-        return AlertSink(store_path, config_from_settings(settings),
-                         AlertDispatcher(notify_config_from_settings(settings)))
+        config = config_from_settings(settings)
+        notifier = AlertDispatcher(notify_config_from_settings(settings))
     except ValueError as err:
         raise click.UsageError(f"alert settings: {err}") from err
+    alert_store = None
+    if es_config is not None:
+        from pipeline.sinks.es_alert_store import EsAlertStore
+
+        alert_store = EsAlertStore(es_config, state_path=store_path)
+    return AlertSink(store_path, config, notifier, store=alert_store)
 
 
 def run_local(settings: Settings, source_spec: str, store_path: Path, speed: float | None, dashboard: bool,
@@ -205,13 +212,15 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
     if settings.pseudonym_key == DEMO_PSEUDONYM_KEY and not source_spec.startswith("demo"):
         log.warning("authors are pseudonymised with the demo key: set STADSSIGNAAL_PSEUDONYM_KEY")
     store: Any
+    es_config: Any = None
     if sink == "es":
         from pipeline.sinks.elasticsearch_sink import ElasticsearchSink
         from pipeline.sinks.es_config import EsConfig, EsConfigError
         from pipeline.sinks.es_store import EsBackedStore
 
         try:
-            store = EsBackedStore(ElasticsearchSink(EsConfig.from_env()), store_path)
+            es_config = EsConfig.from_env()
+            store = EsBackedStore(ElasticsearchSink(es_config), store_path)
         except EsConfigError as err:
             raise click.UsageError(str(err)) from err
     else:
@@ -246,7 +255,7 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
         except (OSError, RuntimeError) as err:
             raise click.ClickException(f"cannot start the dashboard on {host}:{port}: {err}; try --port") from err
         click.echo(banner or f"Dashboard: {server.url}", err=True)
-    alert_sink = _alert_sink(settings, store_path) if sink == "sqlite" else None
+    alert_sink = _alert_sink(settings, store_path, es_config)
     runner = LocalRunner(source, store, enricher,
                          on_batch=(lambda docs, _batch: alert_sink.write(docs)) if alert_sink else None,
                          retention=RetentionTimer(settings.retention_days) if sink == "sqlite" else None)

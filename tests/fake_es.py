@@ -431,6 +431,8 @@ class FakeElasticsearch:
         if len(parts) == 2 and parts[1] == "_count" and method in ("GET", "POST"):
             with self.lock:
                 return 200, {"count": sum(len(self.indices[n].docs) for n in self._matching(parts[0]))}
+        if len(parts) == 2 and parts[1] == "_search" and method in ("GET", "POST"):
+            return self._search(parts[0], request.json() if request.body else {})
         if parts == ["_cluster", "health"]:
             return 200, {"status": "green", "number_of_nodes": 1}
         return _error("illegal_argument_exception", f"no handler found for uri [{request.path}] and method [{method}]", 400)
@@ -468,6 +470,25 @@ class FakeElasticsearch:
         for part in pattern.split(","):
             names.extend(n for n in self.indices if fnmatch.fnmatchcase(n, part))
         return sorted(set(names))
+
+    def _search(self, target: str, body: dict[str, Any]) -> tuple[int, Any]:
+        """POST /<index or alias>/_search with the subset the alert store sends: `ids`, or a bool `filter` of
+        `term` and `range` (gte) clauses; `sort` on fields; `size`."""
+        with self.lock:
+            names = [n for n, i in self.indices.items()
+                     if any(fnmatch.fnmatchcase(n, p) or p in i.aliases for p in target.split(","))]
+            if not names and "*" not in target:
+                return _error("index_not_found_exception", f"no such index [{target}]", 404)
+            hits = [{"_index": n, "_id": doc_id, "_source": doc.source}
+                    for n in sorted(names) for doc_id, doc in self.indices[n].docs.items()]
+        hits = [h for h in hits if _matches(h, body.get("query") or {"match_all": {}})]
+        for clause in reversed(body.get("sort") or []):
+            (name, order), = clause.items()
+            descending = (order.get("order") if isinstance(order, dict) else order) == "desc"
+            hits.sort(key=lambda h: str(h["_source"].get(name) or ""), reverse=descending)
+        size = int(body.get("size", 10))
+        return 200, {"took": 1, "timed_out": False,
+                     "hits": {"total": {"value": len(hits), "relation": "eq"}, "hits": hits[:size]}}
 
     def _get_aliases(self, pattern: str) -> tuple[int, Any]:
         """GET /<pattern>/_alias."""
@@ -605,6 +626,27 @@ class FakeElasticsearch:
         index.docs[doc_id] = StoredDoc(source, version)
         return {**base, "_version": version, "result": "updated" if old else "created",
                 "status": 200 if old else 201, "_shards": {"total": 1, "successful": 1, "failed": 0}}
+
+
+def _matches(hit: dict[str, Any], query: dict[str, Any]) -> bool:
+    """True when a hit satisfies the small query subset of _search (match_all, ids, bool filter of term/range)."""
+    (kind, spec), = query.items()
+    source = hit["_source"]
+    if kind == "match_all":
+        return True
+    if kind == "ids":
+        return hit["_id"] in spec.get("values", [])
+    if kind == "term":
+        (name, value), = spec.items()
+        value = value.get("value") if isinstance(value, dict) else value
+        return source.get(name) == value
+    if kind == "range":
+        (name, bounds), = spec.items()
+        found = source.get(name)
+        return found is not None and all(str(found) >= str(v) for k, v in bounds.items() if k == "gte")
+    if kind == "bool":
+        return all(_matches(hit, clause) for clause in spec.get("filter", []))
+    raise AssertionError(f"fake Elasticsearch does not support the query {kind!r}")
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -109,6 +109,8 @@ def test_alert_field_types_follow_the_design() -> None:
     assert types["start"] == types["end"] == "date"
     assert {types[n] for n in ("observed", "expected", "ratio", "p_value")} <= {"long", "float", "double"}
     assert types["examples.text"] == "text"
+    assert types["status"] == types["last_event"] == "keyword"     # `alerts --es-url --status` filters on it
+    assert types["updated_at"] == "date"
 
 
 def test_every_enriched_signal_field_in_the_schema_is_mapped() -> None:

@@ -32,3 +32,6 @@ def test_run_with_es_sink_indexes_every_signal_once_and_resumes(tmp_path: Path, 
     from pipeline.sinks.sqlite_store import SqliteStore
     letters = SqliteStore(state).dead_letters()
     assert len(letters) == 1 and "invalid JSON" in letters[0]["reason"]
+    from pipeline.sinks.alert_store import AlertStore
+    saved = AlertStore(state, readonly=True).load_state()      # the spike detector ran with --sink es too
+    assert saved is not None and saved["stats"]["counted"] == len(signals)

@@ -218,3 +218,21 @@ def test_demo_data_command_writes_a_replayable_file(tmp_path: Path) -> None:
         n=40, seed=7, start=datetime(2026, 3, 2, 8, 0, tzinfo=timezone(timedelta(hours=1))))]
     bad = runner.invoke(demo_data, ["--out", str(out), "--start", "gisteren"])
     assert bad.exit_code != 0 and "ISO 8601" in bad.output
+
+
+def test_live_spike_is_larger_than_the_history_spike() -> None:
+    """The live Slotlaan spike adds LIVE_SPIKE_SHARE of the rate (the history's spike SPIKE_SHARE), and that
+    share of the signals during it are spike signals."""
+    from pipeline.sources.demo import LIVE_SPIKE_SHARE, compose
+    from pipeline.sources.demo_rhythm import SPIKE_SHARE
+
+    morning = datetime(2026, 3, 4, 9, 30, tzinfo=LOCAL_ZONE)
+    source = DemoSource(live_rate=3.0)
+    spikes = source.live_spikes(morning)
+    during = morning + timedelta(minutes=30)
+    assert LIVE_SPIKE_SHARE > SPIKE_SHARE
+    assert source.live_rate_at(during, spikes) == pytest.approx(source.live_rate_at(during, []) * (1 + LIVE_SPIKE_SHARE))
+    live = sum(compose(7, i, during, True, LIVE_SPIKE_SHARE).spike for i in range(2000))
+    history = sum(compose(7, i, during, True).spike for i in range(2000))
+    assert live / 2000 == pytest.approx(LIVE_SPIKE_SHARE / (1 + LIVE_SPIKE_SHARE), abs=0.03)
+    assert history / 2000 == pytest.approx(SPIKE_SHARE / (1 + SPIKE_SHARE), abs=0.03)

@@ -103,6 +103,10 @@ class SeasonalBaseline:
             m0[rows], m_hour[rows], m_day[rows] = rate, by_hour, by_day
         return np.maximum(mu, cfg.min_expected)
 
+    def hour_seen(self, hour: int) -> bool:
+        """True once local hour `hour` has been learned for about a whole hour (on any day)."""
+        return self.size > 0 and float(self.hour_w[:, hour].max()) >= self.windows_per_hour - 0.5
+
     def first_week_share(self, day: int, hour: int) -> np.ndarray:
         """Per row, how far slot (day, hour) is from one week of its own history (1 = never seen, 0 = a week)."""
         slot = day * 24 + hour

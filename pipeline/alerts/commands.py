@@ -44,13 +44,21 @@ def _table(alerts: list[dict]) -> str:
 @click.option("--status", type=click.Choice(["open", "closed"]), default=None, help="Only open or closed alerts.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True,
               help="At most this many alerts, newest first.")
-def alerts_command(store_path: Path | None, fmt: str, topic: str | None, status: str | None, limit: int) -> None:
+@click.option("--es-url", default=None,
+              help="Read the alerts from Elasticsearch at this URL instead of the SQLite store (auth and index "
+                   "prefix from the STADSSIGNAAL_ES_* settings).")
+def alerts_command(store_path: Path | None, fmt: str, topic: str | None, status: str | None, limit: int,
+                   es_url: str | None) -> None:
     """List spike alerts from the store, newest first.
 
     In JSON each alert has topic (code), scope {type, value}, start and end (ISO 8601 event times; end is
     null while the episode is open), observed, expected, ratio, p_value, trigger, new_terms, examples
     (redacted) and link (the dashboard filtered on the alert).
     """
+    if es_url:
+        found = _es_alerts(es_url, limit, topic, status)
+        _echo_alerts(found, fmt)
+        return
     path = store_path or _default_store()
     if not path.is_file():
         raise click.ClickException(f"store not found: {path}")
@@ -60,6 +68,28 @@ def alerts_command(store_path: Path | None, fmt: str, topic: str | None, status:
         store.close()
     except sqlite3.Error as err:
         raise click.ClickException(f"cannot read alerts from {path}: {err}") from None
+    _echo_alerts(found, fmt)
+
+
+def _es_alerts(url: str, limit: int, topic: str | None, status: str | None) -> list[dict]:
+    """Alerts from the Elasticsearch alerts alias; configuration and connection problems as click errors."""
+    from pipeline.sinks.es_alert_store import AlertStoreError, EsAlertStore
+    from pipeline.sinks.es_config import EsConfig, EsConfigError
+
+    try:
+        store = EsAlertStore(EsConfig.from_env(urls=url), readonly=True)
+    except EsConfigError as err:
+        raise click.UsageError(str(err)) from None
+    try:
+        return store.list(limit=limit, topic=topic, status=status)
+    except AlertStoreError as err:
+        raise click.ClickException(f"cannot read alerts from {url}: {err}") from None
+    finally:
+        store.close()
+
+
+def _echo_alerts(found: list[dict], fmt: str) -> None:
+    """Print alerts as JSON or a table."""
     if fmt == "json":
         click.echo(json.dumps(found, ensure_ascii=False, indent=2))
     elif found:

@@ -22,6 +22,7 @@ class DetectorConfig:
     p_threshold: float = 1e-5                    # alert when P(X >= observed) is below this ...
     min_count: int = 8                           # ... and at least this many signals in the tested span ...
     min_ratio: float = 2.0                       # ... and observed / expected at least this
+    early_partial_expectation: bool = True       # the filling window is tested against the minutes passed so far
     level_correction: bool = True                # channel/place threshold scaled by topics / scopes of that kind
     place_max_channel_share: float = 0.8         # a place alerts only when no one channel brings more of its signals
     channel_corroboration_p: float = 0.01        # a channel alerts only when its topic's count is this improbable too
@@ -47,7 +48,7 @@ class DetectorConfig:
     negative_span: int = 4                       # windows in the negative-share test
     negative_p_threshold: float = 1e-5
     negative_min_count: int = 8
-    negative_min_rise: float = 0.3               # share of negatives must rise this much (absolute)
+    negative_min_rise: float = 0.15              # share of negatives must rise this much (absolute)
     negative_prior_share: float = 0.3
     allowed_lateness_minutes: float = 2.0        # observe() closes windows this long after the newest signal
     max_future_minutes: float | None = 60.0      # ignore signals dated this far past the wall clock

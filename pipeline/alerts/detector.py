@@ -3,14 +3,15 @@ alert episodes. Pure computation: no clock, network or database (the wall clock 
 signals dated in the future).
 
 Decisions depend on event time only. A window is tested when it closes; the window that is still filling
-is also tested as signals arrive ("early"), and because counts only grow, an early alert is exactly the
-alert the window would give when it closes, raised at the time of the signal that made the count
-improbable. That time is computed from the signals' own timestamps, so a replay at full speed raises the
-same alerts, with the same times and contents, as the live stream did.
+is also tested as signals arrive ("early"): each of its signals is tested against the expectation for the
+minutes of the window passed at that signal's time, and an alert is raised at the time of the first signal
+that made the count improbable. That time is computed from the signals' own timestamps, so a replay at full
+speed raises the same alerts, with the same times and contents, as the live stream did.
 """
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import Counter, deque
 from datetime import datetime, timedelta, timezone
@@ -203,10 +204,14 @@ class SpikeDetector:
         self.neg_total = np.concatenate([self.neg_total, np.zeros(extra)])
 
     def _is_warm(self, window: int) -> bool:
-        """True once the detector has seen `warmup_hours` of windows."""
+        """True once the detector has seen `warmup_hours` of windows and has learned the local hours of day of
+        every window a test spans (with exactly a day of history, the hour it began is otherwise still unknown)."""
         if self.first_index is None:
             return False
-        return (window - self.first_index + 1) * self.window_seconds >= self.config.warmup_hours * 3600
+        if (window - self.first_index + 1) * self.window_seconds < self.config.warmup_hours * 3600:
+            return False
+        return all(self.baseline.hour_seen(self.clock.slot(self._start_of(w))[1])
+                   for w in (window - self.keep + 1, window))
 
     def _start_of(self, window: int) -> datetime:
         """Start time of a window index."""
@@ -291,8 +296,8 @@ class SpikeDetector:
     # ---- tests at window close ---------------------------------------------------------------------
 
     def _needed(self, state: dict[str, Any], span: int, row: int, expect: float) -> int | None:
-        """Smallest total over `span` windows that alerts for scope `row` in this window (cached per window)."""
-        key = (span, row)
+        """Smallest total over `span` windows that alerts for scope `row` with this expectation (cached per window)."""
+        key = (span, row, round(expect, 9))
         cache = state["needed"]
         if key not in cache:
             cache[key] = minimal_alerting_count(self.config, expect, float(state["a"][span][row]),
@@ -370,17 +375,20 @@ class SpikeDetector:
         x_now = self._row_vector(window)
         start = self._start_of(window)
         crossings: dict[str, list[tuple[float, Finding]]] = {}
+        # candidates by the smallest expectation any signal of this window is tested against (its first
+        # minute), so a replay in big batches finds every crossing the live stream found
+        share_min = self._elapsed_share(start.timestamp(), start)
         for span in cfg.spans:
             prev_x, prev_mu = state["prev_x"][span], state["prev_mu"][span]
             total = prev_x + x_now
-            expect = prev_mu + state["mu"]
+            expect = prev_mu + state["mu"] * share_min
             candidates = np.flatnonzero((self._levels > 0) & (x_now > 0) & could_alert(
                 cfg, total, expect, state["a"][span], state["b"][span], state["thresholds"]))
             for row in candidates:
                 scope = self.index.scopes[row]
                 if scope.topic in self.episodes.open:
                     continue
-                crossing = self._crossing(row, span, bucket, state, float(prev_x[row]), float(expect[row]),
+                crossing = self._crossing(row, span, bucket, state, float(prev_x[row]), float(prev_mu[row]),
                                           int(total[row]), start)
                 if crossing is not None:
                     crossings.setdefault(scope.topic, []).append(crossing)
@@ -400,16 +408,40 @@ class SpikeDetector:
             self.episodes.open[topic].early_window = window
         return events
 
+    def _elapsed_share(self, ts: float, start: datetime) -> float:
+        """The part of the window starting at `start` that has passed at `ts`, rounded up to whole minutes
+        (1 when early tests compare with the whole window's expectation, `early_partial_expectation` off)."""
+        if not self.config.early_partial_expectation:
+            return 1.0
+        minutes = self.window_seconds / 60
+        passed = math.ceil(max(ts - start.timestamp(), 1e-9) / 60)
+        return min(1.0, max(1.0, passed) / minutes)
+
     def _crossing(self, row: int, span: int, bucket: WindowBucket, state: dict[str, Any], prev_x: float,
-                  expect: float, total: int, start: datetime) -> tuple[float, Finding] | None:
-        """When (event time) the count of scope `row` over `span` became alerting, and the finding at that moment."""
-        needed = self._needed(state, span, row, expect)
-        if needed is None or total < needed:
-            return None
-        if needed <= prev_x:   # the closed windows alone already alerted: nothing new in this window
-            return None
+                  prev_mu: float, total: int, start: datetime) -> tuple[float, Finding] | None:
+        """When (event time) the count of scope `row` over `span` became alerting, and the finding at that moment.
+
+        The filling window's part of the expectation grows with the minutes passed, so each signal is tested
+        against the expectation up to its own minute; the first signal that makes the count alert is the moment."""
         scope = self.index.scopes[row]
-        moment = bucket.times(scope.key)[needed - int(prev_x) - 1]
+        mu_row = float(state["mu"][row])
+        times = bucket.times(scope.key)
+        moment = needed = expect = None
+        last = min(len(times), total - int(prev_x)) - 1
+        j = max(0, int(self.config.min_count - prev_x) - 1)
+        while j <= last:
+            share = self._elapsed_share(times[j], start)
+            target = self._needed(state, span, row, prev_mu + mu_row * share)
+            if target is None:
+                return None   # the expectation only grows with j: no later signal can alert either
+            if target <= prev_x:   # the closed windows alone already alerted: nothing new in this window
+                return None
+            if prev_x + j + 1 >= target:
+                moment, needed, expect = times[j], target, prev_mu + mu_row * share
+                break
+            j = int(target - prev_x) - 1   # the count reaches this target at signal j at the earliest
+        if moment is None or needed is None or expect is None:
+            return None
         if scope.kind in ("place", "channel"):
             parent = self._parent(row)
             parent_total = float(state["prev_x"][span][parent]) + sum(
@@ -417,7 +449,8 @@ class SpikeDetector:
             recent = [bucket] + list(self.history)[::-1][: span - 1]
             if not self._corroborated(row, span, state, recent, parent_total, until=moment):
                 return None
-        elapsed = min(max((moment - start.timestamp()) / self.window_seconds, 1 / 15), 1.0)
+        elapsed = self._elapsed_share(moment, start) if self.config.early_partial_expectation else \
+            min(max((moment - start.timestamp()) / self.window_seconds, 1 / 15), 1.0)
         xs = np.append(self.hist_x[row, self.keep - span + 1:], needed - prev_x)
         mus = np.append(self.hist_mu[row, self.keep - span + 1:], state["mu"][row] * elapsed)
         p_value = tail_probability(self.config, needed, expect, float(state["a"][span][row]),

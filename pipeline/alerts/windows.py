@@ -135,8 +135,9 @@ class WindowBucket:
         return Counter(e[2]["channel"] or "?" for e in self.entries.get(key, []) if e[0] <= until)
 
     def terms_for(self, topic_key: str, until: float | None = None) -> tuple[Counter[str], int]:
-        """Term document-frequencies and the number of documents of a topic, optionally up to a time."""
-        if until is None and self.closed:
+        """Term document-frequencies and the number of documents of a topic, optionally up to a time (a closed
+        window lies wholly before any `until` the detector asks about, and keeps only its totals)."""
+        if self.closed:
             return self.terms.get(topic_key, Counter()), self.counts.get(topic_key, 0)
         counts: Counter[str] = Counter()
         docs = 0

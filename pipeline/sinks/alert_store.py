@@ -123,6 +123,14 @@ class AlertStore:
         row = self._conn.execute("SELECT doc FROM alerts WHERE id = ?", (alert_id,)).fetchone()
         return json.loads(row["doc"]) if row else None
 
+    def signals_after(self, ts: float) -> list[dict[str, Any]]:
+        """Stored signals dated after `ts` (epoch seconds), oldest first ([] when the store has none)."""
+        try:
+            rows = self._conn.execute("SELECT doc FROM signals WHERE ts > ? ORDER BY ts", (ts,)).fetchall()
+        except sqlite3.Error:
+            return []
+        return [json.loads(r["doc"]) for r in rows]
+
     def save_state(self, state: dict[str, Any], name: str = "detector") -> None:
         """Persist the detector snapshot (JSON) so a restarted runner resumes its baselines and episodes."""
         stamp = datetime.now(timezone.utc).isoformat()
@@ -157,13 +165,14 @@ class AlertSink:
     store, and hands alert events to a notifier (anything with `submit(events)`, e.g. AlertDispatcher).
 
     On start it restores the saved detector state and re-reads the signals stored after it, so a crash loses
-    no counts; the state is saved at most every `save_every_seconds` and on close.
+    no counts; the state is saved at most every `save_every_seconds` and on close. `store` replaces the
+    SQLite alert store at `store_path` with another one of the same interface (e.g. EsAlertStore).
     """
 
     def __init__(self, store_path: str | Path, config: Any = None, notifier: Any = None,
-                 save_every_seconds: float = 60.0) -> None:
+                 save_every_seconds: float = 60.0, store: Any = None) -> None:
         """Open the store, restore the detector (config: DetectorConfig or None) and catch up."""
-        self.store = AlertStore(store_path)
+        self.store = store if store is not None else AlertStore(store_path)
         self.notifier = notifier
         self.save_every = save_every_seconds
         self._last_save = time.monotonic()
@@ -182,11 +191,7 @@ class AlertSink:
         if since is None:
             return
         since -= self.detector.config.allowed_lateness_minutes * 60
-        try:
-            rows = self.store._conn.execute("SELECT doc FROM signals WHERE ts > ? ORDER BY ts", (since,)).fetchall()
-        except sqlite3.Error:
-            return
-        docs = [json.loads(r["doc"]) for r in rows]
+        docs = self.store.signals_after(since)
         if docs:
             log.info("alert sink: catching up on %d stored signals", len(docs))
             self._handle(self.detector.observe(docs))

@@ -31,6 +31,10 @@ log = logging.getLogger(__name__)
 DEFAULT_START = datetime(2026, 3, 2, 0, 0, tzinfo=LOCAL_ZONE)  # a Monday
 DEFAULT_RATE_PER_HOUR = 300.0
 LIVE_SPIKE_DELAY = timedelta(seconds=60)
+# The live spike is larger than the history's: the detector has only a day of history when the live phase
+# starts, so every hour-of-week slot is still unseen and it waits for clear evidence (see pipeline/alerts);
+# at this size the Slotlaan complaints alert within a few minutes, as someone watching the demo expects.
+LIVE_SPIKE_SHARE = 0.25
 MIN_LIVE_RATE = 0.05  # at night a signal every ~20 s: quiet, like the city, but alive
 HEARTBEAT_SECONDS = 0.5
 FLUSH_SECONDS = 0.2
@@ -94,10 +98,12 @@ def _pick_channel(rng: random.Random, moment: datetime, spike: bool) -> str:
     return rng.choices(channels, weights=[weights[c] for c in channels])[0]
 
 
-def compose(seed: int, index: int, moment: datetime, spiking: bool = False) -> DemoRecord:
-    """Signal number `index` of the demo for `seed`, created at `moment`: derived only from (seed, index, moment)."""
+def compose(seed: int, index: int, moment: datetime, spiking: bool = False,
+            spike_share: float = SPIKE_SHARE) -> DemoRecord:
+    """Signal number `index` of the demo for `seed`, created at `moment`: derived only from (seed, index, moment).
+    During a spike the rate is (1 + spike_share) times normal, and that extra share are spike signals."""
     rng = random.Random(f"{seed}:{index}")
-    spike = spiking and rng.random() < SPIKE_SHARE / (1 + SPIKE_SHARE)
+    spike = spiking and rng.random() < spike_share / (1 + spike_share)
     channel = _pick_channel(rng, moment, spike)
     if channel in ("twitter", "facebook"):
         return _social(rng, seed, index, moment, channel, spike)
@@ -232,8 +238,9 @@ class DemoSource:
 
     def __init__(self, seed: int = 7, history_hours: float = 48, live_rate: float = 3.0,
                  now: datetime | None = None, spike: bool = True, history_per_hour: float = DEFAULT_RATE_PER_HOUR,
-                 batch_size: int = 500) -> None:
-        """`now` fixes the start time (tests); `history_per_hour` sets the history's average volume."""
+                 batch_size: int = 500, live_spike_share: float = LIVE_SPIKE_SHARE) -> None:
+        """`now` fixes the start time (tests); `history_per_hour` sets the history's average volume;
+        `live_spike_share` is the extra share of signals during the live spike (the history's is SPIKE_SHARE)."""
         if now is not None and now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         self.seed = seed
@@ -244,6 +251,7 @@ class DemoSource:
         self.spike = spike
         self.history_per_hour = history_per_hour
         self.batch_size = max(1, batch_size)
+        self.live_spike_share = max(0.0, live_spike_share)
 
     def batches(self, cursor: dict[str, Any] | None, stop: threading.Event) -> Iterator[SourceBatch]:
         """Yield the history after `cursor`, then live signals until `stop` is set."""
@@ -299,7 +307,7 @@ class DemoSource:
     def live_rate_at(self, moment: datetime, spikes: Sequence[datetime]) -> float:
         """Signals per second at `moment`: live_rate shaped by the daily rhythm (at least MIN_LIVE_RATE), plus spikes."""
         rate = max(MIN_LIVE_RATE, self.live_rate * intensity(moment)) if self.live_rate > 0 else 0.0
-        return rate * (1 + SPIKE_SHARE) if in_spike(moment, spikes) else rate
+        return rate * (1 + self.live_spike_share) if in_spike(moment, spikes) else rate
 
     def _live(self, origin_ts: float, index: int, spikes: Sequence[datetime], clock: Any,
               stop: threading.Event) -> Iterator[SourceBatch]:
@@ -331,7 +339,7 @@ class DemoSource:
             if stop.is_set():
                 break
             moment = clock()
-            signals.append(compose(self.seed, index, moment, in_spike(moment, spikes)).signal)
+            signals.append(compose(self.seed, index, moment, in_spike(moment, spikes), self.live_spike_share).signal)
             received.append(time.monotonic())
             index += 1
         if signals:
