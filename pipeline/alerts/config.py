@@ -32,7 +32,7 @@ class DetectorConfig:
     close_p_threshold: float = 0.01              # a window still counts as elevated below this p-value ...
     close_ratio: float = 1.5                     # ... and at this ratio or more
     update_growth: float = 0.25                  # emit 'updated' when the observed total grew by this fraction
-    warmup_hours: float = 24.0                   # no alerts before this much history
+    warmup_hours: float = 24.0                   # no alerts before this much history (>= 24: and every hour of day seen)
     memory_weeks: float = 6.0                    # baselines forget with this time constant
     learn_lag_windows: int = 8                   # a window is learned this many windows after it closed
     prior_windows: float = 4.0                   # least shrinkage strength of a slot toward its hour/day prior

@@ -204,12 +204,16 @@ class SpikeDetector:
         self.neg_total = np.concatenate([self.neg_total, np.zeros(extra)])
 
     def _is_warm(self, window: int) -> bool:
-        """True once the detector has seen `warmup_hours` of windows and has learned the local hours of day of
-        every window a test spans (with exactly a day of history, the hour it began is otherwise still unknown)."""
+        """True once the detector has seen `warmup_hours` of windows and, with a warm-up of a day or more, has
+        learned the local hours of day of every window a test spans (with exactly a day of history, the hour it
+        began is otherwise still unknown). A warm-up set shorter than a day is the operator's choice to alert
+        before every hour of the day has been seen."""
         if self.first_index is None:
             return False
         if (window - self.first_index + 1) * self.window_seconds < self.config.warmup_hours * 3600:
             return False
+        if self.config.warmup_hours < 24:
+            return True
         return all(self.baseline.hour_seen(self.clock.slot(self._start_of(w))[1])
                    for w in (window - self.keep + 1, window))
 
