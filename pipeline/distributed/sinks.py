@@ -15,6 +15,9 @@ class BatchSink(Protocol):
     """Stores a batch durably before returning; re-delivered documents overwrite themselves (upsert on id)."""
 
     name: str
+    # True when a write waits on the network (run it in a thread so the worker's event loop goes on);
+    # False when it is a short local transaction (a thread would only compete for the GIL).
+    in_thread: bool
 
     def write_batch(self, docs: list[dict[str, Any]]) -> list[DeadLetter]:
         """Store `docs`; return the ones that can never be stored as dead letters. Raise to retry the batch."""
@@ -53,6 +56,7 @@ class SqliteBatchSink:
         from pipeline.sinks.sqlite_store import SqliteStore
 
         self.name = f"sqlite:{path}"
+        self.in_thread = False
         self.store = SqliteStore(path)
         self.alerts = AlertStore(path)
 
@@ -88,6 +92,7 @@ class ElasticsearchBatchSink:
 
         config = EsConfig.from_env()
         self.name = f"elasticsearch:{config.signals_prefix}"
+        self.in_thread = True
         self.sink = ElasticsearchSink(config)
         self.alerts = ElasticsearchSink(config, kind="alerts")
 
@@ -120,6 +125,7 @@ class NullSink:
     """Discards documents (enrichment and alerts only)."""
 
     name = "none"
+    in_thread = False
 
     def write_batch(self, docs: list[dict[str, Any]]) -> list[DeadLetter]:
         """Nothing to do."""
