@@ -146,3 +146,38 @@ def test_several_kinds_are_sorted_unique_and_values_are_gone() -> None:
 def test_text_without_personal_data_is_unchanged() -> None:
     text = "De lantaarnpaal op de Slotlaan brandt al 3 dagen niet 😡 #zeist"
     assert redact(text) == (text, [])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Slotlaan 12a is weer afgesloten", "Slotlaan [huisnummer] is weer afgesloten"),
+    ("woon op de slotlaan 3 sinds kort", "woon op de slotlaan [huisnummer] sinds kort"),
+    ("Laan van Vollenhove 1200 lawaai", "Laan van Vollenhove [huisnummer] lawaai"),
+    ("Hoofdstraat nr. 45 B lekt", "Hoofdstraat nr. [huisnummer] lekt"),
+    ("lantaarnpaal Kerkweg 7-9 kapot", "lantaarnpaal Kerkweg [huisnummer] kapot"),
+])
+def test_street_house_numbers_lose_the_number_but_keep_the_street(text: str, expected: str) -> None:
+    assert redact(text) == (expected, ["street_house_number"])
+
+
+@pytest.mark.parametrize("text", [
+    "Slotlaan 3 weken dicht", "Slotlaan 12:30 ongeluk", "op de snelweg 12 km file", "Slotlaan 2 keer gebeld",
+    "de weg 3 dagen dicht", "Slotlaan is 40% sneller", "sportpark 2 velden",
+])
+def test_numbers_after_streets_that_are_not_house_numbers_stay(text: str) -> None:
+    assert redact(text) == (text, [])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Petra de Vries belde over de kliko", "[naam] belde over de kliko"),
+    ("buurman Kees van den Berg-Jansen klaagt", "buurman [naam] klaagt"),
+    ("Henk Westdijk wil terugbellen", "[naam] wil terugbellen"),
+    ("volgens Mohamed El Amrani is het gevaarlijk", "volgens [naam] is het gevaarlijk"),
+])
+def test_first_name_with_surname_is_a_name(text: str, expected: str) -> None:
+    assert redact(text) == (expected, ["name"])
+
+
+@pytest.mark.parametrize("text", ["Kees belde gisteren", "Anne Frankstraat is afgesloten", "Jan Steen 4 lekt",
+                                  "jan de vries", "Jan Vorige keer", "@Petra Jansen"])
+def test_first_names_alone_streets_and_lower_case_are_not_names(text: str) -> None:
+    assert "name" not in redact(text)[1]

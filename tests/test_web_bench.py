@@ -13,7 +13,8 @@ from pipeline.web.queries import WINDOWS
 def test_dashboard_bench_prints_a_timing_per_query_and_window(tmp_path: Path) -> None:
     """On a small synthetic store every window gets summary, volume, sentiment, zero-result and list timings."""
     store = tmp_path / "bench.db"
-    result = CliRunner().invoke(dashboard_bench, ["--rows", "2000", "--repeats", "1", "--store", str(store)])
+    result = CliRunner().invoke(dashboard_bench, ["--rows", "2000", "--repeats", "1", "--store", str(store),
+                                                  "--writes", "300"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     for window in WINDOWS:
@@ -22,6 +23,8 @@ def test_dashboard_bench_prints_a_timing_per_query_and_window(tmp_path: Path) ->
     for endpoint in ("/api/dossiers/1", "/api/signals?dossier=1", "/api/whats-new?hours=24", "/api/attention",
                      "/digest", "/api/summary?period=24h"):
         assert any(line.startswith(f"GET {endpoint}") and " p50 " in line and line.endswith(" ms") for line in lines), endpoint
+    assert any(line.startswith("writes into an empty store: ") and line.endswith("(300 docs)") for line in lines)
+    assert any(line.startswith("writes into the 2,000-signal store: ") for line in lines)
     assert "slowest:" in lines[-1]
     assert store.exists()  # kept for the next run when --store is given
 

@@ -1,4 +1,5 @@
-"""Redaction of personal data: phone, e-mail, BSN, IBAN, postcode + house number, licence plate, names.
+"""Redaction of personal data: phone, e-mail, BSN, IBAN, postcode + house number, street + house number,
+licence plate, names.
 
 Each finding is replaced by a placeholder such as `[telefoon]`; only the *kinds* found are reported.
 URLs are kept as they are.
@@ -10,11 +11,15 @@ import re
 from datetime import date
 from typing import Callable, Iterator
 
+from pipeline.enrich.pii_address import STREET_HOUSE_NUMBER, street_house_number_ok
+from pipeline.enrich.pii_names import FULL_NAME, full_name_ok, may_contain_full_name
+
 KIND_PHONE = "phone"
 KIND_EMAIL = "email"
 KIND_BSN = "bsn"
 KIND_IBAN = "iban"
 KIND_POSTCODE = "postcode_house_number"
+KIND_STREET_NUMBER = "street_house_number"
 KIND_PLATE = "licence_plate"
 KIND_NAME = "name"
 
@@ -24,6 +29,7 @@ PLACEHOLDERS: dict[str, str] = {
     KIND_BSN: "[bsn]",
     KIND_IBAN: "[iban]",
     KIND_POSTCODE: "[postcode]",
+    KIND_STREET_NUMBER: "[huisnummer]",
     KIND_PLATE: "[kenteken]",
     KIND_NAME: "[naam]",
 }
@@ -164,6 +170,7 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool], b
     (KIND_IBAN, _IBAN, _iban_ok, True),
     (KIND_PHONE, _PHONE, _phone_ok, True),
     (KIND_POSTCODE, _POSTCODE, _always, True),
+    (KIND_STREET_NUMBER, STREET_HOUSE_NUMBER, street_house_number_ok, True),
     (KIND_PLATE, _PLATE, _plate_ok, True),
     (KIND_BSN, _BSN, _bsn_ok, True),
 )
@@ -206,6 +213,8 @@ class PiiRedactor:
             text = self._redact_numberish(text, has_digit, has_at, kinds)
         if _HAS_TITLE.search(text):
             text = _NAME.sub(lambda m: self._replace_name(m, kinds), text)
+        if may_contain_full_name(text):
+            text = FULL_NAME.sub(lambda m: self._replace_full_name(m, kinds), text)
         return text, sorted(kinds)
 
     @staticmethod
@@ -218,8 +227,9 @@ class PiiRedactor:
         for kind, pattern, accept, needs_digit in _DETECTORS:
             if not has_digit if needs_digit else not has_at:
                 continue
+            part = "pii" if "pii" in pattern.groupindex else 0
             for match in pattern.finditer(text):
-                start, end = match.span()
+                start, end = match.span(part)
                 if not spans.overlaps(start, end) and accept(match):
                     spans.add(start, end, PLACEHOLDERS[kind])
                     kinds.add(kind)
@@ -243,6 +253,14 @@ class PiiRedactor:
             return match.group()
         kinds.add(KIND_NAME)
         return match.group("title") + match.group("gap") + PLACEHOLDERS[KIND_NAME]
+
+    @staticmethod
+    def _replace_full_name(match: re.Match[str], kinds: set[str]) -> str:
+        """Replace a first name with its surname, unless the surname is a common word or a street."""
+        if not full_name_ok(match, _NOT_NAMES):
+            return match.group()
+        kinds.add(KIND_NAME)
+        return PLACEHOLDERS[KIND_NAME]
 
 
 _DEFAULT = PiiRedactor()

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from pipeline.sinks.side_rows import SideRowWriter, existing_rows, last_per_id, rowids_of, side_tables_account
 from pipeline.sources.base import DeadLetter
 
 SCHEMA_VERSION = 1
@@ -124,11 +125,12 @@ class SqliteStore:
         """Store enriched docs and dead letters and move the source cursor, all in one transaction."""
         now = datetime.now(timezone.utc)
         stamp = now.timestamp() if stored_at is None else stored_at
+        docs = list(docs)
         rows = [signal_row(doc, stamp) for doc in docs]
         dead_rows = [(d.source, d.position, d.reason, d.raw, d.at.isoformat()) for d in dead]
         with self._lock, self._conn:
             if rows:
-                self._conn.executemany(_UPSERT, rows)
+                self._write_rows(docs, rows)
             if dead_rows:
                 self._conn.executemany(
                     "INSERT INTO deadletters (source, position, reason, raw, at) VALUES (?,?,?,?,?)", dead_rows)
@@ -137,6 +139,21 @@ class SqliteStore:
                     "INSERT INTO cursors (source, cursor, updated_at) VALUES (?,?,?) "
                     "ON CONFLICT(source) DO UPDATE SET cursor=excluded.cursor, updated_at=excluded.updated_at",
                     (source, json.dumps(cursor, sort_keys=True), now.isoformat()))
+
+    def _write_rows(self, docs: list[dict[str, Any]], rows: list[tuple[Any, ...]]) -> None:
+        """Upsert the rows; when the store has the advisers' side tables, keep them in step in the same transaction."""
+        account = side_tables_account(self._conn)
+        if account is None:
+            self._conn.executemany(_UPSERT, rows)
+            return
+        docs, rows = last_per_id(docs, rows)
+        side = SideRowWriter(self._conn, account)
+        old = existing_rows(self._conn, [row[0] for row in rows])
+        side.remove_old(old)
+        self._conn.executemany(_UPSERT, rows)
+        rowids = {sid: stored.rowid for sid, stored in old.items()}
+        rowids.update(rowids_of(self._conn, [row[0] for row in rows if row[0] not in old]))
+        side.add_new(docs, rows, rowids)
 
     def count(self) -> int:
         """How many signals the store holds."""

@@ -1,8 +1,10 @@
-"""Side tables of the advisers' pages in the store file: dossiers, keyword terms, flags and a trigram text index.
+"""Side tables of the advisers' pages in the store file: dossiers, keyword terms, flags, a trigram text index and
+the membership of saved dossiers.
 
-`signal_terms`, `signal_flags` and `signal_text` (FTS5 trigram) are kept in step with `signals` by triggers,
-so the runner fills them in its own transaction without knowing about them. `ensure_schema` creates what is
-missing and back-fills once; it is safe to call on every start.
+`signal_terms`, `signal_flags`, `signal_text` (FTS5 trigram) and `dossier_signal` are kept in step with `signals`
+by `SqliteStore.write` per batch (`pipeline.sinks.side_rows`), in the runner's own transaction. `ensure_schema`
+creates what is missing, drops the triggers of older versions and back-fills once; it is safe to call on every
+start. Saving a dossier fills its membership from the stored signals in the same transaction.
 """
 from __future__ import annotations
 
@@ -14,14 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.sinks.side_rows import (CHANNELS_ADDRESSED, NULL_KEY, ROLLUP_DIMENSIONS, SCHEMA_KEY, SCHEMA_VERSION,
+                                      SEARCH_CHANNEL, SOCIAL_CHANNELS, hour_sql)
 from pipeline.sinks.sqlite_store import connect
+from pipeline.web.queries import like_pattern
 
 log = logging.getLogger(__name__)
 
-SCHEMA_KEY = "advisers_schema"
-SCHEMA_VERSION = "4"
-CHANNELS_ADDRESSED = ("email", "webform", "whatsapp")  # sent to the municipality by nature
-SOCIAL_CHANNELS = ("twitter", "facebook")
+OLD_TRIGGERS = ("advisers_ai", "advisers_ad", "advisers_au")
+# The side rows of version 4 (kept by triggers) are the same as now: an upgrade keeps them.
+SAME_SIDE_ROWS = ("4", SCHEMA_VERSION)
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS advisers_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -45,6 +49,18 @@ CREATE TABLE IF NOT EXISTS signal_flags (
     deleted INTEGER, attention INTEGER, handled INTEGER);
 CREATE INDEX IF NOT EXISTS signal_flags_attention ON signal_flags (attention, handled, ts);
 CREATE INDEX IF NOT EXISTS signal_flags_deleted ON signal_flags (deleted, ts);
+CREATE TABLE IF NOT EXISTS signal_hour (
+    dim TEXT NOT NULL, key TEXT NOT NULL, hour REAL NOT NULL, n INTEGER NOT NULL, stored INTEGER NOT NULL,
+    PRIMARY KEY (dim, key, hour)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS term_hour (
+    hour REAL NOT NULL, term TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (hour, term)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS search_hour (
+    hour REAL NOT NULL, grp TEXT NOT NULL, form TEXT NOT NULL, searches INTEGER NOT NULL, zero INTEGER NOT NULL,
+    PRIMARY KEY (hour, grp, form)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dossier_signal (
+    dossier_id INTEGER NOT NULL, ts REAL NOT NULL, id TEXT NOT NULL, channel TEXT, topic TEXT, sentiment TEXT,
+    PRIMARY KEY (dossier_id, ts, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dossier_signal_id ON dossier_signal (id, dossier_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS signal_text USING fts5(
     text, content='signals', content_rowid='rowid', tokenize='trigram');
 """
@@ -76,41 +92,8 @@ def handled_expression(row: str = "NEW") -> str:
             f"ELSE {meta % 'replied_by_municipality'} {_TRUE} END, 0)")
 
 
-def _insert_side_rows(account: str, row: str = "NEW") -> str:
-    """Statements that add the terms, flags and text-index entry of one signal row."""
-    deleted = f"coalesce(json_extract({row}.doc, '$.meta.deleted') {_TRUE}, 0)"
-    attention = attention_expression(account, row)
-    return f"""
-    INSERT OR IGNORE INTO signal_terms (term, ts, id)
-        SELECT DISTINCT lower(value), {row}.ts, {row}.id FROM json_each({row}.doc, '$.keywords')
-        WHERE type = 'text' AND length(value) BETWEEN 2 AND 60;
-    INSERT OR REPLACE INTO signal_flags (id, ts, channel, topic, sentiment, place, deleted, attention, handled)
-        SELECT {row}.id, {row}.ts, {row}.channel, {row}.topic, {row}.sentiment, {row}.place, {deleted},
-               {attention}, {handled_expression(row)}
-        WHERE {deleted} OR {attention};
-    INSERT INTO signal_text (rowid, text) VALUES ({row}.rowid, {row}.text);"""
-
-
-def _remove_side_rows(row: str = "OLD") -> str:
-    """Statements that drop the terms, flags and text-index entry of one signal row."""
-    return f"""
-    DELETE FROM signal_terms WHERE id = {row}.id;
-    DELETE FROM signal_flags WHERE id = {row}.id;
-    INSERT INTO signal_text (signal_text, rowid, text) VALUES ('delete', {row}.rowid, {row}.text);"""
-
-
-def _trigger_sql(account: str) -> list[str]:
-    """CREATE TRIGGER statements keeping the side tables in step with `signals`."""
-    return [
-        f"CREATE TRIGGER IF NOT EXISTS advisers_ai AFTER INSERT ON signals BEGIN {_insert_side_rows(account)} END",
-        f"CREATE TRIGGER IF NOT EXISTS advisers_ad AFTER DELETE ON signals BEGIN {_remove_side_rows()} END",
-        f"CREATE TRIGGER IF NOT EXISTS advisers_au AFTER UPDATE ON signals BEGIN {_remove_side_rows()} "
-        f"{_insert_side_rows(account)} END",
-    ]
-
-
 def _backfill(conn: sqlite3.Connection, account: str) -> None:
-    """Fill the side tables from the signals already stored."""
+    """Fill the terms, flags and text index from the signals already stored."""
     deleted = f"coalesce(json_extract(s.doc, '$.meta.deleted') {_TRUE}, 0)"
     attention = attention_expression(account, "s")
     conn.execute("DELETE FROM signal_terms")
@@ -124,8 +107,79 @@ def _backfill(conn: sqlite3.Connection, account: str) -> None:
     conn.execute("INSERT INTO signal_text (signal_text) VALUES ('rebuild')")
 
 
+def backfill_hours(conn: sqlite3.Connection) -> None:
+    """Rebuild `signal_hour` (signals per hour and channel / topic / sentiment; `n` leaves deleted ones out),
+    `search_hour` (site searches with a known result count per hour, group and form) and `term_hour` (keyword
+    rows per hour and term, deleted signals included like `signal_terms`) from the stored rows."""
+    begin = time.perf_counter()
+    conn.execute("DELETE FROM signal_hour")
+    for dim in ROLLUP_DIMENSIONS:
+        key = f"coalesce({dim}, ?)"
+        insert = f"INSERT INTO signal_hour (dim, key, hour, n, stored) SELECT ?, {key}, {hour_sql('ts')}"
+        conn.execute(f"{insert}, COUNT(*), COUNT(*) FROM signals GROUP BY 2, 3", (dim, NULL_KEY))
+        conn.execute(f"{insert}, -COUNT(*), 0 FROM signal_flags WHERE deleted = 1 GROUP BY 2, 3 "
+                     f"ON CONFLICT(dim, key, hour) DO UPDATE SET n = n + excluded.n", (dim, NULL_KEY))
+    conn.execute("DELETE FROM search_hour")
+    form = "CASE WHEN query_normalized IS NULL OR query_normalized = '' THEN query_group ELSE query_normalized END"
+    conn.execute(f"INSERT INTO search_hour (hour, grp, form, searches, zero) SELECT {hour_sql('ts')}, query_group, "
+                 f"{form}, COUNT(*), SUM(zero_result) FROM signals WHERE channel = ? AND zero_result IS NOT NULL "
+                 f"AND query_group IS NOT NULL GROUP BY 1, 2, 3", (SEARCH_CHANNEL,))
+    conn.execute("DELETE FROM term_hour")
+    conn.execute(f"INSERT INTO term_hour (hour, term, n) SELECT {hour_sql('ts')}, term, COUNT(*) FROM signal_terms "
+                 f"GROUP BY 1, 2")
+    log.info("hourly counts built in %.1f s", time.perf_counter() - begin)
+
+
+def _side_rows_current(stored: str | None, account: str) -> bool:
+    """True when the terms, flags and text index were built (by this or the previous version) for `account`."""
+    try:
+        meta = json.loads(stored) if stored else {}
+    except ValueError:
+        return False
+    return isinstance(meta, dict) and meta.get("version") in SAME_SIDE_ROWS and meta.get("account") == account.lower()
+
+
+def _membership_sql(dossier: "Dossier") -> tuple[str, list[Any]]:
+    """INSERT ... SELECT adding the stored signals of one dossier to `dossier_signal` (LIKE semantics, like
+    side_rows.DossierRule); deleted signals are left out."""
+    parts = ["s.id NOT IN (SELECT id FROM signal_flags WHERE deleted = 1)"]
+    params: list[Any] = [dossier.id]
+    if dossier.keywords:
+        parts.append("(" + " OR ".join(["s.text LIKE ? ESCAPE '\\'"] * len(dossier.keywords)) + ")")
+        params.extend(like_pattern(k) for k in dossier.keywords)
+    for column, values in (("topic", dossier.topics), ("channel", dossier.channels)):
+        if values:
+            parts.append(f"s.{column} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+    if dossier.place:
+        parts.append("s.place = ?")
+        params.append(dossier.place)
+    sql = ("INSERT OR IGNORE INTO dossier_signal (dossier_id, ts, id, channel, topic, sentiment) "
+           f"SELECT ?, s.ts, s.id, s.channel, s.topic, s.sentiment FROM signals s WHERE {' AND '.join(parts)}")
+    return sql, params
+
+
+def backfill_dossier(conn: sqlite3.Connection, dossier: "Dossier") -> int:
+    """(Re)build the membership of one saved dossier from the stored signals; returns how many signals match."""
+    begin = time.perf_counter()
+    conn.execute("DELETE FROM dossier_signal WHERE dossier_id = ?", (dossier.id,))
+    sql, params = _membership_sql(dossier)
+    added = conn.execute(sql, params).rowcount
+    log.info("dossier %s: %d signals matched in %.1f s", dossier.id, added, time.perf_counter() - begin)
+    return added
+
+
+def _backfill_all_dossiers(conn: sqlite3.Connection) -> None:
+    """Rebuild the membership of every saved dossier."""
+    conn.execute("DELETE FROM dossier_signal")
+    rows = conn.execute("SELECT id, name, keywords, topics, channels, place, start_ts, end_ts, created_at "
+                        "FROM dossiers").fetchall()
+    for row in rows:
+        backfill_dossier(conn, dossier_from_row(row))
+
+
 def ensure_schema(path: str | Path, account: str) -> bool:
-    """Create the side tables and triggers when missing (back-filling once); False when the store is absent."""
+    """Create the side tables when missing and back-fill once (dropping old triggers); False without a store."""
     path = Path(path)
     if not path.is_file():
         return False
@@ -141,11 +195,13 @@ def ensure_schema(path: str | Path, account: str) -> bool:
             return True
         begin = time.perf_counter()
         with conn:
-            for name in ("advisers_ai", "advisers_ad", "advisers_au"):
+            for name in OLD_TRIGGERS:
                 conn.execute(f"DROP TRIGGER IF EXISTS {name}")
-            for statement in _trigger_sql(account):
-                conn.execute(statement)
-            _backfill(conn, account)
+            if not _side_rows_current(row[0] if row else None, account):
+                log.info("building the advisers' side tables of %s (terms, flags, text index) ...", path)
+                _backfill(conn, account)
+            backfill_hours(conn)
+            _backfill_all_dossiers(conn)
             conn.execute("INSERT OR REPLACE INTO advisers_meta (key, value) VALUES (?, ?)", (SCHEMA_KEY, wanted))
         log.info("advisers' side tables ready in %.1f s", time.perf_counter() - begin)
         return True
@@ -227,6 +283,10 @@ def save_dossier(path: str | Path, dossier: Dossier) -> Dossier:
                 if cur.rowcount == 0:
                     raise KeyError(f"no dossier with id {dossier.id}")
                 sid = dossier.id
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='signals'").fetchone():
+                row = conn.execute("SELECT id, name, keywords, topics, channels, place, start_ts, end_ts, created_at "
+                                   "FROM dossiers WHERE id = ?", (sid,)).fetchone()
+                backfill_dossier(conn, dossier_from_row(row))
         row = conn.execute("SELECT id, name, keywords, topics, channels, place, start_ts, end_ts, created_at "
                            "FROM dossiers WHERE id = ?", (sid,)).fetchone()
         return dossier_from_row(row)
@@ -240,6 +300,7 @@ def delete_dossier(path: str | Path, dossier_id: int) -> bool:
     try:
         conn.executescript(_TABLES)
         with conn:
+            conn.execute("DELETE FROM dossier_signal WHERE dossier_id = ?", (dossier_id,))
             return conn.execute("DELETE FROM dossiers WHERE id = ?", (dossier_id,)).rowcount > 0
     finally:
         conn.close()

@@ -3,6 +3,7 @@ times every HTTP endpoint (p50/p95) through a real server, including the adviser
 from __future__ import annotations
 
 import statistics
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -13,7 +14,7 @@ from pipeline.settings import Settings
 from pipeline.sinks.sqlite_store import SqliteStore, connect
 from pipeline.web import queries
 from pipeline.web.advisers_store import Dossier, ensure_schema, save_dossier
-from pipeline.web.fixtures import synthetic_docs
+from pipeline.web.fixtures import SAMPLE_PLACES, synthetic_docs
 
 BENCH_ACCOUNT = "@gemeentezeist"
 
@@ -30,6 +31,27 @@ def build_store(path: Path, n: int, batch: int = 20_000, span_days: float = 180.
                 chunk = []
         if chunk:
             store.write(None, None, chunk)
+    finally:
+        store.close()
+
+
+def time_writes(path: Path, n: int, batch: int = 1_000, id_prefix: str = "w") -> float:
+    """Docs/s of SqliteStore.write for `n` new synthetic docs in batches of `batch` into the store at `path`.
+
+    The store gets the advisers' side tables (and the two bench dossiers) first, as when the dashboard runs,
+    so the figure includes keeping them in step. The docs get fresh ids (`id_prefix`), so a large store grows by n.
+    """
+    store = SqliteStore(path)
+    try:
+        ensure_schema(path, BENCH_ACCOUNT)
+        _bench_dossiers(path)
+        docs = []
+        for doc in synthetic_docs(n, span_days=1.0):
+            docs.append({**doc, "id": f"{doc['channel']}:{id_prefix}{doc['id'].split(':', 1)[1]}"})
+        begin = time.perf_counter()
+        for first in range(0, n, batch):
+            store.write(None, None, docs[first:first + batch])
+        return n / (time.perf_counter() - begin)
     finally:
         store.close()
 
@@ -75,31 +97,53 @@ def prepare_advisers(path: Path, echo: Callable[[str], None]) -> None:
     begin = time.perf_counter()
     ensure_schema(path, BENCH_ACCOUNT)
     echo(f"advisers' side tables ready in {time.perf_counter() - begin:.1f} s")
+    begin = time.perf_counter()
+    if _bench_dossiers(path):
+        echo(f"two dossiers saved (membership back-filled) in {time.perf_counter() - begin:.1f} s")
+
+
+def _bench_dossiers(path: Path) -> bool:
+    """Save the two bench dossiers unless the store has dossiers; True when it saved them."""
     conn = connect(path, readonly=True)
     try:
         has = queries._scalar(conn, "SELECT COUNT(*) FROM dossiers")
     finally:
         conn.close()
-    if not has:
-        save_dossier(path, Dossier(name="Lantaarnpalen", keywords=("lantaarnpaal", "kapot"), topics=("openbare_ruimte",)))
-        save_dossier(path, Dossier(name="Wachttijd 30 dagen", keywords=("wachttijd",), channels=("twitter", "facebook"),
-                                   start=time.time() - 30 * 86_400))
+    if has:
+        return False
+    save_dossier(path, Dossier(name="Lantaarnpalen", keywords=("lantaarnpaal", "kapot"), topics=("openbare_ruimte",)))
+    save_dossier(path, Dossier(name="Wachttijd 30 dagen", keywords=("wachttijd",), channels=("twitter", "facebook"),
+                               start=time.time() - 30 * 86_400))
+    return True
 
 
-def endpoint_paths(dossier_ids: list[int]) -> list[str]:
-    """Every dashboard request to time: the live page's endpoints per period and the advisers' ones."""
-    paths = []
-    for window in ("24h", "7d", "all"):
+def endpoint_paths(dossier_ids: list[int], newest: float) -> list[str]:
+    """Every dashboard request to time: the live page's endpoints per period with its drill-down filters (a bar,
+    a topic, sentiment + channel + neighbourhood, free text, paging), and the advisers' pages with theirs."""
+    day_ago, hour = int(newest) - 86_400, 3_600 * (int(newest) // 3_600 - 30 * 24)
+    paths = ["/api/meta", "/api/health"]
+    for window in ("1h", "24h", "7d", "all"):
         paths += [f"/api/summary?period={window}", f"/api/volume?period={window}&by=channel",
                   f"/api/volume?period={window}&by=topic", f"/api/sentiment?period={window}",
                   f"/api/zero-results?period={window}", f"/api/signals?period={window}&limit=30",
                   f"/api/signals?period={window}&limit=30&q=lantaarnpaal%20kapot&channel=twitter",
                   f"/api/signals?period={window}&limit=30&q=zzz_no_match"]
-    paths += ["/api/signals?period=all&limit=30&term=wachttijd&sentiment=negative", "/api/dossiers",
-              "/api/whats-new?hours=24", "/api/whats-new?hours=48", "/api/attention?limit=200", "/digest"]
+    paths += ["/api/signals?period=all&limit=30&topic=afval",
+              f"/api/signals?period=all&limit=30&topic=afval&before={day_ago}&before_id=twitter:0",
+              f"/api/signals?period=all&limit=30&from={hour}&to={hour + 86_400}",
+              f"/api/signals?period=7d&limit=30&sentiment=positive&channel=facebook&place={SAMPLE_PLACES[0]}",
+              "/api/signals?period=all&limit=30&q=wachttijd",
+              "/api/signals?period=all&limit=30&term=wachttijd&sentiment=negative",
+              "/api/signals?period=all&limit=30&term=zzz_no_term",
+              "/api/dossiers", "/api/whats-new?hours=24", "/api/whats-new?hours=48",
+              f"/api/signals?from={day_ago}&to={int(newest) + 1}&term=wachttijd&limit=30",
+              f"/api/signals?from={day_ago}&to={int(newest) + 1}&topic=afval&limit=30",
+              "/api/attention?limit=200", "/api/attention?limit=200&channel=call_note", "/digest"]
     for sid in dossier_ids:
         paths += [f"/api/dossiers/{sid}", f"/api/signals?dossier={sid}&limit=30",
-                  f"/api/signals?dossier={sid}&limit=30&sentiment=negative&channel=twitter"]
+                  f"/api/signals?dossier={sid}&limit=30&sentiment=negative&channel=twitter",
+                  f"/api/signals?dossier={sid}&limit=30&term=wachttijd",
+                  f"/api/signals?dossier={sid}&limit=30&from={day_ago - 86_400}&to={day_ago}"]
     return paths
 
 
@@ -120,7 +164,8 @@ def time_endpoints(path: Path, samples: int = 10) -> dict[str, tuple[float, floa
     try:
         with httpx.Client(base_url=server.url.rstrip("/"), timeout=60) as http:
             ids = [d["id"] for d in http.get("/api/dossiers").json()["dossiers"]]
-            for url in endpoint_paths(ids):
+            newest = http.get("/api/summary?period=1h").json()["newest_ts"]
+            for url in endpoint_paths(ids, newest):
                 times = []
                 for _ in range(samples):
                     begin = time.perf_counter()
@@ -134,8 +179,13 @@ def time_endpoints(path: Path, samples: int = 10) -> dict[str, tuple[float, floa
     return results
 
 
-def run_benchmark(path: Path, n: int, echo: Callable[[str], None] = print, repeats: int = 3) -> dict[str, float]:
-    """Build (or reuse) a store of `n` signals at `path`, time the queries and the endpoints, one line each."""
+def run_benchmark(path: Path, n: int, echo: Callable[[str], None] = print, repeats: int = 3,
+                  writes: int = 0) -> dict[str, float]:
+    """Build (or reuse) a store of `n` signals at `path`, time the queries and the endpoints, one line each.
+
+    With `writes`, also time writing that many new docs into an empty store and into the large one (which
+    keeps them), both with the advisers' side tables.
+    """
     if not path.exists():
         echo(f"building a synthetic store of {n:,} signals at {path} ...")
         begin = time.perf_counter()
@@ -148,6 +198,14 @@ def run_benchmark(path: Path, n: int, echo: Callable[[str], None] = print, repea
     endpoints = time_endpoints(path, max(5, repeats * 4))
     for url, (p50, p95) in endpoints.items():
         echo(f"GET {url:<72} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+    if writes:
+        with tempfile.TemporaryDirectory(prefix="stadssignaal-writes-") as folder:
+            empty = Path(folder) / "empty.db"
+            SqliteStore(empty).close()
+            echo(f"writes into an empty store: {time_writes(empty, writes):,.0f} docs/s ({writes:,} docs)")
+        tag = f"w{int(time.time())}-"
+        echo(f"writes into the {n:,}-signal store: {time_writes(path, writes, id_prefix=tag):,.0f} docs/s "
+             f"({writes:,} docs, kept)")
     slowest = max([*results.values(), *(p95 for _p50, p95 in endpoints.values())])
     echo(f"slowest: {slowest:.1f} ms (target: 300 ms per query and per request at p95)")
     return results

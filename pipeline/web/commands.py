@@ -59,15 +59,18 @@ def dashboard(ctx: click.Context, store_path: Path | None, host: str | None, por
               help="Keep the synthetic store here and reuse it on the next run (default: a temporary file).")
 @click.option("--repeats", type=click.IntRange(1, 20), default=3, show_default=True,
               help="Runs per query; the median is printed.")
-def dashboard_bench(rows: int, store_path: Path | None, repeats: int) -> None:
+@click.option("--writes", type=click.IntRange(0, 1_000_000), default=0, show_default=True,
+              help="Also time writing this many new docs (with the advisers' side tables) into an empty store "
+                   "and into the large one, which keeps them.")
+def dashboard_bench(rows: int, store_path: Path | None, repeats: int, writes: int) -> None:
     """Time every dashboard query for every period on a store of synthetic signals (target: 300 ms each)."""
     from pipeline.web.benchmark import run_benchmark
 
     if store_path is not None:
-        run_benchmark(store_path, rows, click.echo, repeats)
+        run_benchmark(store_path, rows, click.echo, repeats, writes)
         return
     with tempfile.TemporaryDirectory(prefix="stadssignaal-bench-") as folder:
-        run_benchmark(Path(folder) / "bench.db", rows, click.echo, repeats)
+        run_benchmark(Path(folder) / "bench.db", rows, click.echo, repeats, writes)
 
 
 @click.command("hash-password")

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from pipeline.sinks.side_rows import HOUR, side_tables_account
 from pipeline.web import queries
 from pipeline.web.advisers_store import Dossier, dossier_from_row
 from pipeline.web.queries import Connection, SENTIMENTS, _rows, _scalar, has_table, iso
@@ -43,14 +44,27 @@ def get_dossier(conn: Connection, dossier_id: int) -> Dossier | None:
     return dossier_from_row(rows[0]) if rows else None
 
 
+def has_membership(conn: Connection, dossier: Dossier) -> bool:
+    """True when `dossier_signal` holds this saved dossier's signals: the store's side rows are kept per batch
+    (current schema) and `dossier` is the saved definition of its id (an unsaved or edited copy is matched by SQL)."""
+    if conn is None or dossier.id is None or side_tables_account(conn) is None:
+        return False
+    saved = get_dossier(conn, dossier.id)
+    return saved is not None and (saved.keywords, saved.topics, saved.channels, saved.place) == (
+        dossier.keywords, dossier.topics, dossier.channels, dossier.place)
+
+
 def dossier_condition(conn: Connection, dossier: Dossier, alias: str = "s",
                       span: tuple[float | None, float | None] = (None, None)) -> tuple[str, list[Any]]:
     """SQL (over `signals AS alias`) for the dossier's watch: any keyword in the text AND any topic, channel, place.
 
     Keywords and topics are each optional; when both are given a signal needs one of each. Deleted
     signals are left out. The period is not part of it (see dossier_span); `span` is the time range the
-    condition will be used on (it decides between the text index and LIKE).
+    condition will be used on (it decides between the text index and LIKE). A saved dossier whose membership
+    is kept in `dossier_signal` is matched by one index probe per signal instead.
     """
+    if has_membership(conn, dossier):
+        return (f"EXISTS (SELECT 1 FROM dossier_signal m WHERE m.id = {alias}.id AND m.dossier_id = ?)", [dossier.id])
     parts: list[str] = []
     params: list[Any] = []
     if dossier.keywords:
@@ -107,6 +121,10 @@ def _grouped(conn: Connection, dossier: Dossier, start: float, end: float,
     """(bucket index, channel, topic, sentiment, count) of the dossier's signals in [start, end): one scan."""
     if conn is None:
         return []
+    if has_membership(conn, dossier):
+        return _rows(conn, "SELECT CAST((ts - ?) / ? AS INTEGER), channel, topic, sentiment, COUNT(*) "
+                           "FROM dossier_signal WHERE dossier_id = ? AND ts >= ? AND ts < ? GROUP BY 1, 2, 3, 4",
+                     [start, bucket, dossier.id, start, end])
     cond, params = dossier_condition(conn, dossier, span=(start, end))
     sql = (f"SELECT CAST((s.ts - ?) / ? AS INTEGER), s.channel, s.topic, s.sentiment, COUNT(*) FROM signals s "
            f"WHERE {cond} AND s.ts >= ? AND s.ts < ? GROUP BY 1, 2, 3, 4")
@@ -154,6 +172,12 @@ def dossier_terms(conn: Connection, dossier: Dossier, start: float, end: float, 
     """The most frequent keywords among the newest TERM_SAMPLE signals of the dossier in [start, end)."""
     if conn is None or not has_table(conn, "signal_terms"):
         return []
+    if has_membership(conn, dossier):
+        sql = ("SELECT t.term, COUNT(*) AS n FROM signal_terms t WHERE t.id IN (SELECT id FROM dossier_signal "
+               "WHERE dossier_id = ? AND ts >= ? AND ts < ? ORDER BY ts DESC LIMIT ?) "
+               "GROUP BY t.term ORDER BY n DESC, t.term LIMIT ?")
+        rows = _rows(conn, sql, [dossier.id, start, end, TERM_SAMPLE, limit])
+        return [{"term": term, "count": n} for term, n in rows]
     cond, params = dossier_condition(conn, dossier, span=(start, end))
     sql = (f"SELECT t.term, COUNT(*) AS n FROM signal_terms t WHERE t.id IN ("
            f"SELECT s.id FROM signals s WHERE {cond} AND s.ts >= ? AND s.ts < ? ORDER BY s.ts DESC LIMIT ?) "
@@ -184,9 +208,25 @@ def dossier_report(conn: Connection, dossier: Dossier, now: float | None = None)
 # ---- what's new ---------------------------------------------------------------------------------------
 
 def _term_counts(conn: Connection, start: float, end: float) -> dict[str, int]:
-    """Keyword -> signals in [start, end), deleted ones subtracted (a covering scan of the (ts, term) index)."""
-    counts = {term: int(n) for term, n in _rows(
-        conn, "SELECT term, COUNT(*) FROM signal_terms WHERE ts >= ? AND ts < ? GROUP BY term", (start, end))}
+    """Keyword -> signals in [start, end), deleted ones subtracted.
+
+    The whole hours of the range come from `term_hour` when the store keeps it, the partial hours at its
+    edges (and everything otherwise) from a covering scan of the (ts, term) index.
+    """
+    counts: dict[str, int] = {}
+    first, last = math.ceil(start / HOUR) * HOUR, math.floor(end / HOUR) * HOUR
+    if first < last and conn is not None and side_tables_account(conn) is not None:
+        pieces = [(start, first), (last, end)]
+        for term, n in _rows(conn, "SELECT term, SUM(n) FROM term_hour WHERE hour >= ? AND hour < ? GROUP BY term",
+                             (first, last)):
+            counts[term] = int(n)
+    else:
+        pieces = [(start, end)]
+    for lower, upper in pieces:
+        if lower < upper:
+            for term, n in _rows(conn, "SELECT term, COUNT(*) FROM signal_terms WHERE ts >= ? AND ts < ? GROUP BY term",
+                                 (lower, upper)):
+                counts[term] = counts.get(term, 0) + int(n)
     if has_table(conn, "signal_flags"):
         for term, n in _rows(conn, "SELECT t.term, COUNT(*) FROM signal_flags f JOIN signal_terms t ON t.id = f.id "
                                    "WHERE f.deleted = 1 AND f.ts >= ? AND f.ts < ? GROUP BY t.term", (start, end)):

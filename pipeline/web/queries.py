@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
+from pipeline.sinks.side_rows import HOUR, NULL_KEY, ascii_lower, side_tables_account
 from pipeline.timeutil import iso  # noqa: F401 - used here and re-exported
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ MAX_LIMIT = 500
 FTS_MIN_ROWS = 100_000
 # ... after LIKE over the newest this many signals of the range found too few.
 PROBE_ROWS = 20_000
+# A keyword filter probes the terms table per signal (instead of listing its ids) from this many matches on.
+COMMON_TERM_ROWS = 2_000
 
 Connection = sqlite3.Connection | None
 
@@ -201,6 +204,40 @@ def _key_counts(conn: Connection, column: str, start: float, end: float,
     return {key: n for key, n in counts.items() if n}
 
 
+def uses_rollup(conn: Connection, start: float, end: float, bucket_seconds: int = HOUR) -> bool:
+    """Whether counts over [start, end) in buckets of `bucket_seconds` can come from the hourly counts: the store
+    keeps them (current side tables) and the range and buckets are made of whole UTC hours."""
+    aligned = start % HOUR == 0 and end % HOUR == 0 and bucket_seconds % HOUR == 0
+    return aligned and conn is not None and side_tables_account(conn) is not None
+
+
+def _rollup_rows(conn: Connection, dim: str, start: float, end: float, bucket_seconds: int) -> list[Sequence[Any]]:
+    """(key or None, bucket index, signals without deleted ones, stored signals) per key and bucket of [start, end)
+    from `signal_hour`."""
+    rows = _rows(conn, "SELECT key, CAST((hour - ?) / ? AS INTEGER), SUM(n), SUM(stored) FROM signal_hour "
+                       "WHERE dim = ? AND hour >= ? AND hour < ? GROUP BY 1, 2", (start, bucket_seconds, dim, start, end))
+    return [(None if key == NULL_KEY else key, index, int(n), int(stored)) for key, index, n, stored in rows]
+
+
+def _rollup_totals(conn: Connection, dim: str, start: float, end: float) -> dict[str | None, int]:
+    """Signals (deleted ones left out) per value of `dim` in [start, end), values without signals left out."""
+    totals: dict[str | None, int] = {}
+    for key, _index, n, _stored in _rollup_rows(conn, dim, start, end, int(end - start)):
+        totals[key] = totals.get(key, 0) + n
+    return {key: n for key, n in totals.items() if n}
+
+
+def _rollup_series(conn: Connection, dim: str, start: float, end: float,
+                   bucket_seconds: int) -> dict[str | None, list[int]]:
+    """Per value of `dim` with stored signals in [start, end): counts per bucket (deleted ones left out)."""
+    size = bucket_count(start, end, bucket_seconds)
+    series: dict[str | None, list[int]] = {}
+    for key, index, n, stored in _rollup_rows(conn, dim, start, end, bucket_seconds):
+        if stored and 0 <= index < size:
+            series.setdefault(key, [0] * size)[index] += n
+    return series
+
+
 def _capped_count(conn: Connection, column: str, key: str | None, start: float, end: float, cap: int) -> int:
     """Signals with `column` = key in [start, end), counting no further than `cap` (cheap for dense keys)."""
     match, params = _match(column, key)
@@ -258,12 +295,12 @@ def volume(conn: Connection, by: str = "channel", start: float = 0.0, end: float
     if by not in ("channel", "topic"):
         raise ValueError(f"volume by {by!r}; expected 'channel' or 'topic'")
     buckets = bucket_starts(start, end, bucket_seconds)
-    series = []
-    for key in [*distinct_values(conn, by), None]:
-        if not _capped_count(conn, by, key, start, end, 1):
-            continue
-        counts = _bucketed_counts(conn, by, key, start, end, bucket_seconds)
-        series.append({"key": key, "counts": counts, "total": sum(counts)})
+    if uses_rollup(conn, start, end, bucket_seconds):
+        per_key = _rollup_series(conn, by, start, end, bucket_seconds)
+    else:
+        per_key = {key: _bucketed_counts(conn, by, key, start, end, bucket_seconds)
+                   for key in [*distinct_values(conn, by), None] if _capped_count(conn, by, key, start, end, 1)}
+    series = [{"key": key, "counts": counts, "total": sum(counts)} for key, counts in per_key.items()]
     series.sort(key=lambda s: (-s["total"], s["key"] is None, s["key"] or ""))
     return {"by": by, "start": start, "end": end, "bucket_seconds": bucket_seconds, "buckets": buckets,
             "series": series}
@@ -277,7 +314,11 @@ def _share(part: int, whole: int) -> float | None:
 def sentiment_over_time(conn: Connection, start: float, end: float, bucket_seconds: int) -> dict[str, Any]:
     """Per bucket: counts and shares of negative, neutral and positive signals (shares None when empty)."""
     buckets = bucket_starts(start, end, bucket_seconds)
-    counts = {label: _bucketed_counts(conn, "sentiment", label, start, end, bucket_seconds) for label in SENTIMENTS}
+    if uses_rollup(conn, start, end, bucket_seconds):
+        series = _rollup_series(conn, "sentiment", start, end, bucket_seconds)
+        counts = {label: series.get(label, [0] * len(buckets)) for label in SENTIMENTS}
+    else:
+        counts = {label: _bucketed_counts(conn, "sentiment", label, start, end, bucket_seconds) for label in SENTIMENTS}
     totals = [sum(counts[label][i] for label in SENTIMENTS) for i in range(len(buckets))]
     shares = {label: [_share(counts[label][i], totals[i]) for i in range(len(buckets))] for label in SENTIMENTS}
     overall = sum(totals)
@@ -300,8 +341,13 @@ def _search_counts(conn: Connection, scope: _Scope) -> tuple[int, int]:
 def summary(conn: Connection, start: float, end: float) -> dict[str, Any]:
     """Totals for [start, end): signals, per channel, per sentiment, site searches; plus store-wide figures."""
     scope = _Scope(conn, start, end)
-    channels = _key_counts(conn, "channel", start, end, distinct_values(conn, "channel"))
-    labelled = _key_counts(conn, "sentiment", start, end, SENTIMENTS)
+    forms_of: dict[str, dict[str, int]] | None
+    if uses_rollup(conn, start, end):
+        channels = _rollup_totals(conn, "channel", start, end)
+        labelled = _rollup_totals(conn, "sentiment", start, end)
+    else:
+        channels = _key_counts(conn, "channel", start, end, distinct_values(conn, "channel"))
+        labelled = _key_counts(conn, "sentiment", start, end, SENTIMENTS)
     sentiments = {label: labelled.get(label, 0) for label in SENTIMENTS}
     searches, zero = _search_counts(conn, scope)
     total = sum(channels.values())
@@ -395,7 +441,8 @@ def rowid_bounds(conn: Connection, start: float | None, end: float | None) -> tu
     if oldest is None or newest is None:
         return (None, None)
     if (start is None or start <= oldest) and (end is None or end > newest):
-        rows = _rows(conn, "SELECT MIN(rowid), MAX(rowid) FROM signals")
+        # two sub-selects: each is one b-tree probe, where MIN and MAX in one select scan the table
+        rows = _rows(conn, "SELECT (SELECT MIN(rowid) FROM signals), (SELECT MAX(rowid) FROM signals)")
     else:
         rows = _rows(conn, "SELECT MIN(rowid), MAX(rowid) FROM signals WHERE ts >= ? AND ts < ?",
                      (-1e18 if start is None else start, 1e18 if end is None else end))
@@ -447,9 +494,9 @@ def _latest(conn: Connection, filters: SignalFilter, limit: int, before: tuple[f
     if filters.term:
         if not has_table(conn, "signal_terms"):
             return []
-        where.append("id IN (SELECT id FROM signal_terms WHERE term = ? AND ts >= ? AND ts < ?)")
-        params.extend([filters.term.lower(), filters.start if filters.start is not None else -1e18,
-                       filters.end if filters.end is not None else 1e18])
+        sql_t, params_t = _term_condition(conn, filters.term, filters.start, filters.end)
+        where.append(sql_t)
+        params.extend(params_t)
     if filters.extra_sql:
         where.append(f"({filters.extra_sql})")
         params.extend(filters.extra_params)
@@ -475,6 +522,22 @@ def _latest(conn: Connection, filters: SignalFilter, limit: int, before: tuple[f
     sql += " ORDER BY ts DESC, id DESC LIMIT ?"
     params.append(limit)
     return [_signal_item(row) for row in _rows(conn, sql, params)]
+
+
+def _term_condition(conn: Connection, term: str, start: float | None, end: float | None) -> tuple[str, list[Any]]:
+    """SQL keeping signals with keyword `term` in [start, end).
+
+    A common term is checked per signal by one primary-key probe, so the newest matches are found without
+    reading all of its (possibly hundreds of thousands of) rows; a rare one is looked up as a list of ids.
+    """
+    lower = -1e18 if start is None else start
+    upper = 1e18 if end is None else end
+    capped = "SELECT COUNT(*) FROM (SELECT 1 FROM signal_terms WHERE term = ? AND ts >= ? AND ts < ? LIMIT ?)"
+    if int(_scalar(conn, capped, (ascii_lower(term), lower, upper, COMMON_TERM_ROWS)) or 0) >= COMMON_TERM_ROWS:
+        return ("EXISTS (SELECT 1 FROM signal_terms t WHERE t.term = ? AND t.ts = signals.ts AND t.id = signals.id)",
+                [ascii_lower(term)])
+    return ("id IN (SELECT id FROM signal_terms WHERE term = ? AND ts >= ? AND ts < ?)",
+            [ascii_lower(term), lower, upper])
 
 
 def _signal_item(row: Sequence[Any]) -> dict[str, Any]:
@@ -507,14 +570,20 @@ def zero_result_searches(conn: Connection, start: float, end: float, limit: int 
     """Site-search groups with zero-result searches in [start, end), most zero results first.
 
     Per group: `searches` (those with a known result count), `zero_results`, `zero_rate`, `display`
-    (its most frequent normalized form) and `forms` (up to 3 forms with counts). When the range
-    covers the whole store, the counts come from the zero-result index and the forms from at most
+    (its most frequent normalized form) and `forms` (up to 3 forms with counts). A range of whole hours
+    on a store that keeps hourly search counts (`search_hour`) is answered from those; otherwise, when the
+    range covers the whole store, the counts come from the zero-result index and the forms from at most
     FORM_SAMPLE searches per listed group.
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be 1..{MAX_LIMIT}")
     scope = _Scope(conn, start, end)
-    if scope.whole:
+    forms_of: dict[str, dict[str, int]] | None
+    if uses_rollup(conn, start, end):
+        rows = _rows(conn, "SELECT grp, form, SUM(searches), SUM(zero) FROM search_hour WHERE hour >= ? AND hour < ? "
+                           "GROUP BY grp, form", (start, end))
+        totals, forms_of = _group_forms(rows)
+    elif scope.whole:
         totals = _rows(conn, "SELECT query_group, COUNT(*), SUM(zero_result) FROM signals "
                              "WHERE zero_result IS NOT NULL AND query_group IS NOT NULL GROUP BY query_group")
         forms_of = None
@@ -522,16 +591,7 @@ def zero_result_searches(conn: Connection, start: float, end: float, limit: int 
         rows = _rows(conn, "SELECT query_group, query_normalized, COUNT(zero_result), COALESCE(SUM(zero_result), 0) "
                            "FROM signals WHERE channel = ? AND ts >= ? AND ts < ? AND query_group IS NOT NULL "
                            "GROUP BY query_group, query_normalized", (SEARCH_CHANNEL, start, end))
-        forms_of = {}
-        summed: dict[str, list[int]] = {}
-        for group, normalized, known, zero in rows:
-            acc = summed.setdefault(group, [0, 0])
-            acc[0] += known
-            acc[1] += zero
-            forms = forms_of.setdefault(group, {})
-            form = normalized or group
-            forms[form] = forms.get(form, 0) + known
-        totals = [(group, known, zero) for group, (known, zero) in summed.items()]
+        totals, forms_of = _group_forms(rows)
     ranked = sorted(((group, int(known), int(zero)) for group, known, zero in totals if zero),
                     key=lambda t: (-t[2], -t[2] / t[1], t[0]))[:limit]
     result = []
@@ -542,6 +602,21 @@ def zero_result_searches(conn: Connection, start: float, end: float, limit: int 
                        "zero_rate": _share(zero, known),
                        "forms": [{"form": f, "count": n} for f, n in ordered[:3]]})
     return result
+
+
+def _group_forms(rows: Sequence[Sequence[Any]]) -> tuple[list[tuple[str, int, int]], dict[str, dict[str, int]]]:
+    """From (group, normalized form, searches, zero results) rows: per group (searches, zero results) and the
+    searches per form (an empty form counts as the group)."""
+    forms_of: dict[str, dict[str, int]] = {}
+    summed: dict[str, list[int]] = {}
+    for group, normalized, known, zero in rows:
+        acc = summed.setdefault(group, [0, 0])
+        acc[0] += known
+        acc[1] += zero
+        forms = forms_of.setdefault(group, {})
+        form = normalized or group
+        forms[form] = forms.get(form, 0) + known
+    return [(group, known, zero) for group, (known, zero) in summed.items()], forms_of
 
 
 def _sampled_forms(conn: Connection, group: str) -> dict[str, int]:

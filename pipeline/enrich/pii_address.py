@@ -1,0 +1,45 @@
+"""Street name followed by a house number ("Slotlaan 12a"): the number is personal, the street is not.
+
+Only the house number is replaced, so the street still tells the topic and place models where
+something happens. A number followed by a unit ("Slotlaan 3 weken dicht") is not a house number.
+"""
+from __future__ import annotations
+
+import re
+
+# Endings of Dutch street names (the word must be longer than the ending: "weg" alone is "away").
+_STREET_ENDINGS = (
+    "straat", "laan", "weg", "plein", "singel", "gracht", "kade", "dreef", "hof", "park", "pad",
+    "steeg", "dijk", "baan", "ring", "markt", "plantsoen", "boulevard", "allee", "erf", "wal",
+    "hoek", "zijde", "haven", "poort", "kwartier", "dwarsstraat", "veld", "hoeve", "gaarde",
+)
+# Words after a number that make it a quantity, a duration or a time, not a house number.
+_UNITS = (
+    "km", "kilometer", "m", "meter", "cm", "min", "minuut", "minuten", "sec", "uur", "uren", "dag",
+    "dagen", "week", "weken", "maand", "maanden", "jaar", "jaren", "keer", "x", "euro", "procent",
+    "auto", "auto's", "bomen", "woningen", "huizen", "mensen", "bussen", "kinderen", "plekken",
+    "parkeerplaatsen", "containers", "kliko's", "meldingen", "klachten", "nov", "november", "dec",
+)
+_STREET = (
+    r"(?:[A-Za-zÀ-ÿ][a-zà-ÿ'’\-]{2,}(?:" + "|".join(_STREET_ENDINGS) + r")"
+    r"|[Ll]aan[ ]van[ ][A-Z][a-zà-ÿ]+|[Pp]lein[ ]\d{4})"
+)
+STREET_HOUSE_NUMBER = re.compile(
+    r"(?<![\w\-@#/])" + _STREET + r"[ ]{1,2}(?:(?i:nr|nummer|no)\.?[ ]?)?"
+    r"(?P<pii>[1-9]\d{0,4}(?:[ ]?-?[ ]?[A-Za-z](?![A-Za-z'’])|-\d{1,4}|[ ](?:hs|bis)\b)?)"
+    r"(?!\d|[.,:]\d|[ ]?%|[ ]?(?:" + "|".join(re.escape(u) for u in _UNITS) + r")\b)"
+)
+
+
+def street_house_number_ok(match: re.Match[str]) -> bool:
+    """Accept the match unless the street word is a plain word that merely ends like a street."""
+    street = match.group()[: match.start("pii") - match.start()].strip().lower()
+    return street.split()[0] not in _NOT_STREETS
+
+
+# Ordinary words with a street-like ending that are often followed by a number.
+_NOT_STREETS: frozenset[str] = frozenset(
+    """snelweg rijksweg provinciale bijweg omweg tussenweg halfweg onderweg wegweg speelplein parkeerhof
+    binnenhof voorhof achterhof kerkhof sportpark bedrijvenpark voetbalveld sportveld grasveld speelveld
+    evenemententerrein marktplein woonerf fietspad voetpad zandpad wandelpad ruiterpad""".split()
+)
