@@ -193,6 +193,7 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
               banner: str | None = None, sink: str = "sqlite", sentiment_model: Path | None = None) -> None:
     """Wire source, enricher, store and dashboard together and run until done or stopped."""
     from pipeline.runner import LocalRunner
+    from pipeline.sinks.retention import RetentionTimer
     from pipeline.sinks.sqlite_store import SqliteStore
 
     try:
@@ -247,7 +248,8 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
         click.echo(banner or f"Dashboard: {server.url}", err=True)
     alert_sink = _alert_sink(settings, store_path) if sink == "sqlite" else None
     runner = LocalRunner(source, store, enricher,
-                         on_batch=(lambda docs, _batch: alert_sink.write(docs)) if alert_sink else None)
+                         on_batch=(lambda docs, _batch: alert_sink.write(docs)) if alert_sink else None,
+                         retention=RetentionTimer(settings.retention_days) if sink == "sqlite" else None)
     try:
         stats = runner.run(stop)
         click.echo(f"Processed {stats.signals} signals, {stats.dead} dead letters in {stats.elapsed:.1f} s "
@@ -357,6 +359,7 @@ def bench(ctx: click.Context, n: int, sink: str, es_url: str | None, kafka: bool
 def _register_feature_commands() -> None:
     """Attach the commands that live next to their features."""
     from pipeline.sinks.es_commands import dashboards, es
+    from pipeline.sinks.store_commands import purge
     from pipeline.sources.commands import demo_data
 
     from pipeline.search import commands as search_cmds
@@ -383,6 +386,7 @@ def _register_feature_commands() -> None:
     main.add_command(model_cmds.evaluate_sentiment, "evaluate-sentiment")
     bench.add_command(model_cmds.bench_models, "models")
     main.add_command(digest, "digest")
+    main.add_command(purge, "purge")
     main.add_command(hash_password_command, "hash-password")
     bench.add_command(dashboard_bench, "dashboard")
     bench.add_command(bench_enrich, "enrich")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Protocol
 
 from pipeline.signal import RawSignal
+from pipeline.sinks.retention import RetentionTimer
 from pipeline.sinks.sqlite_store import SqliteStore
 from pipeline.sources.base import DeadLetter, Source, SourceBatch
 
@@ -64,8 +65,10 @@ class LocalRunner:
     """Pulls batches from one source, enriches them and stores rows, dead letters and cursor atomically."""
 
     def __init__(self, source: Source, store: SqliteStore, enricher: BatchEnricher,
-                 on_batch: BatchHook | None = None, keep_latencies: bool = False) -> None:
+                 on_batch: BatchHook | None = None, keep_latencies: bool = False,
+                 retention: RetentionTimer | None = None) -> None:
         self.source = source
+        self.retention = retention
         self.store = store
         self.enricher = enricher
         self.on_batch = on_batch
@@ -93,6 +96,8 @@ class LocalRunner:
             log.warning("dead letter from %s at %s: %s", letter.source, letter.position, letter.reason)
         self.store.write(self.source.name, batch.cursor, docs, dead_all)
         done = time.monotonic()
+        if self.retention is not None:
+            self.retention.maybe_purge(self.store)
         if self.keep_latencies and batch.received:
             self.stats.latencies.extend(done - t for t in batch.received)
         self.stats.signals += len(docs)

@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     batch_size: int = Field(500, description="signals per transaction in the local runner")
     review_threshold: float = Field(0.4, description="topic confidence under which needs_review is set")
     store: Path = Field(Path("var/stadssignaal.db"), description="SQLite store of the local runner")
+    retention_days: float = Field(
+        90, description="signals and dead letters are deleted this many days after they were stored (0: keep)")
     search_paths: dict[str, str] = Field(
         default_factory=lambda: {"/zoeken": "q"},
         description="access logs: URL path of the site search -> its query parameter")

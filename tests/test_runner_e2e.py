@@ -83,3 +83,17 @@ def test_restart_with_same_store_adds_nothing(stream: tuple[Path, list], store_p
     assert again.signals == 0 and again.dead == 0
     assert store.count() == len(labelled)
     assert len(store.dead_letters(1000)) == len(BAD_LINES)
+
+
+def test_runner_applies_the_retention_period_to_what_was_stored_long_ago(
+        stream: tuple[Path, list], store_path: Path) -> None:
+    from pipeline.sinks.retention import RetentionTimer
+    from pipeline.web.fixtures import enriched_doc
+
+    path, labelled = stream
+    store = SqliteStore(store_path)
+    store.write(None, None, [enriched_doc("twitter:oud", "2026-01-01T10:00:00Z")], stored_at=1.0)
+    LocalRunner(ReplaySource(path), store, Enricher(Settings()), retention=RetentionTimer(90)).run()
+    conn = connect(store_path, readonly=True)
+    ids = {r[0] for r in conn.execute("SELECT id FROM signals")}
+    assert "twitter:oud" not in ids and len(ids) == len(labelled)

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from pipeline.sinks.retention import PurgeResult, as_datetime
 from pipeline.sinks.side_rows import SideRowWriter, existing_rows, last_per_id, rowids_of, side_tables_account
 from pipeline.sources.base import DeadLetter
 
@@ -38,6 +39,7 @@ CREATE INDEX IF NOT EXISTS signals_ts ON signals (ts);
 CREATE INDEX IF NOT EXISTS signals_channel_ts ON signals (channel, ts);
 CREATE INDEX IF NOT EXISTS signals_topic_ts ON signals (topic, ts);
 CREATE INDEX IF NOT EXISTS signals_sentiment_ts ON signals (sentiment, ts);
+CREATE INDEX IF NOT EXISTS signals_stored_at ON signals (stored_at);
 CREATE INDEX IF NOT EXISTS signals_zero ON signals (zero_result, query_group) WHERE zero_result IS NOT NULL;
 CREATE TABLE IF NOT EXISTS deadletters (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -154,6 +156,26 @@ class SqliteStore:
         rowids = {sid: stored.rowid for sid, stored in old.items()}
         rowids.update(rowids_of(self._conn, [row[0] for row in rows if row[0] not in old]))
         side.add_new(docs, rows, rowids)
+
+    def purge(self, before: float, chunk: int = 2_000) -> PurgeResult:
+        """Delete signals stored before epoch `before` (with their side rows) and older dead letters, in chunks
+        of `chunk` signals per transaction so writers are never held up for long."""
+        removed = 0
+        while True:
+            with self._lock, self._conn:
+                ids = [r[0] for r in self._conn.execute(
+                    "SELECT id FROM signals WHERE stored_at < ? LIMIT ?", (before, chunk))]
+                if not ids:
+                    break
+                account = side_tables_account(self._conn)
+                if account is not None:
+                    SideRowWriter(self._conn, account).remove_old(existing_rows(self._conn, ids))
+                self._conn.executemany("DELETE FROM signals WHERE id = ?", [(i,) for i in ids])
+                removed += len(ids)
+        cutoff = as_datetime(before)
+        with self._lock, self._conn:
+            dead = self._conn.execute("DELETE FROM deadletters WHERE at < ?", (cutoff.isoformat(),)).rowcount
+        return PurgeResult(removed, dead, cutoff)
 
     def count(self) -> int:
         """How many signals the store holds."""
