@@ -502,3 +502,24 @@ def test_freezing_the_startup_heap_keeps_it_out_of_collections() -> None:
     finally:
         gc.unfreeze()
         gc.set_threshold(*threshold)
+
+
+def test_enriched_docs_are_encoded_once_for_kafka_and_the_sqlite_sink(enricher: Any, tmp_path: Path) -> None:
+    import sqlite3
+
+    from pipeline.distributed.codec import to_json_bytes
+    from pipeline.distributed.enrich_agent import encode_docs, enriched_records
+    from pipeline.distributed.sinks import SqliteBatchSink
+
+    docs = enricher.enrich_many(demo_signals(4, "once"))
+    encoded = encode_docs(docs)
+    records = enriched_records(docs, encoded)
+    assert records == enriched_records(docs)
+    assert [value for _, value in records] == [to_json_bytes(doc) for doc in docs]
+    sink = SqliteBatchSink(tmp_path / "store.db")
+    assert sink.write_batch(docs, encoded=encoded) == []
+    sink.close()
+    conn = sqlite3.connect(tmp_path / "store.db")
+    stored = dict(conn.execute("SELECT id, doc FROM signals").fetchall())
+    conn.close()
+    assert [stored[doc["id"]].encode("utf-8") for doc in docs] == [value for _, value in records]

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Iterable
 
 from pipeline.distributed.batch_send import BatchSender
-from pipeline.distributed.codec import dead_letter_value, decode_signal, encode_key, fact_records, to_json_bytes
+from pipeline.distributed.codec import dead_letter_value, decode_signal, encode_key, fact_records, to_json_text
 from pipeline.distributed.progress import WorkerProgress
 from pipeline.distributed.sink_agent import write_with_retry
 from pipeline.distributed.sinks import BatchSink
@@ -66,9 +67,19 @@ def enrich_records(records: Iterable[RawRecord], enricher: BatchEnricher, source
     return outcome
 
 
-def enriched_records(docs: list[dict[str, Any]]) -> list[tuple[bytes | None, bytes]]:
-    """(key, value) records of `signals.enriched`: key = signal id, value = the document as JSON."""
-    return [(encode_key(doc["id"]), to_json_bytes(doc)) for doc in docs]
+def encode_docs(docs: list[dict[str, Any]]) -> list[str]:
+    """Each document as compact JSON text, encoded once for both the Kafka records and the sink."""
+    return [to_json_text(doc) for doc in docs]
+
+
+def enriched_records(docs: list[dict[str, Any]], encoded: list[str] | None = None
+                     ) -> list[tuple[bytes | None, bytes]]:
+    """(key, value) records of `signals.enriched`: key = signal id, value = the document as JSON.
+
+    `encoded`: the documents' JSON texts from encode_docs(), when the caller already has them.
+    """
+    texts = encode_docs(docs) if encoded is None else encoded
+    return [(encode_key(doc["id"]), text.encode("utf-8")) for doc, text in zip(docs, texts)]
 
 
 def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_text_chars: int,
@@ -84,11 +95,12 @@ def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_
     fact_key_bytes = encode_key(fact_key)
     sender = BatchSender(lambda: app.producer._ensure_producer())
 
-    async def store(docs: list[dict[str, Any]]) -> list[DeadLetter]:
-        """Write the batch to the sink (retrying until it accepts); return the documents it refused."""
+    async def store(docs: list[dict[str, Any]], encoded: list[str]) -> list[DeadLetter]:
+        """Write the batch (and its JSON texts) to the sink, retrying until it accepts; return what it refused."""
         if sink is None or not docs:
             return []
-        return await write_with_retry(sink.write_batch, docs, sink.name, getattr(sink, "in_thread", True))
+        return await write_with_retry(partial(sink.write_batch, encoded=encoded), docs, sink.name,
+                                      getattr(sink, "in_thread", True))
 
     async def enrich(stream: Any) -> None:
         """Consume raw signals in batches; produce enriched signals, facts and dead letters (and store them)."""
@@ -101,11 +113,13 @@ def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_
                 log.exception("enrich agent: unexpected failure; sending the batch to the dead letters")
                 outcome = EnrichOutcome(dead=[DeadLetter.of(source, r.position, "unexpected enrichment failure",
                                                             r.value or b"") for r in records])
-            delivery = asyncio.ensure_future(sender.send(settings.topic_enriched, enriched_records(outcome.docs)))
+            encoded = encode_docs(outcome.docs)
+            delivery = asyncio.ensure_future(sender.send(settings.topic_enriched,
+                                                         enriched_records(outcome.docs, encoded)))
             try:
                 for record in fact_records(outcome.docs):
                     await facts_topic.send(key=fact_key_bytes, value=record)
-                refused = await store(outcome.docs)
+                refused = await store(outcome.docs, encoded)
                 await delivery
             finally:
                 if not delivery.done():

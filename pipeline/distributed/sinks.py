@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 from pipeline.distributed.config import KafkaSettings
 from pipeline.sources.base import DeadLetter
@@ -19,8 +19,11 @@ class BatchSink(Protocol):
     # False when it is a short local transaction (a thread would only compete for the GIL).
     in_thread: bool
 
-    def write_batch(self, docs: list[dict[str, Any]]) -> list[DeadLetter]:
-        """Store `docs`; return the ones that can never be stored as dead letters. Raise to retry the batch."""
+    def write_batch(self, docs: list[dict[str, Any]], encoded: Sequence[str] | None = None) -> list[DeadLetter]:
+        """Store `docs`; return the ones that can never be stored as dead letters. Raise to retry the batch.
+
+        `encoded`, optional: each doc's compact JSON in the same order (a sink may use it instead of encoding).
+        """
         ...
 
     def write_alerts(self, events: list[dict[str, Any]]) -> list[DeadLetter]:
@@ -60,9 +63,9 @@ class SqliteBatchSink:
         self.store = SqliteStore(path)
         self.alerts = AlertStore(path)
 
-    def write_batch(self, docs: list[dict[str, Any]]) -> list[DeadLetter]:
-        """One transaction per batch."""
-        self.store.write(None, None, docs)
+    def write_batch(self, docs: list[dict[str, Any]], encoded: Sequence[str] | None = None) -> list[DeadLetter]:
+        """One transaction per batch; the docs' JSON is taken from `encoded` when given."""
+        self.store.write(None, None, docs, encoded=encoded)
         return []
 
     def write_alerts(self, events: list[dict[str, Any]]) -> list[DeadLetter]:
@@ -96,8 +99,8 @@ class ElasticsearchBatchSink:
         self.sink = ElasticsearchSink(config)
         self.alerts = ElasticsearchSink(config, kind="alerts")
 
-    def write_batch(self, docs: list[dict[str, Any]]) -> list[DeadLetter]:
-        """Buffer, then wait until every document is indexed or dead-lettered."""
+    def write_batch(self, docs: list[dict[str, Any]], encoded: Sequence[str] | None = None) -> list[DeadLetter]:
+        """Buffer, then wait until every document is indexed or dead-lettered (`encoded` is not used)."""
         dead = self.sink.write(docs)
         dead.extend(self.sink.flush())
         return dead
@@ -127,7 +130,7 @@ class NullSink:
     name = "none"
     in_thread = False
 
-    def write_batch(self, docs: list[dict[str, Any]]) -> list[DeadLetter]:
+    def write_batch(self, docs: list[dict[str, Any]], encoded: Sequence[str] | None = None) -> list[DeadLetter]:
         """Nothing to do."""
         return []
 
