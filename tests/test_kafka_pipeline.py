@@ -244,3 +244,19 @@ def test_a_killed_worker_is_replaced_and_the_sink_still_has_every_signal_once(ka
     assert len(ids) == len(set(ids)) == 600
     assert set(ids) == {s.id for s in part_one + part_two}
     assert redone >= 600  # the replacement re-did the first worker's uncommitted part, without duplicates
+
+
+def test_a_worker_with_the_standalone_sink_agent_stores_every_signal_once(kafka_bed: KafkaTestBed) -> None:
+    # sink_in_enrich off: the enrich agent only produces signals.enriched and the sink agent consumes it.
+    worker = start_worker(kafka_bed, "sink-agent", STADSSIGNAAL_KAFKA_SINK_IN_ENRICH="false")
+    try:
+        wait_for_partitions([worker])
+        signals = demo_signals(300, "sink-agent")
+        assert replay_into_kafka(kafka_bed, signals, "sink-agent") == 300
+        wait_for_store(kafka_bed.settings.sqlite_path, 300, [worker])
+        assert wait_until(lambda: worker.count("stored") >= 300, 10), worker.progress()
+        assert worker.count("enriched") >= 300
+    finally:
+        worker.stop()
+    ids = stored_ids(kafka_bed.settings.sqlite_path)
+    assert sorted(ids) == sorted(s.id for s in signals)

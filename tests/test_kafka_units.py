@@ -361,3 +361,165 @@ def test_fact_records_are_oldest_first_across_offsets(enricher: Any) -> None:
     facts = decode_facts(fact_records(shuffled)[0]) + decode_facts(fact_records(shuffled)[1])
     times = [datetime.fromisoformat(f["created_at"].replace("Z", "+00:00")).timestamp() for f in facts]
     assert times == sorted(times) and facts[0]["id"] == shuffled[0]["id"]
+
+
+# ---- batched sends and worker settings -------------------------------------------------------------------
+
+
+def test_batch_sender_puts_each_key_on_the_partition_the_java_client_would(kafka_bed: KafkaTestBed) -> None:
+    import asyncio
+
+    from aiokafka import AIOKafkaProducer
+    from kafka.partitioner.default import murmur2
+
+    from pipeline.distributed.batch_send import BatchSender
+
+    records = [(f"twitter:batch-{i}".encode(), json.dumps({"n": i}).encode()) for i in range(300)]
+
+    async def send() -> None:
+        """Send the records with an aiokafka producer the way the enrich agent does."""
+        producer = AIOKafkaProducer(bootstrap_servers=kafka_bed.bootstrap, acks="all", max_batch_size=4096)
+        await producer.start()
+        try:
+            await BatchSender(lambda: producer).send("signals.enriched", records)
+        finally:
+            await producer.stop()
+
+    asyncio.run(send())  # returns only after the broker acknowledged every record (max_batch_size forces splits)
+    consumed = consume_topic(kafka_bed.bootstrap, "signals.enriched", len(records), timeout=10)
+    assert sorted((r.key, r.value) for r in consumed) == sorted(records)
+    assert all(r.partition == (murmur2(r.key) & 0x7FFFFFFF) % 4 for r in consumed)  # kafka-python's own hash
+    by_partition: dict[int, list[int]] = {}
+    for r in sorted(consumed, key=lambda r: (r.partition, r.offset)):
+        by_partition.setdefault(r.partition, []).append(json.loads(r.value)["n"])
+    assert all(ns == sorted(ns) for ns in by_partition.values())  # order kept within a partition
+
+
+def test_batch_sender_sends_a_failed_partition_again() -> None:
+    import asyncio
+
+    import pipeline.distributed.batch_send as batch_send
+
+    class Batch:
+        """A record batch holding at most two records."""
+
+        def __init__(self) -> None:
+            """An empty, open batch."""
+            self.records: list[tuple[bytes | None, bytes]] = []
+            self.closed = False
+
+        def append(self, *, key: bytes | None, value: bytes, timestamp: float | None) -> object | None:
+            """Add a record; None when the batch is full."""
+            if len(self.records) == 2:
+                return None
+            self.records.append((key, value))
+            return object()
+
+        def record_count(self) -> int:
+            """Records in the batch."""
+            return len(self.records)
+
+        def close(self) -> None:
+            """Mark the batch complete."""
+            self.closed = True
+
+    class FlakyProducer:
+        """Fails the first delivery to partition 1, accepts everything else."""
+
+        def __init__(self) -> None:
+            """Nothing delivered yet."""
+            self.delivered: list[tuple[int, list[tuple[bytes | None, bytes]]]] = []
+            self.failed_once = False
+
+        async def partitions_for(self, topic: str) -> set[int]:
+            """Two partitions."""
+            return {0, 1}
+
+        def create_batch(self) -> Batch:
+            """A new batch."""
+            return Batch()
+
+        async def send_batch(self, batch: Batch, topic: str, *, partition: int) -> "asyncio.Future[None]":
+            """Deliver at once, except the first batch for partition 1."""
+            future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            assert batch.closed
+            if partition == 1 and not self.failed_once:
+                self.failed_once = True
+                future.set_exception(RuntimeError("broker went away"))
+            else:
+                self.delivered.append((partition, batch.records))
+                future.set_result(None)
+            return future
+
+    def by_parity(key: bytes | None, partitions: list[int], available: list[int]) -> int:
+        """Even keys to partition 0, odd ones to 1."""
+        return int((key or b"0")[-1:]) % 2
+
+    producer = FlakyProducer()
+    records = [(str(i).encode(), f"v{i}".encode()) for i in range(5)]
+    old_delay = batch_send.RETRY_FIRST_SECONDS
+    batch_send.RETRY_FIRST_SECONDS = 0.01
+    try:
+        asyncio.run(batch_send.BatchSender(lambda: producer, by_parity).send("t", records))
+    finally:
+        batch_send.RETRY_FIRST_SECONDS = old_delay
+    assert producer.failed_once
+    delivered = [record for _, batch in producer.delivered for record in batch]
+    assert sorted(delivered) == sorted(records)  # partition 1 was sent again, partition 0 once
+    assert [p for p, _ in producer.delivered] == [0, 0, 1]
+
+
+def test_worker_writes_the_sink_from_the_enrich_agent_unless_told_otherwise(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.distributed.app import build_worker_app
+    from pipeline.distributed.sinks import NullSink
+    from pipeline.settings import Settings
+
+    def agent_names(**overrides: Any) -> set[str]:
+        """The agents of a worker app built (not started) with these settings."""
+        kafka = KafkaSettings(datadir=tmp_path / "faust", **overrides)
+        worker = build_worker_app(kafka, Settings(), enricher=object(), sink=NullSink())  # type: ignore[arg-type]
+        return {agent.name.rsplit(".", 1)[-1] for agent in worker.app.agents.values()}
+
+    assert KafkaSettings().sink_in_enrich is True
+    assert agent_names() == {"enrich", "counts", "alert-sink"}
+    assert agent_names(sink_in_enrich=False) == {"enrich", "counts", "sink", "alert-sink"}
+    monkeypatch.setenv("STADSSIGNAAL_KAFKA_SINK_IN_ENRICH", "false")
+    assert KafkaSettings().sink_in_enrich is False
+
+
+def test_freezing_the_startup_heap_keeps_it_out_of_collections() -> None:
+    import gc
+
+    from pipeline.distributed.app import freeze_startup_heap
+
+    threshold = gc.get_threshold()
+    try:
+        startup = [{"model": i} for i in range(1000)]
+        freeze_startup_heap(young_threshold=5000)
+        assert gc.get_freeze_count() >= len(startup)
+        assert gc.get_threshold() == (5000, threshold[1], threshold[2])
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
+
+
+def test_enriched_docs_are_encoded_once_for_kafka_and_the_sqlite_sink(enricher: Any, tmp_path: Path) -> None:
+    import sqlite3
+
+    from pipeline.distributed.codec import to_json_bytes
+    from pipeline.distributed.enrich_agent import encode_docs, enriched_records
+    from pipeline.distributed.sinks import SqliteBatchSink
+
+    docs = enricher.enrich_many(demo_signals(4, "once"))
+    encoded = encode_docs(docs)
+    records = enriched_records(docs, encoded)
+    assert records == enriched_records(docs)
+    assert [value for _, value in records] == [to_json_bytes(doc) for doc in docs]
+    sink = SqliteBatchSink(tmp_path / "store.db")
+    assert sink.write_batch(docs, encoded=encoded) == []
+    sink.close()
+    conn = sqlite3.connect(tmp_path / "store.db")
+    stored = dict(conn.execute("SELECT id, doc FROM signals").fetchall())
+    conn.close()
+    assert [stored[doc["id"]].encode("utf-8") for doc in docs] == [value for _, value in records]

@@ -51,3 +51,28 @@ def test_dead_letters_are_kept_with_reason(store_path: Path) -> None:
 def test_wal_mode(store_path: Path) -> None:
     SqliteStore(store_path)
     assert sqlite3.connect(store_path).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_write_takes_already_encoded_docs(store_path: Path) -> None:
+    from pipeline.sinks.sqlite_store import encode_doc
+
+    store = SqliteStore(store_path)
+    docs = [doc(1, "één"), doc(2)]
+    marked = [encode_doc({**d, "marker": n}) for n, d in enumerate(docs)]   # proves the given text is stored
+    store.write(None, None, docs, encoded=marked)
+    rows = connect(store_path, readonly=True).execute("SELECT id, text, doc FROM signals ORDER BY id").fetchall()
+    assert [row["doc"] for row in rows] == marked
+    assert rows[0]["text"] == "één"   # the columns still come from the docs
+
+
+def test_write_encodes_docs_itself_when_the_encodings_do_not_fit(store_path: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    import json
+    import logging
+
+    store = SqliteStore(store_path)
+    with caplog.at_level(logging.ERROR, logger="pipeline.sinks.sqlite_store"):
+        store.write(None, None, [doc(1), doc(2)], encoded=['{"id":"twitter:1"}'])
+    stored = connect(store_path, readonly=True).execute("SELECT doc FROM signals ORDER BY id").fetchall()
+    assert [json.loads(row["doc"]) for row in stored] == [doc(1), doc(2)]
+    assert any("pre-encoded" in r.getMessage() for r in caplog.records)

@@ -2,12 +2,14 @@
 
 For one and for two workers: start librdkafka's mock cluster, create the topics, start the workers as
 child processes, warm them up, then time the replay connector sending N generated signals until all N
-are in the SQLite store. The local runner processes the same file for comparison.
+are in the SQLite store (producing the input is inside the timed phase). The local runner processes
+the same file for comparison.
 """
 from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import shutil
 import tempfile
 import time
@@ -23,6 +25,14 @@ log = logging.getLogger(__name__)
 TARGET_ONE_WORKER = 3000.0
 WARMUP_SIGNALS = 200
 START_TIMEOUT = 120.0
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages as text ('n/a' where the platform has none)."""
+    try:
+        return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    except (OSError, AttributeError):
+        return "n/a"
 
 
 def write_input(path: Path, n: int, prefix: str, seed: int = 17) -> int:
@@ -131,6 +141,10 @@ def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, wo
         write_input(path, n, "bench")
         echo(f"Kafka benchmark: {n:,} generated signals, mock broker (librdkafka) with {partitions} partitions, "
              f"connector -> worker(s) -> SQLite")
+        echo(f"  timed, per run: the replay connector producing all {n:,} signals to {KafkaSettings().topic_raw} "
+             f"(kafka-python, acks=all) -> broker -> worker(s) -> SQLite, until all {n:,} are in the store;")
+        echo(f"  not timed: starting the broker and workers, partition assignment, {WARMUP_SIGNALS} warm-up signals. "
+             f"Load average before: {load_average()}")
         local_rate, local_seconds = local_runner_rate(settings, path, workdir / "local.db")
         runs = []
         for workers in worker_counts:
@@ -146,6 +160,7 @@ def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, wo
         for run in runs:
             ratio = run.rate / local_rate if local_rate else 0.0
             echo(f"  ratio Kafka/local with {run.workers} worker{'s' if run.workers > 1 else ''}: {ratio:.2f}")
+        echo(f"  load average after: {load_average()} (the machine's cores are shared; rates vary with load)")
         return {"signals": n, "partitions": partitions, "local_rate": local_rate,
                 "kafka": {run.workers: {"rate": run.rate, "seconds": run.seconds, "complete": run.complete,
                                         "per_worker": run.per_worker, "cpu_us_per_signal": run.cpu_us_per_signal}

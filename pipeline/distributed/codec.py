@@ -17,9 +17,14 @@ FACT_TEXT_CHARS = 500
 FACTS_PER_RECORD = 200
 
 
+def to_json_text(obj: Any) -> str:
+    """Compact JSON text (non-ASCII kept as is), the form the SQLite store keeps documents in."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
 def to_json_bytes(obj: Any) -> bytes:
     """Compact UTF-8 JSON."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return to_json_text(obj).encode("utf-8")
 
 
 def encode_key(key: str) -> bytes:

@@ -31,8 +31,12 @@ class KafkaSettings(BaseSettings):
     topic_deadletter: str = Field("signals.deadletter", description="records that could not be processed")
     partitions: int = Field(8, ge=1, description="partitions of every topic (the upper bound on workers)")
     replication_factor: int = Field(1, ge=1, description="replication factor used by `topics create`")
-    sink: str = Field("sqlite", description="where the sink agent writes: sqlite, elasticsearch or none")
+    sink: str = Field("sqlite", description="where enriched signals and alerts are stored: sqlite, elasticsearch "
+                      "or none")
     sqlite_path: Path = Field(Path("var/stadssignaal.db"), description="SQLite store for sink=sqlite")
+    sink_in_enrich: bool = Field(True, description="the enrich agent writes each batch to the sink itself "
+                                 "(no second pass over signals.enriched); false: a separate sink agent "
+                                 "consumes signals.enriched")
     batch_size: int = Field(500, ge=1, description="signals per agent batch")
     batch_seconds: float = Field(0.5, gt=0, description="longest wait for a batch to fill")
     session_timeout: float = Field(30.0, gt=0, description="seconds before a silent worker leaves the group")

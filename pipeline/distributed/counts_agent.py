@@ -55,6 +55,8 @@ class Tally:
 def tally(facts: list[dict[str, Any]], window_seconds: float) -> Tally:
     """Count facts per event-time window; facts without a usable created_at are skipped."""
     result = Tally()
+    topic_keys: list[tuple[float, str]] = []
+    channel_keys: list[tuple[float, str]] = []
     for fact in facts:
         ts = event_time(fact.get("created_at"))
         if ts is None:
@@ -62,9 +64,11 @@ def tally(facts: list[dict[str, Any]], window_seconds: float) -> Tally:
             continue
         start = ts - ts % window_seconds
         code = (fact.get("topic") or {}).get("code") or "overig"
-        result.topics[(start, str(code))] += 1
-        result.channels[(start, str(fact.get("channel") or "unknown"))] += 1
+        topic_keys.append((start, str(code)))
+        channel_keys.append((start, str(fact.get("channel") or "unknown")))
         result.facts.append(fact)
+    result.topics.update(topic_keys)      # one counting pass in C per table rather than one += per fact
+    result.channels.update(channel_keys)
     return result
 
 

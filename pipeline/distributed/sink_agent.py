@@ -35,12 +35,15 @@ def decode_batch(values: list[tuple[bytes | None, str]], source: str, key: str =
 
 
 async def write_with_retry(write: Callable[[list[dict[str, Any]]], list[DeadLetter]], docs: list[dict[str, Any]],
-                           sink_name: str) -> list[DeadLetter]:
-    """Write until the sink accepts the batch, backing off between failures (a sink outage pauses the agent)."""
+                           sink_name: str, in_thread: bool = True) -> list[DeadLetter]:
+    """Write until the sink accepts the batch, backing off between failures (a sink outage pauses the agent).
+
+    `in_thread`: run each attempt in a worker thread (network sinks) rather than on the event loop.
+    """
     delay = RETRY_FIRST_SECONDS
     while True:
         try:
-            return await asyncio.to_thread(write, docs)
+            return await asyncio.to_thread(write, docs) if in_thread else write(docs)
         except Exception as err:  # noqa: BLE001 - any sink failure is retried, never dropped
             log.error("sink %s failed (%s: %s); retrying the batch of %d in %.1f s",
                       sink_name, type(err).__name__, err, len(docs), delay)
@@ -61,7 +64,8 @@ def register_sink_agent(app: Any, settings: Any, sink: BatchSink, progress: Work
         async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
             pairs = [(e.message.value, f"partition {e.message.partition} offset {e.message.offset}") for e in events]
             docs, unreadable = decode_batch(pairs, source)
-            refused = await write_with_retry(sink.write_batch, docs, sink.name) if docs else []
+            refused = (await write_with_retry(sink.write_batch, docs, sink.name, getattr(sink, "in_thread", True))
+                       if docs else [])
             for letter in unreadable + refused:
                 log.warning("sink dead letter at %s: %s", letter.position, letter.reason)
                 await dead_topic.send(key=None, value=dead_letter_value(letter))
@@ -83,7 +87,8 @@ def register_alert_sink_agent(app: Any, settings: Any, sink: BatchSink, progress
         async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
             pairs = [(e.message.value, f"partition {e.message.partition} offset {e.message.offset}") for e in events]
             payloads, unreadable = decode_batch(pairs, source, key="kind")
-            refused = await write_with_retry(sink.write_alerts, payloads, sink.name) if payloads else []
+            refused = (await write_with_retry(sink.write_alerts, payloads, sink.name, getattr(sink, "in_thread", True))
+                       if payloads else [])
             for letter in unreadable + refused:
                 log.warning("alert sink dead letter at %s: %s", letter.position, letter.reason)
                 await dead_topic.send(key=None, value=dead_letter_value(letter))

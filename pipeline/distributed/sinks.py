@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 from pipeline.distributed.config import KafkaSettings
 from pipeline.sources.base import DeadLetter
@@ -15,9 +15,15 @@ class BatchSink(Protocol):
     """Stores a batch durably before returning; re-delivered documents overwrite themselves (upsert on id)."""
 
     name: str
+    # True when a write waits on the network (run it in a thread so the worker's event loop goes on);
+    # False when it is a short local transaction (a thread would only compete for the GIL).
+    in_thread: bool
 
-    def write_batch(self, docs: list[dict[str, Any]]) -> list[DeadLetter]:
-        """Store `docs`; return the ones that can never be stored as dead letters. Raise to retry the batch."""
+    def write_batch(self, docs: list[dict[str, Any]], encoded: Sequence[str] | None = None) -> list[DeadLetter]:
+        """Store `docs`; return the ones that can never be stored as dead letters. Raise to retry the batch.
+
+        `encoded`, optional: each doc's compact JSON in the same order (a sink may use it instead of encoding).
+        """
         ...
 
     def write_alerts(self, events: list[dict[str, Any]]) -> list[DeadLetter]:
@@ -53,12 +59,13 @@ class SqliteBatchSink:
         from pipeline.sinks.sqlite_store import SqliteStore
 
         self.name = f"sqlite:{path}"
+        self.in_thread = False
         self.store = SqliteStore(path)
         self.alerts = AlertStore(path)
 
-    def write_batch(self, docs: list[dict[str, Any]]) -> list[DeadLetter]:
-        """One transaction per batch."""
-        self.store.write(None, None, docs)
+    def write_batch(self, docs: list[dict[str, Any]], encoded: Sequence[str] | None = None) -> list[DeadLetter]:
+        """One transaction per batch; the docs' JSON is taken from `encoded` when given."""
+        self.store.write(None, None, docs, encoded=encoded)
         return []
 
     def write_alerts(self, events: list[dict[str, Any]]) -> list[DeadLetter]:
@@ -88,11 +95,12 @@ class ElasticsearchBatchSink:
 
         config = EsConfig.from_env()
         self.name = f"elasticsearch:{config.signals_prefix}"
+        self.in_thread = True
         self.sink = ElasticsearchSink(config)
         self.alerts = ElasticsearchSink(config, kind="alerts")
 
-    def write_batch(self, docs: list[dict[str, Any]]) -> list[DeadLetter]:
-        """Buffer, then wait until every document is indexed or dead-lettered."""
+    def write_batch(self, docs: list[dict[str, Any]], encoded: Sequence[str] | None = None) -> list[DeadLetter]:
+        """Buffer, then wait until every document is indexed or dead-lettered (`encoded` is not used)."""
         dead = self.sink.write(docs)
         dead.extend(self.sink.flush())
         return dead
@@ -120,8 +128,9 @@ class NullSink:
     """Discards documents (enrichment and alerts only)."""
 
     name = "none"
+    in_thread = False
 
-    def write_batch(self, docs: list[dict[str, Any]]) -> list[DeadLetter]:
+    def write_batch(self, docs: list[dict[str, Any]], encoded: Sequence[str] | None = None) -> list[DeadLetter]:
         """Nothing to do."""
         return []
 

@@ -13,6 +13,7 @@ from pipeline.enrich.pii import PiiRedactor
 from pipeline.enrich.places import PlaceFinder, bundled_streets
 from pipeline.enrich.pseudonym import Pseudonymiser
 from pipeline.enrich.sentiment import NEUTRAL, LexiconSentiment
+from pipeline.enrich.short_texts import ShortTextMemo
 from pipeline.enrich.text import clean_text, stem_tokens, tokenize
 from pipeline.enrich.topics import KeywordTopicModel, Ranked, TopicAnalysis, TopicModel
 from pipeline.settings import Settings
@@ -39,6 +40,17 @@ class _Work:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class _TextParts:
+    """What the first stage derives from a signal's text alone (memoised for short texts; never mutated)."""
+
+    text: str
+    pii: tuple[str, ...]
+    tokens: list[str]
+    stems: list[str]
+    analysis: TopicAnalysis
+
+
 class BatchSentimentModel(Protocol):
     """A supervised sentiment model scoring a batch of redacted texts as (label, score in -1..1)."""
 
@@ -62,6 +74,8 @@ class Enricher:
         self.places = PlaceFinder(self.settings.neighbourhoods, bundled_streets(self.settings.municipality))
         self.keywords = KeywordExtractor(all_function_words() | {self.settings.municipality.lower()})
         self.review_threshold = self.settings.review_threshold
+        self._text_parts: ShortTextMemo[_TextParts] = ShortTextMemo()
+        self._redacted_meta: ShortTextMemo[tuple[str, tuple[str, ...]]] = ShortTextMemo()
 
     def enrich(self, raw: RawSignal) -> dict[str, Any]:
         """Enrich one raw signal (a dict is validated first and may raise InvalidSignal)."""
@@ -80,17 +94,26 @@ class Enricher:
     def _prepare(self, raw: RawSignal) -> _Work:
         """Redact the text and meta, tokenise, and run the keyword topic model."""
         try:
-            cleaned = clean_text(raw.text)
-            text, pii = self.redactor.redact(cleaned) if cleaned.strip() else (EMPTY_TEXT, [])
+            parts = self._text_parts.get(raw.text, self._analyse_text)
             meta, meta_pii = self._redact_meta(raw.meta)
-            if meta_pii:
-                pii = sorted(set(pii) | set(meta_pii))
-            tokens = tokenize(text)
-            stems = stem_tokens(tokens)
-            return _Work(raw, text, pii, tokens, stems, self.keyword_model.analyse_tokens(tokens, stems), meta)
+            pii = sorted(set(parts.pii) | set(meta_pii)) if meta_pii else list(parts.pii)
+            return _Work(raw, parts.text, pii, parts.tokens, parts.stems, parts.analysis, meta)
         except Exception:  # a bug must not leak personal data or stop the pipeline
             log.exception("enrich: could not redact or analyse signal %s; its text is withheld", raw.id)
             return _Work(raw, REDACTION_FAILED_TEXT, [], [], [], self.keyword_model.analyse_tokens([]), {})
+
+    def _analyse_text(self, raw_text: str) -> _TextParts:
+        """Clean and redact a text, tokenise it and run the keyword topic model on it."""
+        cleaned = clean_text(raw_text)
+        text, pii = self.redactor.redact(cleaned) if cleaned.strip() else (EMPTY_TEXT, [])
+        tokens = tokenize(text)
+        stems = stem_tokens(tokens)
+        return _TextParts(text, tuple(pii), tokens, stems, self.keyword_model.analyse_tokens(tokens, stems))
+
+    def _redact_meta_value(self, value: str) -> tuple[str, tuple[str, ...]]:
+        """One meta string cleaned and redacted, with the kinds of personal data found."""
+        text, kinds = self.redactor.redact(clean_text(value))
+        return text, tuple(kinds)
 
     def _redact_meta(self, meta: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
         """A copy of meta with personal data removed from its top-level string values."""
@@ -100,7 +123,7 @@ class Enricher:
         clean: dict[str, Any] = {}
         for key, value in meta.items():
             if isinstance(value, str):
-                value, found = self.redactor.redact(clean_text(value))
+                value, found = self._redacted_meta.get(value, self._redact_meta_value)
                 kinds.update(found)
             clean[str(key)] = value
         return clean, sorted(kinds)

@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 from pipeline.sinks.retention import PurgeResult, as_datetime
 from pipeline.sinks.side_rows import SideRowWriter, existing_rows, last_per_id, rowids_of, side_tables_account
 from pipeline.sources.base import DeadLetter
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 
@@ -90,8 +93,13 @@ def _timestamp(doc: dict[str, Any]) -> tuple[str, float]:
     return moment.isoformat().replace("+00:00", "Z"), moment.timestamp()
 
 
-def signal_row(doc: dict[str, Any], stored_at: float) -> tuple[Any, ...]:
-    """The column values for one enriched signal."""
+def encode_doc(doc: dict[str, Any]) -> str:
+    """An enriched signal as the compact JSON stored in the `doc` column."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def signal_row(doc: dict[str, Any], stored_at: float, encoded: str | None = None) -> tuple[Any, ...]:
+    """The column values for one enriched signal; `encoded` is the doc's JSON when the caller already has it."""
     created, ts = _timestamp(doc)
     topic = doc.get("topic") or {}
     sentiment = doc.get("sentiment") or {}
@@ -102,8 +110,18 @@ def signal_row(doc: dict[str, Any], stored_at: float) -> tuple[Any, ...]:
         1 if doc.get("needs_review") else 0, sentiment.get("label"), sentiment.get("score"),
         doc.get("language"), doc.get("place"), doc.get("author"), doc["text"],
         query.get("normalized"), query.get("group"), None if zero is None else int(bool(zero)),
-        stored_at, json.dumps(doc, ensure_ascii=False, separators=(",", ":")),
+        stored_at, encode_doc(doc) if encoded is None else encoded,
     )
+
+
+def usable_encodings(docs: list[dict[str, Any]], encoded: Sequence[str] | None) -> Sequence[str | None]:
+    """`encoded` when it is one JSON string per doc, else a list of None (each doc is then encoded here)."""
+    if encoded is not None:
+        if len(encoded) == len(docs) and all(isinstance(text, str) for text in encoded):
+            return encoded
+        log.error("store: %d pre-encoded documents for %d docs (or not strings); encoding them again",
+                  len(encoded), len(docs))
+    return [None] * len(docs)
 
 
 class SqliteStore:
@@ -123,12 +141,17 @@ class SqliteStore:
         return json.loads(row["cursor"]) if row else None
 
     def write(self, source: str | None, cursor: dict[str, Any] | None, docs: Iterable[dict[str, Any]],
-              dead: Iterable[DeadLetter] = (), stored_at: float | None = None) -> None:
-        """Store enriched docs and dead letters and move the source cursor, all in one transaction."""
+              dead: Iterable[DeadLetter] = (), stored_at: float | None = None,
+              encoded: Sequence[str] | None = None) -> None:
+        """Store enriched docs and dead letters and move the source cursor, all in one transaction.
+
+        `encoded`, optional: each doc's JSON (as encode_doc() makes it), in the order of `docs`, so a caller
+        that already encoded them (the Kafka worker) does not pay for it twice.
+        """
         now = datetime.now(timezone.utc)
         stamp = now.timestamp() if stored_at is None else stored_at
         docs = list(docs)
-        rows = [signal_row(doc, stamp) for doc in docs]
+        rows = [signal_row(doc, stamp, text) for doc, text in zip(docs, usable_encodings(docs, encoded))]
         dead_rows = [(d.source, d.position, d.reason, d.raw, d.at.isoformat()) for d in dead]
         with self._lock, self._conn:
             if rows:
