@@ -39,3 +39,15 @@ def test_demo_roadworks_spike_gives_one_verkeer_episode() -> None:
     closed = [e for e in verkeer if e.kind == "closed"]
     assert len(closed) == 1 and closed[0].alert.end <= spike_end + timedelta(minutes=30)
     assert {e.alert.id for e in verkeer} == {alert.id}
+
+
+def test_demo_spike_texts_read_as_roadworks_not_overig() -> None:
+    # spike texts without roadworks words were classified `overig` and opened a second Centrum alert in the demo
+    moment = demo.DEFAULT_START + timedelta(hours=10)
+    records = [demo.compose(7, i, moment, spiking=True, spike_share=1000.0) for i in range(800)]
+    spikes = [r for r in records if r.spike]
+    docs = enricher.Enricher().enrich_many([r.signal for r in spikes])
+    topics = [d["topic"]["code"] for d in docs]
+    assert len(spikes) > 700
+    assert topics.count("verkeer") > 0.8 * len(topics)
+    assert topics.count("overig") < 0.05 * len(topics)

@@ -277,3 +277,44 @@ def test_replay_in_big_batches_alerts_like_the_live_stream_for_a_short_burst() -
     replay = _run(docs, batch="5000")
     assert _opened(live, "parkeren")
     assert [e.to_dict() for e in replay] == [e.to_dict() for e in live]
+
+
+def test_slow_low_volume_spike_alerts_via_the_longer_windows_from_where_it_began() -> None:
+    # parkeren brings ~40 signals an hour at 9 local: a 2.5x rise is too weak for one 15-minute window
+    # to be improbable early on, but the sum of the last two windows is
+    spec = _spec()
+    spike = Spike("parkeren", spec.start + timedelta(days=8, hours=9, minutes=5), "step", 2.5, 60)
+    _, docs = _spike_stream([spike])
+    single = _opened(_near(_run(docs, DetectorConfig(spans=(1,))), spike.start, spike.end), "parkeren")
+    longer = _opened(_near(_run(docs), spike.start, spike.end), "parkeren")
+    assert all(e.at > spike.start + timedelta(minutes=30) for e in single)
+    assert len(longer) == 1
+    opened = longer[0]
+    assert spike.start < opened.at <= spike.start + timedelta(minutes=30)
+    window_start = spike.start.replace(minute=spike.start.minute - spike.start.minute % 15)
+    assert opened.alert.start == window_start          # event time: the start of the window the rise began in
+    assert opened.at - opened.alert.start > timedelta(minutes=15)   # the finding spans more than one window
+
+
+def test_span_correction_shares_one_p_value_budget_over_the_window_lengths() -> None:
+    from pipeline.alerts.findings import level_thresholds
+    from pipeline.alerts.scopes import Scope
+
+    scopes = [Scope.of_topic("verkeer"), Scope.of_topic("afval")] + [
+        Scope("verkeer", "place", f"wijk{i}") for i in range(8)]
+    plain = level_thresholds(DetectorConfig(p_threshold=1e-5), scopes)
+    shared = level_thresholds(DetectorConfig(p_threshold=1e-5, span_correction=True), scopes)
+    single = level_thresholds(DetectorConfig(p_threshold=1e-5, spans=(1,), span_correction=True), scopes)
+    assert plain[0] == pytest.approx(1e-5) and plain[2] == pytest.approx(1e-5 * 2 / 8)
+    assert shared == pytest.approx(plain / 3)          # three window lengths: 15, 30 and 60 minutes
+    assert single == pytest.approx(plain)
+
+
+def test_span_correction_keeps_the_daily_peak_quiet_and_still_finds_the_spike() -> None:
+    spec = _spec()
+    spike = Spike("verkeer", spec.start + timedelta(days=8, hours=11, minutes=5), "step", 3.0, 60)
+    _, docs = _spike_stream([spike])
+    events = _run(docs, DetectorConfig(span_correction=True))
+    opened = _opened(events)
+    assert [e.alert.topic for e in opened if spike.start <= e.at <= spike.end] == ["verkeer"]
+    assert all(spike.start <= e.at <= spike.end for e in opened if e.at >= spec.start + timedelta(days=1, hours=2))

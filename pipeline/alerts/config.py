@@ -20,6 +20,7 @@ class DetectorConfig:
     spans: tuple[int, ...] = (1, 2, 4)          # windows summed per test: 15, 30 and 60 minutes
     model: str = "negbin"                        # "poisson" or "negbin" (overdispersed, estimated per scope)
     p_threshold: float = 1e-5                    # alert when P(X >= observed) is below this ...
+    span_correction: bool = False                # ... divided by the number of spans (one budget for all lengths)
     min_count: int = 8                           # ... and at least this many signals in the tested span ...
     min_ratio: float = 2.0                       # ... and observed / expected at least this
     early_partial_expectation: bool = True       # the filling window is tested against the minutes passed so far

@@ -44,11 +44,19 @@ def could_alert(config: DetectorConfig, total: np.ndarray, expected: np.ndarray,
     return ok & ((total >= z_floor) | (thresholds >= Z_FLOOR_MAX_THRESHOLD))
 
 
+def span_threshold(config: DetectorConfig) -> float:
+    """The p-value threshold of one test: `p_threshold`, or with `span_correction` that divided by the number
+    of spans, so the tests of all window lengths together stay within one test's budget (a Bonferroni bound)."""
+    if config.span_correction:
+        return config.p_threshold / len(config.spans)
+    return config.p_threshold
+
+
 def level_thresholds(config: DetectorConfig, scopes: list[Scope], active: np.ndarray | None = None) -> np.ndarray:
     """p-value threshold per scope: the configured one for topics; for channel and place scopes it is scaled
     by (number of topics / number of scopes of that kind), so many small scopes do not add false alarms.
     Only `active` scopes (those seen by now, in event time) are counted."""
-    thresholds = np.full(len(scopes), config.p_threshold)
+    thresholds = np.full(len(scopes), span_threshold(config))
     if not config.level_correction:
         return thresholds
     kinds = np.asarray([s.kind for s in scopes])
@@ -58,7 +66,7 @@ def level_thresholds(config: DetectorConfig, scopes: list[Scope], active: np.nda
         mask = kinds == kind
         count = int((mask & live).sum())
         if count > topics:
-            thresholds[mask] = config.p_threshold * topics / count
+            thresholds[mask] = span_threshold(config) * topics / count
     return thresholds
 
 

@@ -70,6 +70,6 @@ SEARCHES: dict[str, tuple[str, ...]] = {
 }
 
 SPIKE_SEARCHES: tuple[str, ...] = (
-    "= slotlaan", "= wegwerkzaamheden slotlaan", "0 slotlaan afsluiting hoe lang", "= omleiding centrum",
+    "= slotlaan omleiding", "= wegwerkzaamheden slotlaan", "0 slotlaan afsluiting hoe lang", "= omleiding centrum",
     "0 slotlaan bereikbaarheid winkels", "~ slotlaan afgeslote", "= werkzaamheden slotlaan",
 )

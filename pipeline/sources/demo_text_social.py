@@ -266,22 +266,22 @@ SPIKE_SOCIAL: tuple[str, ...] = (
     "- Bussen rijden niet meer over de Slotlaan, de halte is weg en nergens staat waar ik dan wel moet zijn {neg}",
     "- Ondernemers op de Slotlaan lopen klanten mis door deze afsluiting, dit is rampzalig {neg}",
     "- Omleidingsborden bij de {omweg} wijzen de verkeerde kant op, ik rijd al {tijd} rondjes door het centrum {neg}",
-    "- Graafmachine op de Slotlaan om 6 uur 's ochtends, het hele centrum trilt {neg}",
+    "- Graafmachine van de wegwerkzaamheden op de Slotlaan om 6 uur 's ochtends, het hele centrum trilt {neg}",
     "- Waarom is de Slotlaan ook voor fietsers afgesloten? Nu omfietsen via de {omweg} {neg}",
     "- Chaos in het centrum door de afsluiting van de Slotlaan, zelfs de ambulance kon er niet door {neg}",
     "- Nu de Slotlaan dicht is rijdt al het verkeer door onze straat in het centrum {neg}",
     "- Communicatie over de wegwerkzaamheden op de Slotlaan is echt onder de maat, geen brief gehad {neg}",
-    "- Leveranciers kunnen de Slotlaan niet in, mijn winkel in het centrum staat zonder voorraad {neg}",
+    "- Leveranciers kunnen door de afsluiting de Slotlaan niet in, mijn winkel in het centrum is leeg {neg}",
     "- Slotlaan opengebroken, stoep afgezet, met de kinderwagen moet je de weg op. Levensgevaarlijk {neg}",
     "- Omleiding Slotlaan: {tijd} over 800 meter. Dank je wel gemeente {neg}",
     "- De afsluiting op de Slotlaan stond nergens op de site, ik sta nu voor een hek {neg} {foto}",
-    "? Hoe lang blijft de Slotlaan nog dicht{q}",
+    "? Hoe lang duurt de afsluiting van de Slotlaan nog{q}",
     "? Is het centrum nog bereikbaar met de auto nu de Slotlaan is afgesloten{q}",
     "? Kan ik met de fiets langs de werkzaamheden op de Slotlaan{q}",
     "? Waar kan ik parkeren nu de Slotlaan dicht is, moet naar de huisarts in het centrum{q}",
 )
 
 ENGLISH_SPIKE: tuple[str, ...] = (
-    "- Slotlaan closed again and the detour through the centre is a complete mess {neg}",
-    "? Is Slotlaan closed for bikes too{q}",
+    "- Slotlaan closed again, the omleiding through the centre is a complete mess {neg}",
+    "? Is Slotlaan closed for bikes too during the wegwerkzaamheden{q}",
 )
