@@ -46,14 +46,19 @@ def decode_signal(value: bytes | None, max_text_chars: int = MAX_TEXT_CHARS) -> 
     return decode_line(bytes(value), max_text_chars)
 
 
-def decode_doc(value: bytes | None, key: str = "id") -> dict[str, Any]:
-    """Parse a JSON object record (an enriched signal, an alert event); ValueError unless it has `key`."""
+def _parse_json(value: bytes | None, what: str) -> Any:
+    """The JSON in a record value; ValueError naming `what` when it is empty or not JSON."""
     if value is None:
         raise ValueError("empty record (no value)")
     try:
-        doc = json.loads(value)
+        return json.loads(value)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"record is not JSON: {err}") from None
+        raise ValueError(f"{what} is not JSON: {err}") from None
+
+
+def decode_doc(value: bytes | None, key: str = "id") -> dict[str, Any]:
+    """Parse a JSON object record (an enriched signal, an alert event); ValueError unless it has `key`."""
+    doc = _parse_json(value, "record")
     if not isinstance(doc, dict) or not isinstance(doc.get(key), str):
         raise ValueError(f"record is not a JSON object with a {key!r} string")
     return doc
@@ -97,12 +102,7 @@ def fact_records(docs: list[dict[str, Any]]) -> list[bytes]:
 
 def decode_facts(value: bytes | None) -> list[dict[str, Any]]:
     """Parse a facts record (a JSON array of objects); raise ValueError when it is not one."""
-    if value is None:
-        raise ValueError("empty record (no value)")
-    try:
-        facts = json.loads(value)
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"facts record is not JSON: {err}") from None
+    facts = _parse_json(value, "facts record")
     if not isinstance(facts, list):
         raise ValueError("facts record is not a JSON array")
     return [fact for fact in facts if isinstance(fact, dict)]

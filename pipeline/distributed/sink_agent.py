@@ -51,47 +51,42 @@ async def write_with_retry(write: Callable[[list[dict[str, Any]]], list[DeadLett
             delay = min(delay * 2, RETRY_MAX_SECONDS)
 
 
-def register_sink_agent(app: Any, settings: Any, sink: BatchSink, progress: WorkerProgress) -> Any:
-    """Define the sink agent on `app` (a faust.App) and return it."""
-    enriched_topic = app.topic(settings.topic_enriched, key_serializer="raw", value_serializer="raw",
-                               partitions=settings.partitions)
+def _register_store_agent(app: Any, settings: Any, topic_name: str, agent_name: str, key: str,
+                          write: Callable[[list[dict[str, Any]]], list[DeadLetter]], sink: BatchSink,
+                          progress: WorkerProgress, count: Callable[[int, int, int], dict[str, int]]) -> Any:
+    """Define an agent on `app` that decodes batches of JSON objects with `key` from `topic_name`, writes them
+    with `write` (retried until accepted), sends what is unreadable or refused to the dead-letter topic, and
+    adds count(items, refused, unreadable) to the progress counters."""
+    topic = app.topic(topic_name, key_serializer="raw", value_serializer="raw", partitions=settings.partitions)
     dead_topic = app.topic(settings.topic_deadletter, key_serializer="raw", value_serializer="raw",
                            partitions=settings.partitions)
-    source = f"kafka:{settings.topic_enriched}"
+    source = f"kafka:{topic_name}"
 
     async def store(stream: Any) -> None:
-        """Write enriched signals to the sink in batches."""
+        """Write the topic's records to the sink in batches."""
         async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
             pairs = [(e.message.value, f"partition {e.message.partition} offset {e.message.offset}") for e in events]
-            docs, unreadable = decode_batch(pairs, source)
-            refused = (await write_with_retry(sink.write_batch, docs, sink.name, getattr(sink, "in_thread", True))
-                       if docs else [])
+            items, unreadable = decode_batch(pairs, source, key=key)
+            refused = (await write_with_retry(write, items, sink.name, getattr(sink, "in_thread", True))
+                       if items else [])
             for letter in unreadable + refused:
-                log.warning("sink dead letter at %s: %s", letter.position, letter.reason)
+                log.warning("%s dead letter at %s: %s", agent_name, letter.position, letter.reason)
                 await dead_topic.send(key=None, value=dead_letter_value(letter))
-            progress.add(stored=len(docs) - len(refused), sink_dead=len(unreadable) + len(refused))
+            progress.add(**count(len(items), len(refused), len(unreadable)))
 
-    return app.agent(enriched_topic, name="sink")(store)
+    return app.agent(topic, name=agent_name)(store)
+
+
+def register_sink_agent(app: Any, settings: Any, sink: BatchSink, progress: WorkerProgress) -> Any:
+    """Define the sink agent (signals.enriched -> the sink) on `app` (a faust.App) and return it."""
+    return _register_store_agent(
+        app, settings, settings.topic_enriched, "sink", "id", sink.write_batch, sink, progress,
+        lambda items, refused, unreadable: {"stored": items - refused, "sink_dead": unreadable + refused})
 
 
 def register_alert_sink_agent(app: Any, settings: Any, sink: BatchSink, progress: WorkerProgress) -> Any:
-    """Define the agent that stores alert events from signals.alerts in the sink; return it."""
-    alerts_topic = app.topic(settings.topic_alerts, key_serializer="raw", value_serializer="raw",
-                             partitions=settings.partitions)
-    dead_topic = app.topic(settings.topic_deadletter, key_serializer="raw", value_serializer="raw",
-                           partitions=settings.partitions)
-    source = f"kafka:{settings.topic_alerts}"
-
-    async def store_alerts(stream: Any) -> None:
-        """Upsert alerts in batches (per alert id, so re-delivery is harmless)."""
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
-            pairs = [(e.message.value, f"partition {e.message.partition} offset {e.message.offset}") for e in events]
-            payloads, unreadable = decode_batch(pairs, source, key="kind")
-            refused = (await write_with_retry(sink.write_alerts, payloads, sink.name, getattr(sink, "in_thread", True))
-                       if payloads else [])
-            for letter in unreadable + refused:
-                log.warning("alert sink dead letter at %s: %s", letter.position, letter.reason)
-                await dead_topic.send(key=None, value=dead_letter_value(letter))
-            progress.add(alerts_stored=len(payloads) - len(refused))
-
-    return app.agent(alerts_topic, name="alert-sink")(store_alerts)
+    """Define the agent that upserts alert events from signals.alerts in the sink (per alert id, so
+    re-delivery is harmless); return it."""
+    return _register_store_agent(
+        app, settings, settings.topic_alerts, "alert-sink", "kind", sink.write_alerts, sink, progress,
+        lambda items, refused, unreadable: {"alerts_stored": items - refused})
