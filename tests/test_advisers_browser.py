@@ -13,7 +13,7 @@ from pipeline.web.app import create_app
 from pipeline.web.fixtures import enriched_doc, sample_docs
 from pipeline.web.server import DashboardServer
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from browser_support import CHROMIUM, CHROMIUM_ARGS, needs_chromium, watched_page
 SCRIPT_POST = "<script>alert(1)</script> omleiding Slotlaan, weer vast"
 IMG_POST = '@gemeentezeist <img src=x onerror="alert(2)"> wanneer gaat de Slotlaan weer open?'
 
@@ -54,12 +54,7 @@ def test_dossier_drill_down_and_shared_url(store_path: Path, artifacts: Path) ->
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                page = browser.new_page(viewport={"width": 1440, "height": 1000})
-                dialogs: list[str] = []
-                errors: list[str] = []
-                page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page, dialogs, errors = watched_page(browser, viewport={"width": 1440, "height": 1000})
 
                 # create a dossier through the form
                 page.goto(server.url + "dossiers")

@@ -12,7 +12,7 @@ from pipeline.sinks.alert_store import AlertStore
 from pipeline.web.alerts_routes import alerts_routes
 from pipeline.web.server import DashboardServer
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from browser_support import CHROMIUM, CHROMIUM_ARGS, needs_chromium, watched_page
 MARKUP = '<img src=x onerror="alert(1)"> Slotlaan dicht'
 
 pytestmark = [pytest.mark.browser,
@@ -41,11 +41,7 @@ def test_alerts_page_lists_alerts_and_shows_details(store_path: Path, artifacts:
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                page = browser.new_page()
-                dialogs: list[str] = []
-                errors: list[str] = []
-                page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-                page.on("pageerror", lambda e: errors.append(str(e)))
+                page, dialogs, errors = watched_page(browser, console_errors=False)
                 page.goto(server.url + "alerts")
                 page.wait_for_selector("tr.alert-row", timeout=20_000)
                 rows = page.locator("tr.alert-row")

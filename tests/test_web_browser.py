@@ -12,7 +12,7 @@ from pipeline.web.app import create_app
 from pipeline.web.fixtures import enriched_doc, sample_docs
 from pipeline.web.server import DashboardServer
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, needs_chromium
+from browser_support import CHROMIUM, CHROMIUM_ARGS, needs_chromium, watched_page
 SCRIPT_POST = "<script>alert(1)</script> wegwerkzaamheden Slotlaan"
 IMG_POST = '<img src=x onerror="alert(2)"> lantaarnpaal kapot'
 
@@ -37,12 +37,7 @@ def test_dashboard_updates_live_and_shows_markup_as_text(store_path: Path, artif
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                page = browser.new_page(viewport={"width": 1440, "height": 1000})
-                dialogs: list[str] = []
-                errors: list[str] = []
-                page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-                page.on("pageerror", lambda e: errors.append(str(e)))
-                page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+                page, dialogs, errors = watched_page(browser, viewport={"width": 1440, "height": 1000})
                 page.goto(server.url)
 
                 # markup in resident text is shown literally and never becomes elements
