@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
+from typing import Callable, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +34,24 @@ def cutoff_for(days: float, now: float | None = None) -> float:
     return (time.time() if now is None else now) - days * DAY
 
 
+class PurgeableStore(Protocol):
+    """A store that can delete what was stored before an epoch second (SqliteStore)."""
+
+    def purge(self, before: float) -> PurgeResult: ...
+
+
 class RetentionTimer:
     """Purges a store at most once per `every` seconds; the runner calls `maybe_purge` after each batch."""
 
-    def __init__(self, days: float, every: float = CHECK_EVERY_SECONDS, clock=time.monotonic) -> None:
+    def __init__(self, days: float, every: float = CHECK_EVERY_SECONDS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         """`days` is the retention period; 0 or less switches retention off."""
         self.days = days
         self.every = every
         self._clock = clock
         self._last: float | None = None
 
-    def maybe_purge(self, store) -> PurgeResult | None:
+    def maybe_purge(self, store: PurgeableStore) -> PurgeResult | None:
         """Purge `store` (a SqliteStore) when retention is on and the last purge is older than `every`."""
         if self.days <= 0:
             return None
@@ -60,8 +68,3 @@ class RetentionTimer:
             log.info("retention: removed %d signals and %d dead letters stored before %s",
                      result.signals, result.dead_letters, result.cutoff.isoformat())
         return result
-
-
-def as_datetime(epoch: float) -> datetime:
-    """An epoch second as an aware UTC datetime."""
-    return datetime.fromtimestamp(epoch, tz=timezone.utc)

@@ -9,9 +9,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from pipeline.sinks.retention import PurgeResult, as_datetime
+from pipeline.sinks.retention import PurgeResult
 from pipeline.sinks.side_rows import SideRowWriter, existing_rows, last_per_id, rowids_of, side_tables_account
 from pipeline.sources.base import DeadLetter
+from pipeline.timeutil import utc_datetime
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ class SqliteStore:
                     SideRowWriter(self._conn, account).remove_old(existing_rows(self._conn, ids))
                 self._conn.executemany("DELETE FROM signals WHERE id = ?", [(i,) for i in ids])
                 removed += len(ids)
-        cutoff = as_datetime(before)
+        cutoff = utc_datetime(before)
         with self._lock, self._conn:
             dead = self._conn.execute("DELETE FROM deadletters WHERE at < ?", (cutoff.isoformat(),)).rowcount
         return PurgeResult(removed, dead, cutoff)
