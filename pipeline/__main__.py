@@ -1,4 +1,4 @@
 """`python -m pipeline` runs the `stadssignaal` command."""
-from pipeline.cli import main
+from pipeline.cli.main import main
 
 main(prog_name="stadssignaal")

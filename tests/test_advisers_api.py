@@ -8,12 +8,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.sinks.sqlite_store import SqliteStore
-from pipeline.web.access import SessionSigner, hash_password, is_loopback, login_page, needs_login, verify_password
-from pipeline.web.advisers_settings import AdvisersSettings
-from pipeline.web.app import create_app, dashboard_app
-from pipeline.web.fixtures import enriched_doc
-from pipeline.web.server import DashboardServer
+from pipeline.sinks.sqlite.store import SqliteStore
+from pipeline.apps.dashboard.access import SessionSigner, hash_password, is_loopback, login_page, needs_login, verify_password
+from pipeline.apps.advisers.settings import AdvisersSettings
+from pipeline.apps.dashboard.app import create_app, dashboard_app
+from pipeline.bench.synthetic_signals import enriched_doc
+from pipeline.apps.dashboard.server import DashboardServer
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -178,7 +178,7 @@ def test_hash_password_command() -> None:
     """`hash-password` prints a hash that verifies the given password."""
     from click.testing import CliRunner
 
-    from pipeline.web.commands import hash_password_command
+    from pipeline.cli.dashboard import hash_password_command
 
     result = CliRunner().invoke(hash_password_command, ["--password", "s3cret"])
     assert result.exit_code == 0, result.output

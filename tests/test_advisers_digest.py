@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.sinks.sqlite_store import SqliteStore
-from pipeline.web import digest_mail
-from pipeline.web.advisers_settings import AdvisersSettings
-from pipeline.web.advisers_store import Dossier, save_dossier
-from pipeline.web.commands import digest as digest_command
-from pipeline.web.digest_run import DigestJob, resolve_end
-from pipeline.web.fixtures import enriched_doc, sample_docs
+from pipeline.sinks.sqlite.store import SqliteStore
+from pipeline.apps.advisers import digest_mail
+from pipeline.apps.advisers.settings import AdvisersSettings
+from pipeline.apps.advisers.store import Dossier, save_dossier
+from pipeline.cli.dashboard import digest as digest_command
+from pipeline.apps.advisers.digest_run import DigestJob, resolve_end
+from pipeline.bench.synthetic_signals import enriched_doc, sample_docs
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc).timestamp()
 H = 3_600.0

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sinks.sqlite_store import SqliteStore, connect
-from pipeline.web import dossier_queries as dq
-from pipeline.web import queries
-from pipeline.web.advisers_store import Dossier, ensure_schema, save_dossier
-from pipeline.web.fixtures import enriched_doc
+from pipeline.sinks.sqlite.store import SqliteStore, connect
+from pipeline.apps.advisers import queries as dq
+from pipeline.apps.dashboard import queries
+from pipeline.apps.advisers.store import Dossier, ensure_schema, save_dossier
+from pipeline.bench.synthetic_signals import enriched_doc
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc).timestamp()
 H = 3_600.0

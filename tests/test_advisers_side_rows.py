@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sinks.sqlite_store import SqliteStore, connect
-from pipeline.web import dossier_queries as dq
-from pipeline.web import queries
-from pipeline.web.advisers_store import (Dossier, _backfill, _backfill_all_dossiers, backfill_hours, ensure_schema,
+from pipeline.sinks.sqlite.store import SqliteStore, connect
+from pipeline.apps.advisers import queries as dq
+from pipeline.apps.dashboard import queries
+from pipeline.apps.advisers.store import (Dossier, _backfill, _backfill_all_dossiers, backfill_hours, ensure_schema,
                                          save_dossier)
-from pipeline.web.fixtures import enriched_doc
+from pipeline.bench.synthetic_signals import enriched_doc
 
 T0 = 1_772_445_600.0  # 2026-03-02 10:00 UTC
 H = 3_600.0

@@ -6,9 +6,9 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 from click.testing import CliRunner
 
-from pipeline.alerts.commands import bench_alerts_command
+from pipeline.cli.alerts import bench_alerts_command
 from pipeline.alerts.evaluation.baselines import episodes_from_flags, rolling_zscore_flags, static_threshold_flags
-from pipeline.alerts.evaluation.bench import SHAPES, SIZES, plan_spikes, report, run_bench
+from pipeline.bench.alerts import SHAPES, SIZES, plan_spikes, report, run_bench
 from pipeline.alerts.evaluation.scoring import Opening, score
 from pipeline.alerts.evaluation.synthetic import Spike, StreamSpec
 

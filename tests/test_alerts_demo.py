@@ -7,8 +7,8 @@ import pytest
 
 from pipeline.alerts import DetectorConfig, SpikeDetector
 
-demo = pytest.importorskip("pipeline.sources.demo")
-rhythm = pytest.importorskip("pipeline.sources.demo_rhythm")
+demo = pytest.importorskip("pipeline.sources.demo.generator")
+rhythm = pytest.importorskip("pipeline.sources.demo.rhythm")
 enricher = pytest.importorskip("pipeline.enrich.enricher")
 
 

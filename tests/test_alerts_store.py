@@ -9,11 +9,11 @@ from click.testing import CliRunner
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pipeline.alerts.commands import alerts_command, bench_alerts_command
+from pipeline.cli.alerts import alerts_command, bench_alerts_command
 from pipeline.alerts.model import Alert, AlertEvent, Example, dashboard_link
-from pipeline.sinks.alert_store import AlertStore
-from pipeline.sinks.sqlite_store import SqliteStore
-from pipeline.web.alerts_routes import alerts_routes
+from pipeline.sinks.sqlite.alerts import AlertStore
+from pipeline.sinks.sqlite.store import SqliteStore
+from pipeline.apps.dashboard.alerts_routes import alerts_routes
 
 START = datetime(2026, 3, 3, 14, 0, tzinfo=timezone.utc)
 FIELDS = {"topic", "scope", "start", "end", "observed", "expected", "examples"}
@@ -127,7 +127,7 @@ def test_alerts_view_routes(store_path: Path) -> None:
 
 def test_alert_sink_resumes_after_a_crash_without_losing_counts(tmp_path: Path) -> None:
     from pipeline.alerts.evaluation.synthetic import Spike, StreamSpec, generate_stream
-    from pipeline.sinks.alert_store import AlertSink
+    from pipeline.sinks.sqlite.alerts import AlertSink
 
     spec = StreamSpec(days=9, daily_total=1500, topic_shares={"verkeer": 0.5, "afval": 0.5}, seed=5)
     spike = Spike("verkeer", spec.start + timedelta(days=8, hours=9), "step", 4.0, 60)

@@ -8,11 +8,11 @@ import pytest
 from starlette.applications import Starlette
 
 from pipeline.alerts.model import Alert, AlertEvent, Example, dashboard_link
-from pipeline.sinks.alert_store import AlertStore
-from pipeline.web.alerts_routes import alerts_routes
-from pipeline.web.server import DashboardServer
+from pipeline.sinks.sqlite.alerts import AlertStore
+from pipeline.apps.dashboard.alerts_routes import alerts_routes
+from pipeline.apps.dashboard.server import DashboardServer
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS, needs_chromium, watched_page
+from fakes.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, watched_page
 MARKUP = '<img src=x onerror="alert(1)"> Slotlaan dicht'
 
 pytestmark = [pytest.mark.browser,

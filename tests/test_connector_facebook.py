@@ -7,12 +7,12 @@ from typing import Any, Iterator
 
 import pytest
 
-from fake_connector_clock import FakeClock
-from fake_facebook import PAGE_ID, VERSION, FakeFacebook, Reply, graph_error
+from fakes.clock import FakeClock
+from fakes.facebook_api import PAGE_ID, VERSION, FakeFacebook, Reply, graph_error
 from pipeline.sources.base import SourceBatch
-from pipeline.sources.connector_settings import FacebookSettings
-from pipeline.sources.facebook import DELETED_TEXT, FacebookPageSource
-from pipeline.sources.status import StatusRecorder, read_status
+from pipeline.sources.connectors.settings import FacebookSettings
+from pipeline.sources.connectors.facebook import DELETED_TEXT, FacebookPageSource
+from pipeline.sources.connectors.status import StatusRecorder, read_status
 
 FEED = f"/{VERSION}/{PAGE_ID}/feed"
 

@@ -9,10 +9,10 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pipeline.runner import LocalRunner
-from pipeline.signal import RawSignal
-from pipeline.sinks.sqlite_store import SqliteStore
-from pipeline.sources.ingest_routes import INGEST_PATH, IngestQueue, apply_mapping, check_mapping, ingest_routes
+from pipeline.runners.local import LocalRunner
+from pipeline.core.signal import RawSignal
+from pipeline.sinks.sqlite.store import SqliteStore
+from pipeline.sources.connectors.ingest import INGEST_PATH, IngestQueue, apply_mapping, check_mapping, ingest_routes
 
 TOKENS = ["kcc-token-1", "crm-token-2"]
 GOOD = {"id": "N-1", "datum": "2024-06-11 14:03", "notitie": "mw belt over grofvuil, graag terugbellen",

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sources.connector_settings import (FacebookSettings, IngestSettings, TwitterSettings,
+from pipeline.sources.connectors.settings import (FacebookSettings, IngestSettings, TwitterSettings,
                                                  load_connector_settings, open_connector)
-from pipeline.sources.facebook import FacebookPageSource
-from pipeline.sources.twitter import TwitterSearchSource, TwitterStreamSource
+from pipeline.sources.connectors.facebook import FacebookPageSource
+from pipeline.sources.connectors.twitter import TwitterSearchSource, TwitterStreamSource
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "connectors.example.toml"
 

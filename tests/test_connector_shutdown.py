@@ -10,18 +10,18 @@ import textwrap
 import time
 from pathlib import Path
 
-from fake_twitter import SEARCH, FakeTwitter, Reply, make_tweet
-from pipeline.sources.status import read_status
+from fakes.twitter_api import SEARCH, FakeTwitter, Reply, make_tweet
+from pipeline.sources.connectors.status import read_status
 
 REPO = Path(__file__).resolve().parents[1]
 
 SCRIPT = textwrap.dedent("""
     import signal, sys, threading
-    from pipeline.runner import LocalRunner
-    from pipeline.sinks.sqlite_store import SqliteStore
-    from pipeline.sources.connector_settings import TwitterSettings
-    from pipeline.sources.status import StatusRecorder
-    from pipeline.sources.twitter import TwitterSearchSource
+    from pipeline.runners.local import LocalRunner
+    from pipeline.sinks.sqlite.store import SqliteStore
+    from pipeline.sources.connectors.settings import TwitterSettings
+    from pipeline.sources.connectors.status import StatusRecorder
+    from pipeline.sources.connectors.twitter import TwitterSearchSource
 
     class Echo:
         def enrich(self, raw): return raw.to_dict()

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from fake_connector_clock import FakeClock
-from pipeline.sinks.sqlite_store import SqliteStore
-from pipeline.sources.connector_commands import status_command
-from pipeline.sources.status import StatusRecorder, read_status
+from fakes.clock import FakeClock
+from pipeline.sinks.sqlite.store import SqliteStore
+from pipeline.cli.connectors import status_command
+from pipeline.sources.connectors.status import StatusRecorder, read_status
 
 
 def test_recorder_counts_and_keeps_the_last_error(store_path: Path) -> None:

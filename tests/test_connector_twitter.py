@@ -9,13 +9,13 @@ from typing import Any, Iterator
 
 import pytest
 
-from fake_connector_clock import FakeClock
-from fake_twitter import RULES, SEARCH, STREAM, FakeTwitter, Reply, make_tweet
+from fakes.clock import FakeClock
+from fakes.twitter_api import RULES, SEARCH, STREAM, FakeTwitter, Reply, make_tweet
 from pipeline.sources.base import SourceBatch
-from pipeline.sources.connector_settings import StreamRule, TwitterSettings
-from pipeline.sources.status import StatusRecorder, read_status
-from pipeline.sources.twitter import TwitterSearchSource, TwitterStreamSource, build_query, sync_rules
-from pipeline.sources.http_common import build_client
+from pipeline.sources.connectors.settings import StreamRule, TwitterSettings
+from pipeline.sources.connectors.status import StatusRecorder, read_status
+from pipeline.sources.connectors.twitter import TwitterSearchSource, TwitterStreamSource, build_query, sync_rules
+from pipeline.sources.connectors.http_client import build_client
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.enrich import MODEL_VERSION, Enricher
-from pipeline.enrich.bench import bench_command
-from pipeline.settings import Settings
-from pipeline.signal import InvalidSignal, RawSignal
-from pipeline.sinks.sqlite_store import SqliteStore
+from pipeline.bench.enrich import bench_command
+from pipeline.core.settings import Settings
+from pipeline.core.signal import InvalidSignal, RawSignal
+from pipeline.sinks.sqlite.store import SqliteStore
 
 MOMENT = datetime(2024, 6, 1, 10, 0, tzinfo=timezone.utc)
 
@@ -29,7 +29,7 @@ def enricher() -> Enricher:
     return Enricher(Settings(pseudonym_key="test-key"))
 
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "pipeline" / "schemas" / "enriched_signal.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[1] / "pipeline" / "core" / "schemas" / "enriched_signal.schema.json"
 
 
 def assert_doc_shape(doc: dict[str, Any]) -> None:

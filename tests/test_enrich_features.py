@@ -6,9 +6,9 @@ import pytest
 from pipeline.enrich.keywords import KeywordExtractor
 from pipeline.enrich.language import LanguageDetector
 from pipeline.enrich.places import PlaceFinder, bundled_streets
-from pipeline.enrich.pseudonym import Pseudonymiser, pseudonymise
+from pipeline.enrich.pii.pseudonym import Pseudonymiser, pseudonymise
 from pipeline.enrich.text import clean_text, stem, tokenize
-from pipeline.settings import Settings
+from pipeline.core.settings import Settings
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.enrich.pii import PiiRedactor, redact
+from pipeline.enrich.pii.redact import PiiRedactor, redact
 
 
 def _bsn_checksum_ok(digits: str) -> bool:

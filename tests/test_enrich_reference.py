@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 import pytest
 
 from pipeline.enrich import Enricher
-from pipeline.enrich.bench import KATWIJK_LABELS, evaluate_sentiment, reference_data_dir
-from pipeline.settings import Settings
-from pipeline.signal import RawSignal
+from pipeline.bench.enrich import KATWIJK_LABELS, evaluate_sentiment, reference_data_dir
+from pipeline.core.settings import Settings
+from pipeline.core.signal import RawSignal
 
 DATA = reference_data_dir()
 pytestmark = pytest.mark.skipif(DATA is None, reason="reference data ../shared/data not present")

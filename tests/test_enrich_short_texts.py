@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 
 from pipeline.enrich import Enricher
 from pipeline.enrich.short_texts import ShortTextMemo
-from pipeline.settings import Settings
-from pipeline.signal import RawSignal
+from pipeline.core.settings import Settings
+from pipeline.core.signal import RawSignal
 
 
 def test_memo_computes_each_short_text_once_and_long_texts_every_time() -> None:

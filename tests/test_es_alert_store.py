@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fake_es import FakeElasticsearch
+from fakes.es_server import FakeElasticsearch
 
-from pipeline.alerts.commands import alerts_command
+from pipeline.cli.alerts import alerts_command
 from pipeline.alerts.model import Alert, AlertEvent, Example, dashboard_link
-from pipeline.es_setup import run_setup
-from pipeline.sinks.es_alert_store import EsAlertStore
-from pipeline.sinks.es_config import EsConfig
+from pipeline.sinks.elasticsearch.setup import run_setup
+from pipeline.sinks.elasticsearch.alert_store import EsAlertStore
+from pipeline.sinks.elasticsearch.config import EsConfig
 
 START = datetime(2026, 3, 3, 14, 0, tzinfo=timezone.utc)
 FAST = {"backoff_initial": 0.01, "backoff_max": 0.05, "max_retries": 1}
@@ -114,7 +114,7 @@ def test_alerts_command_reports_an_unreachable_elasticsearch() -> None:
 
 def test_alert_sink_writes_alerts_to_elasticsearch(fake: FakeElasticsearch, tmp_path: Path) -> None:
     from pipeline.alerts.evaluation.synthetic import Spike, StreamSpec, generate_stream
-    from pipeline.sinks.alert_store import AlertSink
+    from pipeline.sinks.sqlite.alerts import AlertSink
 
     spec = StreamSpec(days=9, daily_total=1500, topic_shares={"verkeer": 0.5, "afval": 0.5}, seed=5)
     spike = Spike("verkeer", spec.start + timedelta(days=8, hours=9), "step", 4.0, 60)

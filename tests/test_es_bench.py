@@ -14,11 +14,11 @@ from urllib.request import Request, urlopen
 
 import pytest
 from click.testing import CliRunner
-from fake_es import FakeElasticsearch
+from fakes.es_server import FakeElasticsearch
 
-from pipeline.sinks.es_commands import bench_es, run_es_bench
+from pipeline.cli.elasticsearch import bench_es, run_es_bench
 
-FAKE = Path(__file__).with_name("fake_es.py")
+FAKE = Path(__file__).parent / "fakes" / "es_server.py"
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from fake_es import FakeElasticsearch, sample_signal
+from fakes.es_server import FakeElasticsearch, sample_signal
 
-from pipeline.es_setup import SetupError, run_setup
-from pipeline.sinks.es_commands import es
-from pipeline.sinks.es_config import EsConfig
-from pipeline.sinks.es_index_design import TEMPLATE_DIR
+from pipeline.sinks.elasticsearch.setup import SetupError, run_setup
+from pipeline.cli.elasticsearch import es
+from pipeline.sinks.elasticsearch.config import EsConfig
+from pipeline.sinks.elasticsearch.index_design import TEMPLATE_DIR
 
 
 def load(name: str) -> dict:
@@ -107,7 +107,7 @@ def test_refusal_exits_non_zero_with_the_reason() -> None:
 def test_templates_make_the_sample_documents_indexable(fake: FakeElasticsearch) -> None:
     """After setup, the fake's mapper (driven by the real template) accepts a full enriched signal."""
     run_setup(EsConfig(urls=(fake.url,)), echo=lambda line: None)
-    from pipeline.sinks.elasticsearch_sink import ElasticsearchSink
+    from pipeline.sinks.elasticsearch.sink import ElasticsearchSink
 
     sink = ElasticsearchSink(EsConfig(urls=(fake.url,), flush_interval=0.05))
     sink.write([sample_signal(1, location={"lat": 52.09, "lon": 5.23}, subtopic="wegwerkzaamheden")])
@@ -118,7 +118,7 @@ def test_templates_make_the_sample_documents_indexable(fake: FakeElasticsearch) 
 
 
 def test_every_command_has_help() -> None:
-    from pipeline.sinks.es_commands import bench_es, dashboards
+    from pipeline.cli.elasticsearch import bench_es, dashboards
 
     for group, args in ((es, ["setup", "--help"]), (dashboards, ["install", "--help"]), (bench_es, ["--help"]),
                         (es, ["--help"]), (dashboards, ["--help"])):

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from fake_es import check_document, sample_alert, sample_search, sample_signal
+from fakes.es_server import check_document, sample_alert, sample_search, sample_signal
 
-from pipeline.sinks.es_config import EsConfig
-from pipeline.sinks.es_documents import daily_index
-from pipeline.sinks.es_index_design import TEMPLATE_DIR, policy_body, setup_requests, template_body
+from pipeline.sinks.elasticsearch.config import EsConfig
+from pipeline.sinks.elasticsearch.documents import daily_index
+from pipeline.sinks.elasticsearch.index_design import TEMPLATE_DIR, policy_body, setup_requests, template_body
 
 REPO = Path(__file__).resolve().parents[1]
 VALID_TYPES = {"keyword", "text", "date", "boolean", "long", "integer", "float", "double", "geo_point", "object"}
@@ -114,7 +114,7 @@ def test_alert_field_types_follow_the_design() -> None:
 
 
 def test_every_enriched_signal_field_in_the_schema_is_mapped() -> None:
-    schema = json.loads((REPO / "pipeline" / "schemas" / "enriched_signal.schema.json").read_text())
+    schema = json.loads((REPO / "pipeline" / "core" / "schemas" / "enriched_signal.schema.json").read_text())
     missing = [name for name in schema["properties"] if name not in SIGNAL_FIELDS]
     assert missing == []
     for name in ("normalized", "group", "zero_result"):

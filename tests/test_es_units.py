@@ -5,12 +5,12 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from fake_es import sample_alert, sample_signal
+from fakes.es_server import sample_alert, sample_signal
 
-from pipeline.sinks.es_backoff import Backoff
-from pipeline.sinks.es_bulk import BulkProtocolError, classify, encode_bulk
-from pipeline.sinks.es_config import EsConfig, EsConfigError, redact_url, split_credentials
-from pipeline.sinks.es_documents import DocumentError, PreparedDoc, daily_index, prepare_alert, prepare_signal
+from pipeline.sinks.elasticsearch.backoff import Backoff
+from pipeline.sinks.elasticsearch.bulk import BulkProtocolError, classify, encode_bulk
+from pipeline.sinks.elasticsearch.config import EsConfig, EsConfigError, redact_url, split_credentials
+from pipeline.sinks.elasticsearch.documents import DocumentError, PreparedDoc, daily_index, prepare_alert, prepare_signal
 
 
 def items(*ids: str) -> list[PreparedDoc]:

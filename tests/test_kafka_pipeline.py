@@ -1,6 +1,6 @@
 """The distributed runner end to end over real TCP: connector -> mock Kafka -> Faust workers -> SQLite.
 
-Workers run as child processes (`python -m pipeline.distributed worker`) against librdkafka's mock
+Workers run as child processes (`python -m pipeline.runners.kafka worker`) against librdkafka's mock
 cluster, which lives in the test process. Group session timeout is 10 s, so a killed worker's
 partitions move within about that long.
 """
@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from kafka_mock import (  # noqa: F401 - kafka_bed_fixture provides kafka_bed
+from fakes.kafka_bed import (  # noqa: F401 - kafka_bed_fixture provides kafka_bed
     KafkaTestBed, consume_topic, kafka_bed_fixture, make_test_bed, start_mock_cluster,
 )
 
-from pipeline.distributed.connector import Connector, CursorFile, new_producer
-from pipeline.distributed.harness import WorkerProcess, stop_all, stored_count, stored_ids, wait_until, worker_env
-from pipeline.distributed.topics import KAFKA_PYTHON_API_VERSION
-from pipeline.signal import RawSignal
-from pipeline.sources.demo import generate, write_jsonl
+from pipeline.runners.kafka.connector import Connector, CursorFile, new_producer
+from pipeline.bench.kafka_workers import WorkerProcess, stop_all, stored_count, stored_ids, wait_until, worker_env
+from pipeline.runners.kafka.topics import KAFKA_PYTHON_API_VERSION
+from pipeline.core.signal import RawSignal
+from pipeline.sources.demo.generator import generate, write_jsonl
 from pipeline.sources.replay import ReplaySource
 
 pytestmark = pytest.mark.slow

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from kafka_mock import KafkaTestBed, consume_topic, kafka_bed_fixture  # noqa: E402,F401
+from fakes.kafka_bed import KafkaTestBed, consume_topic, kafka_bed_fixture  # noqa: E402,F401
 
 
 def _free_port() -> int:

@@ -9,18 +9,18 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from kafka_mock import KafkaTestBed, consume_topic, kafka_bed_fixture  # noqa: F401 - provides kafka_bed
+from fakes.kafka_bed import KafkaTestBed, consume_topic, kafka_bed_fixture  # noqa: F401 - provides kafka_bed
 
-from pipeline.distributed.codec import (
+from pipeline.runners.kafka.codec import (
     FACT_TEXT_CHARS, FACTS_PER_RECORD, decode_facts, doc_fact, encode_signal, fact_records,
 )
-from pipeline.distributed.config import KafkaSettings, load_kafka_settings
-from pipeline.distributed.connector import Connector, ConnectorError, CursorFile, cursor_path_for, new_producer
-from pipeline.distributed.counts_agent import tally
-from pipeline.distributed.enrich_agent import RawRecord, enrich_records
-from pipeline.distributed.topics import KAFKA_PYTHON_API_VERSION, required_topics
-from pipeline.signal import RawSignal
-from pipeline.sources.demo import generate, write_jsonl
+from pipeline.runners.kafka.config import KafkaSettings, load_kafka_settings
+from pipeline.runners.kafka.connector import Connector, ConnectorError, CursorFile, cursor_path_for, new_producer
+from pipeline.runners.kafka.agents.counts import tally
+from pipeline.runners.kafka.agents.enrich import RawRecord, enrich_records
+from pipeline.runners.kafka.topics import KAFKA_PYTHON_API_VERSION, required_topics
+from pipeline.core.signal import RawSignal
+from pipeline.sources.demo.generator import generate, write_jsonl
 from pipeline.sources.replay import ReplaySource
 
 
@@ -34,7 +34,7 @@ def demo_signals(n: int, prefix: str, seed: int = 11) -> list[RawSignal]:
 def enricher() -> Any:
     """The core enricher with default settings."""
     from pipeline.enrich import Enricher
-    from pipeline.settings import Settings
+    from pipeline.core.settings import Settings
 
     return Enricher(Settings())
 
@@ -66,7 +66,7 @@ def test_required_topics_include_faust_internals() -> None:
 
 
 def test_topics_list_command_prints_every_topic() -> None:
-    from pipeline.distributed.commands import distributed
+    from pipeline.cli.kafka import distributed
 
     result = CliRunner().invoke(distributed, ["topics", "list", "--partitions", "3", "--app-id", "x"])
     assert result.exit_code == 0, result.output
@@ -76,7 +76,7 @@ def test_topics_list_command_prints_every_topic() -> None:
 
 
 def test_topics_create_leaves_existing_topics_and_reports_refusals(kafka_bed: KafkaTestBed) -> None:
-    from pipeline.distributed.commands import distributed
+    from pipeline.cli.kafka import distributed
 
     args = ["topics", "create", "--broker", kafka_bed.bootstrap, "--partitions", "4"]
     result = CliRunner().invoke(distributed, args)
@@ -230,7 +230,7 @@ def test_cursor_files_are_per_source_and_damage_is_reported(tmp_path: Path) -> N
 
 
 def test_connect_demo_command_sends_the_history(kafka_bed: KafkaTestBed, tmp_path: Path) -> None:
-    from pipeline.distributed.commands import distributed
+    from pipeline.cli.kafka import distributed
 
     state_file = tmp_path / "demo-cursor.json"
     args = ["connect", "demo", "--seed", "3", "--history-hours", "1", "--live-rate", "0",
@@ -251,7 +251,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def _cli_root() -> Any:
     """The project's `stadssignaal` command group."""
-    from pipeline.cli import main
+    from pipeline.cli.main import main
 
     return main
 
@@ -318,7 +318,7 @@ def test_sqlite_sink_stores_signals_and_alerts_by_id_and_rejects_bad_alert_event
                                                                                    tmp_path: Path) -> None:
     import sqlite3
 
-    from pipeline.distributed.sinks import SqliteBatchSink
+    from pipeline.runners.kafka.sinks import SqliteBatchSink
 
     sink = SqliteBatchSink(tmp_path / "store.db")
     docs = enricher.enrich_many(demo_signals(5, "sink"))
@@ -341,7 +341,7 @@ def test_sqlite_sink_stores_signals_and_alerts_by_id_and_rejects_bad_alert_event
 def test_detector_state_survives_packing(enricher: Any) -> None:
     from pipeline.alerts.config import DetectorConfig
     from pipeline.alerts.detector import SpikeDetector
-    from pipeline.distributed.counts_agent import pack_state, unpack_state
+    from pipeline.runners.kafka.agents.counts import pack_state, unpack_state
 
     config = DetectorConfig(warmup_hours=1)
     detector = SpikeDetector(config)
@@ -372,7 +372,7 @@ def test_batch_sender_puts_each_key_on_the_partition_the_java_client_would(kafka
     from aiokafka import AIOKafkaProducer
     from kafka.partitioner.default import murmur2
 
-    from pipeline.distributed.batch_send import BatchSender
+    from pipeline.runners.kafka.batch_send import BatchSender
 
     records = [(f"twitter:batch-{i}".encode(), json.dumps({"n": i}).encode()) for i in range(300)]
 
@@ -398,7 +398,7 @@ def test_batch_sender_puts_each_key_on_the_partition_the_java_client_would(kafka
 def test_batch_sender_sends_a_failed_partition_again() -> None:
     import asyncio
 
-    import pipeline.distributed.batch_send as batch_send
+    import pipeline.runners.kafka.batch_send as batch_send
 
     class Batch:
         """A record batch holding at most two records."""
@@ -471,9 +471,9 @@ def test_batch_sender_sends_a_failed_partition_again() -> None:
 
 def test_worker_writes_the_sink_from_the_enrich_agent_unless_told_otherwise(tmp_path: Path,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.distributed.app import build_worker_app
-    from pipeline.distributed.sinks import NullSink
-    from pipeline.settings import Settings
+    from pipeline.runners.kafka.app import build_worker_app
+    from pipeline.runners.kafka.sinks import NullSink
+    from pipeline.core.settings import Settings
 
     def agent_names(**overrides: Any) -> set[str]:
         """The agents of a worker app built (not started) with these settings."""
@@ -491,7 +491,7 @@ def test_worker_writes_the_sink_from_the_enrich_agent_unless_told_otherwise(tmp_
 def test_freezing_the_startup_heap_keeps_it_out_of_collections() -> None:
     import gc
 
-    from pipeline.distributed.app import freeze_startup_heap
+    from pipeline.runners.kafka.app import freeze_startup_heap
 
     threshold = gc.get_threshold()
     try:
@@ -507,9 +507,9 @@ def test_freezing_the_startup_heap_keeps_it_out_of_collections() -> None:
 def test_enriched_docs_are_encoded_once_for_kafka_and_the_sqlite_sink(enricher: Any, tmp_path: Path) -> None:
     import sqlite3
 
-    from pipeline.distributed.codec import to_json_bytes
-    from pipeline.distributed.enrich_agent import encode_docs, enriched_records
-    from pipeline.distributed.sinks import SqliteBatchSink
+    from pipeline.runners.kafka.codec import to_json_bytes
+    from pipeline.runners.kafka.agents.enrich import encode_docs, enriched_records
+    from pipeline.runners.kafka.sinks import SqliteBatchSink
 
     docs = enricher.enrich_many(demo_signals(4, "once"))
     encoded = encode_docs(docs)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.sinks.es_index_design import TEMPLATE_DIR
+from pipeline.sinks.elasticsearch.index_design import TEMPLATE_DIR
 
 REPO = Path(__file__).resolve().parents[1]
 DASHBOARDS = REPO / "dashboards"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fake_kibana import FakeKibana, parse_multipart
+from fakes.kibana_server import FakeKibana, parse_multipart
 
-from pipeline.kibana_install import DEFAULT_DASHBOARD_DIR, KibanaConfig, KibanaError, install_dashboards, space_id
-from pipeline.sinks.es_commands import dashboards
+from pipeline.sinks.elasticsearch.kibana import DEFAULT_DASHBOARD_DIR, KibanaConfig, KibanaError, install_dashboards, space_id
+from pipeline.cli.elasticsearch import dashboards
 
 FILES = sorted(p.name for p in DEFAULT_DASHBOARD_DIR.glob("*.ndjson"))
 

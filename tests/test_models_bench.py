@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.models.bench import BenchLine, run_benchmarks, starter_katwijk_scores
+from pipeline.bench.models import BenchLine, run_benchmarks, starter_katwijk_scores
 from pipeline.models.starter import load_starter_topic_model
 
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from sklearn.metrics import f1_score
 
-from pipeline.models.commands import evaluate_sentiment
+from pipeline.cli.models import evaluate_sentiment
 from pipeline.models.sentiment_model import SupervisedSentiment, load_sentiment_model, normalise_sentiment_label
 from pipeline.models.starter import starter_sentiment_dir
 

@@ -12,7 +12,7 @@ from pipeline.models.model_dir import read_metadata
 from pipeline.models.starter import load_starter_topic_model, starter_topic_dir
 from pipeline.models.taxonomy_mapping import KATWIJK, SIGNALEN_MAIN
 from pipeline.models.topic_model import TrainedTopicModel
-from pipeline.signal import RawSignal
+from pipeline.core.signal import RawSignal
 
 CLEAR = {
     "De groene kliko is deze week weer niet geleegd": "afval",
@@ -44,7 +44,7 @@ def test_starter_covers_the_fixed_codes_and_ranks_probabilities(starter: Trained
 
 def test_needs_review_is_set_for_ambiguous_text_only(starter: TrainedTopicModel) -> None:
     from pipeline.enrich import Enricher
-    from pipeline.settings import Settings
+    from pipeline.core.settings import Settings
 
     enricher = Enricher(Settings(), topic_model=starter)
     now = datetime(2024, 6, 1, tzinfo=UTC)

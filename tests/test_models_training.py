@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
-from pipeline.models.commands import evaluate, train
+from pipeline.cli.models import evaluate, train
 from pipeline.models.model_dir import ModelDirError, load_topic_model, save_model_dir
 from pipeline.models.starter import corpus_topics_path
 from pipeline.models.topic_classifier import build_pipeline, merged_params

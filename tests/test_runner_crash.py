@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from pipeline.sources.demo import generate_labelled
+from pipeline.sources.demo.generator import generate_labelled
 
 N = 20_000
 

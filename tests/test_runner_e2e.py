@@ -9,13 +9,13 @@ import jsonschema
 import pytest
 
 from pipeline.enrich import Enricher
-from pipeline.runner import LocalRunner
-from pipeline.settings import Settings
-from pipeline.sinks.sqlite_store import SqliteStore, connect
-from pipeline.sources.demo import generate_labelled
+from pipeline.runners.local import LocalRunner
+from pipeline.core.settings import Settings
+from pipeline.sinks.sqlite.store import SqliteStore, connect
+from pipeline.sources.demo.generator import generate_labelled
 from pipeline.sources.replay import ReplaySource
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "pipeline/schemas/enriched_signal.schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "pipeline/core/schemas/enriched_signal.schema.json").read_text())
 
 BAD_LINES = [
     b'{"id": "twitter:x1", "channel": "twitter", "created_at": "2026-11-20T08:00:00Z", "text": ',
@@ -87,8 +87,8 @@ def test_restart_with_same_store_adds_nothing(stream: tuple[Path, list], store_p
 
 def test_runner_applies_the_retention_period_to_what_was_stored_long_ago(
         stream: tuple[Path, list], store_path: Path) -> None:
-    from pipeline.sinks.retention import RetentionTimer
-    from pipeline.web.fixtures import enriched_doc
+    from pipeline.sinks.sqlite.retention import RetentionTimer
+    from pipeline.bench.synthetic_signals import enriched_doc
 
     path, labelled = stream
     store = SqliteStore(store_path)

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from pipeline.cli import main
-from pipeline.sources.demo import generate
-from tests.fake_es import FakeElasticsearch
+from pipeline.cli.main import main
+from pipeline.sources.demo.generator import generate
+from fakes.es_server import FakeElasticsearch
 
 
 def test_run_with_es_sink_indexes_every_signal_once_and_resumes(tmp_path: Path, monkeypatch) -> None:
@@ -29,9 +29,9 @@ def test_run_with_es_sink_indexes_every_signal_once_and_resumes(tmp_path: Path, 
         again = CliRunner().invoke(main, args)
         assert again.exit_code == 0, again.output
         assert len(fake.bulk_requests()) == bulk_before, "a restart resumes from the cursor and re-sends nothing"
-    from pipeline.sinks.sqlite_store import SqliteStore
+    from pipeline.sinks.sqlite.store import SqliteStore
     letters = SqliteStore(state).dead_letters()
     assert len(letters) == 1 and "invalid JSON" in letters[0]["reason"]
-    from pipeline.sinks.alert_store import AlertStore
+    from pipeline.sinks.sqlite.alerts import AlertStore
     saved = AlertStore(state, readonly=True).load_state()      # the spike detector ran with --sink es too
     assert saved is not None and saved["stats"]["counted"] == len(signals)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from pipeline.search.bench import bench_search, group_queries, perturb, read_real_queries, synthetic_queries
-from pipeline.search.grouping import QueryGrouper
-from pipeline.search.vocabulary import load_vocabulary
+from pipeline.bench.search import bench_search, group_queries, perturb, read_real_queries, synthetic_queries
+from pipeline.enrich.query.grouping import QueryGrouper
+from pipeline.enrich.query.vocabulary import load_vocabulary
 
 
 def test_bench_command_prints_the_figures(tmp_path: Path) -> None:

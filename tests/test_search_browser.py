@@ -13,13 +13,13 @@ from typing import Iterator
 import pytest
 from starlette.applications import Starlette
 
-from pipeline.search.fixtures import repeated
-from pipeline.sinks.sqlite_store import SqliteStore
-from pipeline.web.review_routes import review_routes
+from fakes.search_fixtures import repeated
+from pipeline.sinks.sqlite.store import SqliteStore
+from pipeline.apps.webteam.routes import review_routes
 
 pytestmark = pytest.mark.browser
 
-from browser_support import CHROMIUM, CHROMIUM_ARGS
+from fakes.browser import CHROMIUM, CHROMIUM_ARGS
 WEEK_START = datetime(2024, 10, 8, tzinfo=timezone.utc).timestamp()
 PREVIOUS = WEEK_START - 7 * 86_400
 XSS = "<img src=x onerror=alert(1)>"

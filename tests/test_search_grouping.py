@@ -7,11 +7,11 @@ import random
 import pytest
 
 from pipeline.enrich.search_query import analyse_query, zero_result
-from pipeline.search.bench import read_pairs, score_pairs
-from pipeline.search.fuzzy import DeletionIndex, edit_distance
-from pipeline.search.grouping import QueryGrouper, group_key, group_topic
-from pipeline.search.text import canonical_spelling, content_tokens, fold
-from pipeline.search.vocabulary import TOPIC_CODES, Vocabulary, load_vocabulary, parse_vocabulary
+from pipeline.bench.search import read_pairs, score_pairs
+from pipeline.enrich.query.fuzzy import DeletionIndex, edit_distance
+from pipeline.enrich.query.grouping import QueryGrouper, group_key, group_topic
+from pipeline.enrich.query.normalise import canonical_spelling, content_tokens, fold
+from pipeline.enrich.query.vocabulary import TOPIC_CODES, Vocabulary, load_vocabulary, parse_vocabulary
 
 SAME_GROUP = [
     ["parkeervergunning", "Parkeervergunning", "parkeer vergunning", "parkeervergunnig", "parkeervergunningen",

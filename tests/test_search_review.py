@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.search.fixtures import repeated, search_doc
-from pipeline.search.periods import DAY, parse_end_day, search_period
-from pipeline.search.review import REOPEN_AFTER, GroupFilter, ReviewService, csv_safe
-from pipeline.search.trend import classify_trend
-from pipeline.sinks.sqlite_store import SqliteStore
+from fakes.search_fixtures import repeated, search_doc
+from pipeline.apps.webteam.periods import DAY, parse_end_day, search_period
+from pipeline.apps.webteam.review import REOPEN_AFTER, GroupFilter, ReviewService, csv_safe
+from pipeline.apps.webteam.trend import classify_trend
+from pipeline.sinks.sqlite.store import SqliteStore
 
 # Period under review: the week 2024-10-08 .. 2024-10-14 (UTC); the week before is 2024-10-01 .. 10-07.
 END = datetime(2024, 10, 15, tzinfo=timezone.utc).timestamp()

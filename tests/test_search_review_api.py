@@ -10,9 +10,9 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pipeline.search.fixtures import repeated
-from pipeline.sinks.sqlite_store import SqliteStore
-from pipeline.web.review_routes import review_routes
+from fakes.search_fixtures import repeated
+from pipeline.sinks.sqlite.store import SqliteStore
+from pipeline.apps.webteam.routes import review_routes
 
 END_DAY = "2024-10-14"
 WEEK_START = datetime(2024, 10, 8, tzinfo=timezone.utc).timestamp()

@@ -12,13 +12,13 @@ from typing import Iterator
 import pytest
 from click.testing import CliRunner
 
-from pipeline.search.commands import search_summary
-from pipeline.search.fixtures import repeated
-from pipeline.search.mailer import MailSettings, send_mail
-from pipeline.search.periods import DAY
-from pipeline.search.review import ReviewService
-from pipeline.search.summary import build_summary, md
-from pipeline.sinks.sqlite_store import SqliteStore
+from pipeline.cli.search import search_summary
+from fakes.search_fixtures import repeated
+from pipeline.apps.webteam.mailer import MailSettings, send_mail
+from pipeline.apps.webteam.periods import DAY
+from pipeline.apps.webteam.review import ReviewService
+from pipeline.apps.webteam.summary import build_summary, md
+from pipeline.sinks.sqlite.store import SqliteStore
 
 END = datetime(2024, 10, 15, tzinfo=timezone.utc).timestamp()
 WEEK_START = END - 7 * DAY

@@ -9,10 +9,10 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from pipeline.enrich.search_query import analyse_query
-from pipeline.search.review import GroupFilter, ReviewService
-from pipeline.search.tracking import MAX_BODY_BYTES, PIXEL, tracking_routes
-from pipeline.signal import RawSignal
-from pipeline.sinks.sqlite_store import SqliteStore
+from pipeline.apps.webteam.review import GroupFilter, ReviewService
+from pipeline.apps.webteam.tracking import MAX_BODY_BYTES, PIXEL, tracking_routes
+from pipeline.core.signal import RawSignal
+from pipeline.sinks.sqlite.store import SqliteStore
 
 
 @pytest.fixture

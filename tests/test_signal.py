@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from pipeline.signal import InvalidSignal, decode_line, validate
+from pipeline.core.signal import InvalidSignal, decode_line, validate
 
 GOOD = {"id": "twitter:1", "channel": "twitter", "created_at": "2026-11-20T08:15:00+01:00",
         "text": "Slotlaan al weken dicht", "author": "@piet", "meta": {"lang": "nl"}}

@@ -8,8 +8,8 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pipeline.sources.demo import generate, write_jsonl
-from pipeline.sources.demo_rhythm import LOCAL_ZONE
+from pipeline.sources.demo.generator import generate, write_jsonl
+from pipeline.sources.demo.rhythm import LOCAL_ZONE
 from pipeline.sources.folder import FolderSource
 from pipeline.sources.replay import ReplaySource
 

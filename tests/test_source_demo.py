@@ -12,17 +12,17 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.settings import Settings
-from pipeline.sources.commands import demo_data
-from pipeline.signal import validate
-from pipeline.sources.demo import (
+from pipeline.core.settings import Settings
+from pipeline.cli.sources import demo_data
+from pipeline.core.signal import validate
+from pipeline.sources.demo.generator import (
     MIN_LIVE_RATE,
     DemoRecord, DemoSource, compose, generate, generate_labelled, generate_records, write_jsonl,
 )
-from pipeline.sources.demo_pii import bsn_is_valid, iban_is_valid
-from pipeline.sources.demo_render import NEIGHBOURHOODS
-from pipeline.sources.demo_rhythm import CHANNEL_SHARES, LOCAL_ZONE, SPIKE_DURATION
-from pipeline.sources.demo_text import TOPICS
+from pipeline.sources.demo.pii import bsn_is_valid, iban_is_valid
+from pipeline.sources.demo.render import NEIGHBOURHOODS
+from pipeline.sources.demo.rhythm import CHANNEL_SHARES, LOCAL_ZONE, SPIKE_DURATION
+from pipeline.sources.demo.text import TOPICS
 from pipeline.sources.replay import ReplaySource
 
 MONDAY = datetime(2026, 3, 2, 0, 0, tzinfo=LOCAL_ZONE)
@@ -223,8 +223,8 @@ def test_demo_data_command_writes_a_replayable_file(tmp_path: Path) -> None:
 def test_live_spike_is_larger_than_the_history_spike() -> None:
     """The live Slotlaan spike adds LIVE_SPIKE_SHARE of the rate (the history's spike SPIKE_SHARE), and that
     share of the signals during it are spike signals."""
-    from pipeline.sources.demo import LIVE_SPIKE_SHARE, compose
-    from pipeline.sources.demo_rhythm import SPIKE_SHARE
+    from pipeline.sources.demo.generator import LIVE_SPIKE_SHARE, compose
+    from pipeline.sources.demo.rhythm import SPIKE_SHARE
 
     morning = datetime(2026, 3, 4, 9, 30, tzinfo=LOCAL_ZONE)
     source = DemoSource(live_rate=3.0)

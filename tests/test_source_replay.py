@@ -209,7 +209,7 @@ def test_file_deleted_while_reading_is_read_to_the_end(tmp_path: Path, monkeypat
 
 
 def test_crash_and_restart_through_the_store_loses_and_repeats_nothing(tmp_path: Path, store_path: Path) -> None:
-    from pipeline.sinks.sqlite_store import SqliteStore
+    from pipeline.sinks.sqlite.store import SqliteStore
 
     lines = [json.dumps(record(i)) for i in range(40)]
     lines[17] = "not json"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sinks.sqlite_store import SqliteStore, connect
+from pipeline.sinks.sqlite.store import SqliteStore, connect
 from pipeline.sources.base import DeadLetter
 
 
@@ -54,7 +54,7 @@ def test_wal_mode(store_path: Path) -> None:
 
 
 def test_write_takes_already_encoded_docs(store_path: Path) -> None:
-    from pipeline.sinks.sqlite_store import encode_doc
+    from pipeline.sinks.sqlite.store import encode_doc
 
     store = SqliteStore(store_path)
     docs = [doc(1, "één"), doc(2)]
@@ -71,7 +71,7 @@ def test_write_encodes_docs_itself_when_the_encodings_do_not_fit(store_path: Pat
     import logging
 
     store = SqliteStore(store_path)
-    with caplog.at_level(logging.ERROR, logger="pipeline.sinks.sqlite_store"):
+    with caplog.at_level(logging.ERROR, logger="pipeline.sinks.sqlite.store"):
         store.write(None, None, [doc(1), doc(2)], encoded=['{"id":"twitter:1"}'])
     stored = connect(store_path, readonly=True).execute("SELECT doc FROM signals ORDER BY id").fetchall()
     assert [json.loads(row["doc"]) for row in stored] == [doc(1), doc(2)]

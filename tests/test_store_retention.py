@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli import main
-from pipeline.sinks.retention import DAY, RetentionTimer, cutoff_for
-from pipeline.sinks.sqlite_store import SqliteStore, connect
+from pipeline.cli.main import main
+from pipeline.sinks.sqlite.retention import DAY, RetentionTimer, cutoff_for
+from pipeline.sinks.sqlite.store import SqliteStore, connect
 from pipeline.sources.base import DeadLetter
-from pipeline.web.advisers_store import ensure_schema, save_dossier
+from pipeline.apps.advisers.store import ensure_schema, save_dossier
 from tests.test_advisers_side_rows import ACCOUNT, dossiers, mixed_stream, rebuild, side_rows
 
 NOW = 1_800_000_000.0

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.settings import Settings
-from pipeline.sinks.sqlite_store import SqliteStore
+from pipeline.core.settings import Settings
+from pipeline.sinks.sqlite.store import SqliteStore
 from pipeline.sources.base import DeadLetter
-from pipeline.web.app import create_app
-from pipeline.web.fixtures import enriched_doc
+from pipeline.apps.dashboard.app import create_app
+from pipeline.bench.synthetic_signals import enriched_doc
 
 with warnings.catch_warnings():  # starlette 1.x prefers httpx2 but works with httpx
     warnings.simplefilter("ignore")

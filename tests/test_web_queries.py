@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sinks.sqlite_store import SqliteStore, connect
+from pipeline.sinks.sqlite.store import SqliteStore, connect
 from pipeline.sources.base import DeadLetter
-from pipeline.web import queries
-from pipeline.web.fixtures import enriched_doc
+from pipeline.apps.dashboard import queries
+from pipeline.bench.synthetic_signals import enriched_doc
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc).timestamp()  # a whole hour
 

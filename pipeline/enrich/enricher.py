@@ -9,15 +9,15 @@ from typing import Any, Iterable, Protocol
 from pipeline.enrich import search_query
 from pipeline.enrich.keywords import KeywordExtractor
 from pipeline.enrich.language import LanguageDetector, all_function_words
-from pipeline.enrich.pii import PiiRedactor
+from pipeline.enrich.pii.redact import PiiRedactor
 from pipeline.enrich.places import PlaceFinder, bundled_streets
-from pipeline.enrich.pseudonym import Pseudonymiser
+from pipeline.enrich.pii.pseudonym import Pseudonymiser
 from pipeline.enrich.sentiment import NEUTRAL, LexiconSentiment
 from pipeline.enrich.short_texts import ShortTextMemo
 from pipeline.enrich.text import clean_text, stem_tokens, tokenize
 from pipeline.enrich.topics import KeywordTopicModel, Ranked, TopicAnalysis, TopicModel
-from pipeline.settings import Settings
-from pipeline.signal import RawSignal, validate
+from pipeline.core.settings import Settings
+from pipeline.core.signal import RawSignal, validate
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Site-search queries: normalisation, a group key shared by spelling variants, and the zero-result flag.
 
-The grouping itself lives in `pipeline.search.grouping` (vocabulary, typo tolerance, compounds);
+The grouping itself lives in `pipeline.enrich.query.grouping` (vocabulary, typo tolerance, compounds);
 this module is the enricher's entry point and stays cheap per call (every step is cached).
 """
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from pipeline.search.grouping import default_grouper
-from pipeline.search.text import fold
+from pipeline.enrich.query.grouping import default_grouper
+from pipeline.enrich.query.normalise import fold
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from typing import Any
 _EXPORTS = {
     "ReplaySource": "pipeline.sources.replay",
     "FolderSource": "pipeline.sources.folder",
-    "DemoSource": "pipeline.sources.demo",
+    "DemoSource": "pipeline.sources.demo.generator",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterator, Protocol
 
-from pipeline.signal import RawSignal
+from pipeline.core.signal import RawSignal
 
 MAX_DEAD_RAW_CHARS = 65_536
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pipeline.signal import MAX_TEXT_CHARS, InvalidSignal, RawSignal, validate
+from pipeline.core.signal import MAX_TEXT_CHARS, InvalidSignal, RawSignal, validate
 
 LOCAL_ZONE = ZoneInfo("Europe/Amsterdam")
 CHANNEL = "call_note"

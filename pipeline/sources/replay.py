@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
-from pipeline.signal import MAX_TEXT_CHARS, InvalidSignal, RawSignal, decode_line, validate
+from pipeline.core.signal import MAX_TEXT_CHARS, InvalidSignal, RawSignal, decode_line, validate
 from pipeline.sources.base import DeadLetter, SourceBatch
 from pipeline.sources.csv_rows import numbered_rows
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.settings import Settings
+from pipeline.core.settings import Settings
 from pipeline.sources.base import Source
 
 DEMO_HISTORY_PER_HOUR = 2400
@@ -49,7 +49,7 @@ def open_source(spec: str, settings: Settings, speed: float | None = None, once:
         return FolderSource(Path(arg), once=once, batch_size=settings.batch_size,
                             max_text_chars=settings.max_text_chars)
     if kind == "access-log":
-        from pipeline.search.access_log import AccessLogSource, SearchLogConfig
+        from pipeline.sources.access_log import AccessLogSource, SearchLogConfig
         if not arg or not Path(arg).is_file():
             raise ValueError(f"access log not found: {arg or '(none given)'}")
         config = SearchLogConfig(search_paths=dict(settings.search_paths),
@@ -57,12 +57,12 @@ def open_source(spec: str, settings: Settings, speed: float | None = None, once:
         return AccessLogSource(Path(arg), config, name=f"access_log:{Path(arg).resolve()}",
                                batch_size=settings.batch_size, follow=not once)
     if kind in CONNECTOR_KINDS:
-        from pipeline.sources.connector_settings import open_connector
-        from pipeline.sources.status import StatusRecorder
+        from pipeline.sources.connectors.settings import open_connector
+        from pipeline.sources.connectors.status import StatusRecorder
         return open_connector(kind, arg or settings.connectors, status=StatusRecorder(store_path or settings.store),
                               once=once)
     if kind == "demo":
-        from pipeline.sources.demo import DemoSource
+        from pipeline.sources.demo.generator import DemoSource
         seed = int(arg) if arg else 7
         # A day of history at a busy city's volume, then live at the same rate and rhythm, so that the
         # spike detector's baseline from the history fits the live stream. Two hours more than the detector's

@@ -1,0 +1,169 @@
+"""`stadssignaal bench --kafka`: signals/s end to end through a real Kafka wire protocol (the mock broker).
+
+For one and for two workers: start librdkafka's mock cluster, create the topics, start the workers as
+child processes, warm them up, then time the replay connector sending N generated signals until all N
+are in the SQLite store (producing the input is inside the timed phase). The local runner processes
+the same file for comparison.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from pipeline.runners.kafka.config import KafkaSettings
+from pipeline.bench.kafka_workers import WorkerProcess, stop_all, stored_count, wait_until, worker_env
+from pipeline.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TARGET_ONE_WORKER = 3000.0
+WARMUP_SIGNALS = 200
+START_TIMEOUT = 120.0
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages as text ('n/a' where the platform has none)."""
+    try:
+        return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    except (OSError, AttributeError):
+        return "n/a"
+
+
+def write_input(path: Path, n: int, prefix: str, seed: int = 17) -> int:
+    """Write `n` generated demo signals with ids unique to `prefix`; returns how many."""
+    from pipeline.sources.demo.generator import generate, write_jsonl
+
+    signals = [dataclasses.replace(s, id=f"{s.channel}:{prefix}-{i}") for i, s in enumerate(generate(n, seed=seed))]
+    return write_jsonl(path, signals)
+
+
+def local_runner_rate(settings: Settings, path: Path, store: Path) -> tuple[float, float]:
+    """(signals/s, seconds) of the local runner replaying `path` into a fresh SQLite store."""
+    from pipeline.enrich import Enricher
+    from pipeline.runners.local import LocalRunner
+    from pipeline.sinks.sqlite.store import SqliteStore
+    from pipeline.sources.replay import ReplaySource
+
+    sink = SqliteStore(store)
+    runner = LocalRunner(ReplaySource(path, batch_size=settings.batch_size), sink, Enricher(settings))
+    started = time.perf_counter()
+    stats = runner.run()
+    elapsed = time.perf_counter() - started
+    sink.close()
+    return stats.signals / elapsed if elapsed > 0 else 0.0, elapsed
+
+
+def replay(settings: KafkaSettings, path: Path, cursor: Path) -> int:
+    """Send a JSONL file to signals.raw with the replay connector; returns how many signals it sent."""
+    from pipeline.runners.kafka.connector import Connector, CursorFile, new_producer
+    from pipeline.sources.replay import ReplaySource
+
+    producer = new_producer(settings)
+    try:
+        return Connector(ReplaySource(path, batch_size=500), producer, settings, CursorFile(cursor)).run().signals
+    finally:
+        producer.close()
+
+
+@dataclasses.dataclass
+class KafkaRun:
+    """What one timed run measured."""
+
+    workers: int
+    signals: int
+    seconds: float
+    complete: bool
+    per_worker: list[int]
+    cpu_seconds: float
+
+    @property
+    def cpu_us_per_signal(self) -> float:
+        """Worker CPU time (all workers) per signal, in microseconds."""
+        return self.cpu_seconds / self.signals * 1e6 if self.signals else 0.0
+
+    @property
+    def rate(self) -> float:
+        """Signals per second end to end."""
+        return self.signals / self.seconds if self.seconds > 0 else 0.0
+
+
+def kafka_run(path: Path, n: int, workers: int, partitions: int, workdir: Path) -> KafkaRun:
+    """Time `n` signals from the connector through `workers` workers into SQLite over the mock broker."""
+    from pipeline.bench.kafka_broker import MockCluster
+    from pipeline.runners.kafka.topics import create_on_mock
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    store = workdir / "store.db"
+    with MockCluster(brokers=1, initial_rebalance_delay_ms=3000) as cluster:
+        settings = KafkaSettings(broker=cluster.bootstrap, partitions=partitions, sqlite_path=store)
+        create_on_mock(cluster, settings)
+        env = worker_env(cluster.bootstrap, store, partitions)
+        procs = [WorkerProcess(f"worker{i + 1}", workdir, env).start() for i in range(workers)]
+        try:
+            def split() -> bool:
+                """True when the workers own every partition between them."""
+                owned = [p.partitions(settings.topic_raw) for p in procs]
+                return all(owned) and sorted(x for parts in owned for x in parts) == list(range(partitions))
+            if not wait_until(split, START_TIMEOUT, 0.2):
+                raise RuntimeError("workers did not get their partitions: " + procs[0].log_tail(800))
+            warm = workdir / "warmup.jsonl"
+            write_input(warm, WARMUP_SIGNALS, "warmup")
+            replay(settings, warm, workdir / "warmup.cursor")
+            if not wait_until(lambda: stored_count(store) >= WARMUP_SIGNALS, START_TIMEOUT, 0.1):
+                raise RuntimeError("warm-up signals did not reach the store: " + procs[0].log_tail(800))
+            cpu_before = sum(p.cpu_seconds() for p in procs)
+            started = time.perf_counter()
+            replay(settings, path, workdir / "bench.cursor")
+            limit = max(120.0, n / 100.0)
+            complete = wait_until(lambda: stored_count(store) >= WARMUP_SIGNALS + n, limit, 0.05)
+            elapsed = time.perf_counter() - started
+            cpu = sum(p.cpu_seconds() for p in procs) - cpu_before
+            done = stored_count(store) - WARMUP_SIGNALS
+            wait_until(lambda: sum(p.count("enriched") for p in procs) >= WARMUP_SIGNALS + n, 3, 0.2)
+            per_worker = [p.count("enriched") for p in procs]
+        finally:
+            stop_all(procs)
+    return KafkaRun(workers, done, elapsed, complete, per_worker, cpu)
+
+
+def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, worker_counts: tuple[int, ...] = (1, 2),
+                    echo: Callable[[str], Any] = print) -> dict[str, Any]:
+    """Measure and print the figures; returns them as a dict (never asserted in tests)."""
+    workdir = Path(tempfile.mkdtemp(prefix="stadssignaal-bench-kafka-"))
+    try:
+        path = workdir / "input.jsonl"
+        write_input(path, n, "bench")
+        echo(f"Kafka benchmark: {n:,} generated signals, mock broker (librdkafka) with {partitions} partitions, "
+             f"connector -> worker(s) -> SQLite")
+        echo(f"  timed, per run: the replay connector producing all {n:,} signals to {KafkaSettings().topic_raw} "
+             f"(kafka-python, acks=all) -> broker -> worker(s) -> SQLite, until all {n:,} are in the store;")
+        echo(f"  not timed: starting the broker and workers, partition assignment, {WARMUP_SIGNALS} warm-up signals. "
+             f"Load average before: {load_average()}")
+        local_rate, local_seconds = local_runner_rate(settings, path, workdir / "local.db")
+        runs = []
+        for workers in worker_counts:
+            run = kafka_run(path, n, workers, partitions, workdir / f"kafka-{workers}")
+            runs.append(run)
+            state = "" if run.complete else f"  INCOMPLETE: {run.signals:,} of {n:,} stored"
+            target = f"  (target >= {TARGET_ONE_WORKER:,.0f})" if workers == 1 else ""
+            echo(f"  {workers} worker{'s' if workers > 1 else ' '}: {run.rate:8,.0f} signals/s end to end "
+                 f"({run.seconds:.1f} s; enriched per worker {run.per_worker}; worker CPU "
+                 f"{run.cpu_us_per_signal:,.0f} us/signal){target}{state}")
+        echo(f"  local runner, same input: {local_rate:8,.0f} signals/s ({local_seconds:.1f} s; "
+             f"{1e6 / local_rate if local_rate else 0:,.0f} us/signal)")
+        for run in runs:
+            ratio = run.rate / local_rate if local_rate else 0.0
+            echo(f"  ratio Kafka/local with {run.workers} worker{'s' if run.workers > 1 else ''}: {ratio:.2f}")
+        echo(f"  load average after: {load_average()} (the machine's cores are shared; rates vary with load)")
+        return {"signals": n, "partitions": partitions, "local_rate": local_rate,
+                "kafka": {run.workers: {"rate": run.rate, "seconds": run.seconds, "complete": run.complete,
+                                        "per_worker": run.per_worker, "cpu_us_per_signal": run.cpu_us_per_signal}
+                          for run in runs}}
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

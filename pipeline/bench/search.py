@@ -1,0 +1,215 @@
+"""Benchmark of search-query grouping: pairwise precision/recall, real queries grouped, and speed on 100k queries.
+
+Targets (issue 7): precision and recall >= 0.90 on the labelled pairs; 100,000 queries grouped in <= 10 s.
+The real queries in ../shared/data/search/ are read only, never copied; that part is skipped when absent.
+"""
+from __future__ import annotations
+
+import csv
+import logging
+import random
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+import click
+
+from pipeline.enrich.search_query import analyse_query
+from pipeline.enrich.query.grouping import QueryGrouper
+from pipeline.enrich.query.vocabulary import load_vocabulary
+
+log = logging.getLogger(__name__)
+
+PAIRS_PATH = Path(__file__).resolve().parents[1] / "enrich" / "query" / "data" / "pairs.tsv"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SHARED_SEARCH = REPO_ROOT.parent / "shared" / "data" / "search"
+TARGET_PRECISION = 0.90
+TARGET_RECALL = 0.90
+TARGET_SECONDS = 10.0
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+_ACCENTS = {"e": "é", "a": "á", "o": "ö", "i": "ï", "u": "ü"}
+
+
+@dataclass(frozen=True, slots=True)
+class PairScore:
+    """Pairwise confusion counts with precision and recall."""
+
+    true_pos: int
+    false_pos: int
+    false_neg: int
+    true_neg: int
+    misses: tuple[tuple[str, str, int], ...]
+
+    @property
+    def precision(self) -> float:
+        """Share of predicted same-group pairs that are labelled same."""
+        predicted = self.true_pos + self.false_pos
+        return self.true_pos / predicted if predicted else 1.0
+
+    @property
+    def recall(self) -> float:
+        """Share of labelled same-group pairs that were grouped together."""
+        actual = self.true_pos + self.false_neg
+        return self.true_pos / actual if actual else 1.0
+
+
+def read_pairs(path: Path = PAIRS_PATH) -> list[tuple[str, str, int]]:
+    """The labelled pairs (a, b, same) from a TSV with header a, b, same; bad rows are logged and skipped."""
+    pairs = []
+    with open(path, encoding="utf-8", newline="") as handle:
+        for number, row in enumerate(csv.DictReader(handle, delimiter="\t"), 2):
+            if row.get("same") not in ("0", "1") or not row.get("a") or not row.get("b"):
+                log.warning("%s line %d: expected a, b, same (0/1); skipped", path, number)
+                continue
+            pairs.append((row["a"], row["b"], int(row["same"])))
+    return pairs
+
+
+def score_pairs(pairs: Iterable[tuple[str, str, int]], grouper: QueryGrouper) -> PairScore:
+    """Pairwise precision/recall of grouping: a pair is predicted 'same' when both get one key."""
+    counts = Counter()
+    misses = []
+    for a, b, same in pairs:
+        predicted = grouper.analyse(a)[1] == grouper.analyse(b)[1]
+        counts[(predicted, bool(same))] += 1
+        if predicted != bool(same):
+            misses.append((a, b, same))
+    return PairScore(counts[(True, True)], counts[(True, False)], counts[(False, True)], counts[(False, False)],
+                     tuple(misses))
+
+
+def read_real_queries(folder: Path = SHARED_SEARCH) -> list[str]:
+    """Query texts from the reference data: the TSV's Query column and the keyword CSV's text column."""
+    queries: list[str] = []
+    for path in sorted(folder.glob("*.tsv")):
+        with open(path, encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle, delimiter="\t")
+            column = next((c for c in (reader.fieldnames or []) if c.lower() == "query"), None)
+            if column:
+                queries.extend(row[column] for row in reader if row.get(column))
+    keywords = folder / "mijn_amsterdam_search_keywords.csv"
+    if keywords.exists():
+        with open(keywords, encoding="utf-8", newline="") as handle:
+            queries.extend(row["text"] for row in csv.DictReader(handle) if row.get("text"))
+    return queries
+
+
+def group_queries(queries: list[str], grouper: QueryGrouper) -> dict[str, Counter]:
+    """Group key -> Counter of the raw queries in it."""
+    groups: dict[str, Counter] = defaultdict(Counter)
+    for query in queries:
+        groups[grouper.analyse(query)[1]][query.strip()] += 1
+    return groups
+
+
+def perturb(query: str, rng: random.Random) -> str:
+    """A realistic variant: a typo, a case change, a removed or added space, or an accent; often unchanged."""
+    roll = rng.random()
+    chars = list(query)
+    if roll < 0.25 and len(chars) > 3:
+        i = rng.randrange(len(chars))
+        kind = rng.randrange(4)
+        if kind == 0:
+            del chars[i]
+        elif kind == 1:
+            chars.insert(i, rng.choice(_LETTERS))
+        elif kind == 2:
+            chars[i] = rng.choice(_LETTERS)
+        elif i + 1 < len(chars):
+            chars[i], chars[i + 1] = chars[i + 1], chars[i]
+        return "".join(chars)
+    if roll < 0.35:
+        return query.upper() if rng.random() < 0.5 else query.capitalize()
+    if roll < 0.45:
+        if " " in query:
+            return query.replace(" ", "", 1)
+        cut = rng.randrange(1, len(query)) if len(query) > 1 else 1
+        return query[:cut] + " " + query[cut:]
+    if roll < 0.5:
+        return "".join(_ACCENTS.get(c, c) if rng.random() < 0.3 else c for c in query)
+    return query
+
+
+def synthetic_queries(count: int, seed: int = 7) -> list[str]:
+    """`count` queries made from the project's own pairs and vocabulary, repeated with a Zipf-like skew and perturbed."""
+    bases = sorted({q for a, b, _ in read_pairs() for q in (a, b)}
+                   | {form for term in load_vocabulary().terms.values() for form in term.forms[:2]})
+    rng = random.Random(seed)
+    weights = [1.0 / (rank + 1) for rank in range(len(bases))]
+    rng.shuffle(bases)
+    picked = rng.choices(bases, weights=weights, k=count)
+    return [perturb(q, rng) for q in picked]
+
+
+def run_benchmark(count: int = 100_000, sample: int = 10, data_dir: Path = SHARED_SEARCH) -> dict[str, Any]:
+    """Run all three parts and return the figures (also used by the click command).
+
+    The speed part groups the synthetic stream with a fresh grouper (empty caches), then runs
+    `analyse_query` over the same stream twice as the enricher would (first pass: only the shared
+    word-level caches are warm; second pass: everything cached).
+    """
+    figures: dict[str, Any] = {}
+    started = time.perf_counter()
+    grouper = QueryGrouper(load_vocabulary())
+    figures["load_seconds"] = time.perf_counter() - started
+    score = score_pairs(read_pairs(), grouper)
+    figures["pairs"] = score
+    if data_dir.is_dir():
+        real = read_real_queries(data_dir)
+        groups = group_queries(real, grouper)
+        figures["real"] = {"queries": len(real), "distinct": len({q.strip() for q in real}), "groups": len(groups),
+                           "sample": sorted(groups.items(), key=lambda kv: -sum(kv[1].values()))[:sample]}
+    queries = synthetic_queries(count)
+    cold = QueryGrouper(load_vocabulary())
+    started = time.perf_counter()
+    keys = [cold.analyse(q)[1] for q in queries]
+    figures["speed"] = {"queries": len(queries), "distinct": len(set(queries)), "groups": len(set(keys)),
+                        "seconds": time.perf_counter() - started}
+    for label in ("enrich_seconds", "enrich_warm_seconds"):
+        started = time.perf_counter()
+        for q in queries:
+            analyse_query(q, {"results": 0})
+        figures["speed"][label] = time.perf_counter() - started
+    return figures
+
+
+def _verdict(ok: bool) -> str:
+    """PASS or FAIL."""
+    return "PASS" if ok else "FAIL"
+
+
+@click.command("bench_search")
+@click.option("--count", default=100_000, show_default=True, help="How many synthetic queries to group for the speed test.")
+@click.option("--sample", default=10, show_default=True, help="How many of the largest real-query groups to print.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=SHARED_SEARCH,
+              show_default=True, help="Folder with the reference search queries (read only; skipped when absent).")
+@click.option("--show-misses", default=10, show_default=True, help="How many mis-grouped pairs to list.")
+def bench_search(count: int, sample: int, data_dir: Path, show_misses: int) -> None:
+    """Measure search-term grouping: precision/recall on the labelled pairs, real queries, and speed."""
+    figures = run_benchmark(count, sample, data_dir)
+    score: PairScore = figures["pairs"]
+    click.echo(f"vocabulary loaded in {figures['load_seconds']:.2f} s")
+    click.echo(f"labelled pairs: {score.true_pos + score.false_pos + score.false_neg + score.true_neg} "
+               f"(tp {score.true_pos}, fp {score.false_pos}, fn {score.false_neg}, tn {score.true_neg})")
+    click.echo(f"  precision {score.precision:.3f} [{_verdict(score.precision >= TARGET_PRECISION)} >= {TARGET_PRECISION}]"
+               f"  recall {score.recall:.3f} [{_verdict(score.recall >= TARGET_RECALL)} >= {TARGET_RECALL}]")
+    for a, b, same in score.misses[:show_misses]:
+        click.echo(f"  {'split' if same else 'merged'}: {a!r} / {b!r}")
+    real = figures.get("real")
+    if real is None:
+        click.echo(f"real queries: skipped ({data_dir} not found)")
+    else:
+        click.echo(f"real queries: {real['queries']} rows, {real['distinct']} distinct, {real['groups']} groups")
+        for key, members in real["sample"]:
+            shown = ", ".join(f"{q} ({n})" for q, n in members.most_common(6))
+            more = f" +{len(members) - 6} more" if len(members) > 6 else ""
+            click.echo(f"  [{key}] {shown}{more}")
+    speed = figures["speed"]
+    rate = speed["queries"] / speed["seconds"] if speed["seconds"] else float("inf")
+    click.echo(f"speed: {speed['queries']} queries ({speed['distinct']} distinct) -> {speed['groups']} groups in "
+               f"{speed['seconds']:.2f} s, {rate:,.0f}/s cold [{_verdict(speed['seconds'] <= TARGET_SECONDS)} <= "
+               f"{TARGET_SECONDS:.0f} s]")
+    click.echo(f"analyse_query (the enricher's call): {speed['queries'] / speed['enrich_seconds']:,.0f} queries/s "
+               f"first pass, {speed['queries'] / speed['enrich_warm_seconds']:,.0f} queries/s repeated")

@@ -1,0 +1,137 @@
+"""Click commands: `alerts` lists stored alerts; `bench_alerts` runs the alert benchmark (`stadssignaal bench alerts`)."""
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from pathlib import Path
+
+import click
+
+from pipeline.alerts.config import MODELS, DetectorConfig
+from pipeline.sinks.sqlite.alerts import AlertStore
+
+
+def _default_store() -> Path:
+    """The store path from the settings, or the default when they cannot be read."""
+    try:
+        from pipeline.core.settings import load_settings
+        return Path(load_settings().store)
+    except Exception:  # settings problems must not break listing an explicit store
+        return Path("var/stadssignaal.db")
+
+
+def _table(alerts: list[dict]) -> str:
+    """Alerts as aligned text columns, one line each."""
+    header = ("start", "end", "topic", "scope", "observed", "expected", "ratio", "trigger", "id")
+    rows = [header]
+    for a in alerts:
+        scope = a["scope"]["value"] if a["scope"]["type"] == "topic" else f"{a['scope']['type']}={a['scope']['value']}"
+        rows.append((a["start"] or "", a["end"] or "open", a["topic"], scope, str(a["observed"]),
+                     f"{a['expected']:.1f}", "-" if a.get("ratio") is None else f"{a['ratio']:.1f}x",
+                     a["trigger"], a["id"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+@click.command("alerts")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SQLite store file (default: the `store` setting, var/stadssignaal.db).")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True,
+              help="json: a list of alert objects; table: one line per alert.")
+@click.option("--topic", default=None, help="Only alerts of this topic code, e.g. verkeer.")
+@click.option("--status", type=click.Choice(["open", "closed"]), default=None, help="Only open or closed alerts.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True,
+              help="At most this many alerts, newest first.")
+@click.option("--es-url", default=None,
+              help="Read the alerts from Elasticsearch at this URL instead of the SQLite store (auth and index "
+                   "prefix from the STADSSIGNAAL_ES_* settings).")
+def alerts_command(store_path: Path | None, fmt: str, topic: str | None, status: str | None, limit: int,
+                   es_url: str | None) -> None:
+    """List spike alerts from the store, newest first.
+
+    In JSON each alert has topic (code), scope {type, value}, start and end (ISO 8601 event times; end is
+    null while the episode is open), observed, expected, ratio, p_value, trigger, new_terms, examples
+    (redacted) and link (the dashboard filtered on the alert).
+    """
+    if es_url:
+        found = _es_alerts(es_url, limit, topic, status)
+        _echo_alerts(found, fmt)
+        return
+    path = store_path or _default_store()
+    if not path.is_file():
+        raise click.ClickException(f"store not found: {path}")
+    try:
+        store = AlertStore(path, readonly=True)
+        found = store.list(limit=limit, topic=topic, status=status)
+        store.close()
+    except sqlite3.Error as err:
+        raise click.ClickException(f"cannot read alerts from {path}: {err}") from None
+    _echo_alerts(found, fmt)
+
+
+def _es_alerts(url: str, limit: int, topic: str | None, status: str | None) -> list[dict]:
+    """Alerts from the Elasticsearch alerts alias; configuration and connection problems as click errors."""
+    from pipeline.sinks.elasticsearch.alert_store import AlertStoreError, EsAlertStore
+    from pipeline.sinks.elasticsearch.config import EsConfig, EsConfigError
+
+    try:
+        store = EsAlertStore(EsConfig.from_env(urls=url), readonly=True)
+    except EsConfigError as err:
+        raise click.UsageError(str(err)) from None
+    try:
+        return store.list(limit=limit, topic=topic, status=status)
+    except AlertStoreError as err:
+        raise click.ClickException(f"cannot read alerts from {url}: {err}") from None
+    finally:
+        store.close()
+
+
+def _echo_alerts(found: list[dict], fmt: str) -> None:
+    """Print alerts as JSON or a table."""
+    if fmt == "json":
+        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
+    elif found:
+        click.echo(_table(found))
+    else:
+        click.echo("no alerts")
+
+
+@click.command("bench_alerts")
+@click.option("--weeks", type=click.IntRange(2, 52), default=8, show_default=True, help="Length of the stream.")
+@click.option("--daily", "dailies", type=click.FloatRange(100, 1_000_000), multiple=True,
+              help="Signals per working day (repeat for several stream sizes; default 10000).")
+@click.option("--per-cell", type=click.IntRange(1, 100), default=20, show_default=True,
+              help="Spikes per size and shape (3 sizes x 3 shapes).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Random seed of stream and spikes.")
+@click.option("--model", type=click.Choice(MODELS), default="negbin", show_default=True,
+              help="Count model of the detector.")
+@click.option("--p-threshold", type=click.FloatRange(1e-12, 0.5), default=None,
+              help="Override the detector's p-value threshold.")
+def bench_alerts_command(weeks: int, dailies: tuple[float, ...], per_cell: int, seed: int, model: str,
+                         p_threshold: float | None) -> None:
+    """Benchmark spike alerts on a synthetic stream with injected spikes.
+
+    Generates WEEKS of signals with daily and weekly rhythm, public holidays and bursty noise, injects
+    2x, 3x and 5x spikes shaped as a 1-hour step, a 90-minute ramp and a 20-minute burst, and prints per
+    spike size the detection rate, median detection delay and false alarms per week, for the seasonal
+    detector and, in the same run, for a static threshold and a rolling 24-hour z-score.
+    """
+    from pipeline.bench.alerts import DEFAULT_DAILY, report, run_bench
+
+    config = DetectorConfig(model=model)
+    if p_threshold is not None:
+        config.p_threshold = p_threshold
+    quiet = logging.getLogger("pipeline.alerts")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)   # synthetic streams: no per-signal warnings during the run
+    try:
+        for daily in dailies or (DEFAULT_DAILY,):
+            began = time.perf_counter()
+            result = run_bench(weeks=weeks, per_cell=per_cell, seed=seed, config=config, daily_total=daily)
+            report(result, click.echo)
+            click.echo(f"(run took {time.perf_counter() - began:.0f} s)")
+            click.echo("")
+    finally:
+        quiet.setLevel(level)

@@ -1,0 +1,271 @@
+"""Redaction of personal data: phone, e-mail, BSN, IBAN, postcode + house number, street + house number,
+licence plate, names.
+
+Each finding is replaced by a placeholder such as `[telefoon]`; only the *kinds* found are reported.
+URLs are kept as they are.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from datetime import date
+from typing import Callable, Iterator
+
+from pipeline.enrich.pii.addresses import STREET_HOUSE_NUMBER, street_house_number_ok
+from pipeline.enrich.pii.names import FULL_NAME, full_name_ok, may_contain_full_name
+
+KIND_PHONE = "phone"
+KIND_EMAIL = "email"
+KIND_BSN = "bsn"
+KIND_IBAN = "iban"
+KIND_POSTCODE = "postcode_house_number"
+KIND_STREET_NUMBER = "street_house_number"
+KIND_PLATE = "licence_plate"
+KIND_NAME = "name"
+
+PLACEHOLDERS: dict[str, str] = {
+    KIND_PHONE: "[telefoon]",
+    KIND_EMAIL: "[e-mail]",
+    KIND_BSN: "[bsn]",
+    KIND_IBAN: "[iban]",
+    KIND_POSTCODE: "[postcode]",
+    KIND_STREET_NUMBER: "[huisnummer]",
+    KIND_PLATE: "[kenteken]",
+    KIND_NAME: "[naam]",
+}
+
+# The 14 Dutch sidecodes (9 = digit, X = letter). Dashed forms are accepted in any case; without
+# dashes only upper case and only the shapes whose letter/digit runs fix the groups (e.g. 99XXX9).
+_SIDECODES = (
+    "XX-99-99", "99-99-XX", "99-XX-99", "XX-99-XX", "XX-XX-99", "99-XX-XX", "99-XXX-9",
+    "9-XXX-99", "XX-999-X", "X-999-XX", "XXX-99-X", "X-99-XXX", "9-XX-999", "999-XX-9",
+)
+
+
+def _runs_alternate(code: str) -> bool:
+    """True when the three groups of a sidecode alternate between letters and digits."""
+    first, second, third = (group[0] == "9" for group in code.split("-"))
+    return first != second and second != third
+
+
+_PLATE_SHAPES: frozenset[str] = frozenset(_SIDECODES) | frozenset(
+    c.replace("-", "") for c in _SIDECODES if _runs_alternate(c))
+_TO_SHAPE = str.maketrans("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", "9" * 10 + "X" * 26)
+
+# One simple pattern per kind (each a fast scan in C). They run in priority order; a match that
+# overlaps an accepted span or a URL is skipped.
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+")
+_EMAIL = re.compile(r"\b[\w.+\-]{1,64}@[\w\-]{1,63}(?:\.[\w\-]{1,63}){0,8}\.[A-Za-z]{2,24}\b")
+_IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}[ ]?(?:[A-Za-z0-9]{4}[ ]?){2,7}[A-Za-z0-9]{1,4}\b")
+# Postcode letters: upper case, or lower case written against the digits ("3701ab") or, after a space,
+# when they are not a common two-letter word ("2024 om 12" is not an address).
+_POSTCODE = re.compile(
+    r"\b[1-9]\d{3}(?!\s?(?:SA|SD|SS|sa|sd|ss)\b)"
+    r"(?:[ ]?[A-Z]{2}|[a-z]{2}|[ ](?!(?:en|is|om|op|in|te|de|al|of|na|nu|ik|je|we|ze|er|ga|ja|zo|uw|ok|tv|pm|am)\b)[a-z]{2})"
+    r"\b(?:,[ ]?|[ ]{1,2})\d{1,5}"
+    r"(?:[ ]?-?[ ]?[A-Za-z](?![A-Za-z])|-\d{1,4}|[ ](?:hs|bis|bs)\b)?")
+_PLATE = re.compile(r"(?<![\w\-])(?:[A-Za-z0-9]{1,3}-[A-Za-z0-9]{2,3}-[A-Za-z0-9]{1,3}|[A-Z0-9]{6})(?![\w\-])")
+_PHONE = re.compile(
+    r"(?<![\w+])(?:(?:\+|00)31[ \-]?(?:\(0\)[ \-]?)?|\(0(?=\d{1,3}\))|0)(?:[ \-.)]{0,2}\d){9}(?!\d)")
+_BSN = re.compile(r"(?<![\w.,\-])(?:\d{4}\.\d{2}\.\d{3}|\d{8,9})(?![\w\-]|[.,]\d)")
+_DIGIT = re.compile(r"\d")
+# A date such as 06-12-2024 followed by another number is not a phone number.
+_DATE_START = re.compile(r"\(?\d{1,2}[\-./]\d{1,2}[\-./](?:19|20)\d\d")
+_BSN_CONTEXT = re.compile(r"(?:bsn|burgerservicenummer|sofi)\W{0,3}(?:nr|nummer)?\W{0,3}$", re.IGNORECASE)
+
+_TITLE = r"(?:mw|mevr|mevrouw|dhr|hr|meneer|mijnheer|mnr)"
+# Abbreviated titles may carry a full stop ("mw."); after a full word a full stop ends the sentence.
+_TITLE_WITH_DOT = r"(?:(?:mw|mevr|dhr|hr|mnr)\.?|mevrouw|meneer|mijnheer)"
+_INFIX = r"(?:[Vv]an|[Dd]e|[Dd]en|[Dd]er|[Hh]et|'t|[Tt]en|[Tt]er|[Tt]e|[Ii]n|[Oo]p|[Ll]a|[Ll]e|[Dd]u|[Vv]on)"
+_SURNAME = r"[A-Z][a-zà-ÿ'’]+(?:-(?:[a-z]+[ ]){0,3}[A-Z][a-zà-ÿ'’]+)?"
+_NAME = re.compile(
+    rf"(?<![\w])(?P<title>(?i:{_TITLE_WITH_DOT}))(?P<gap>[ ]+)"
+    rf"(?P<name>(?P<initials>(?:[A-Z]\.[ ]?){{1,4}})?(?P<infix>(?:{_INFIX}[ ]+){{1,3}})?(?P<surname>{_SURNAME}))"
+)
+_HAS_TITLE = re.compile(rf"(?i:(?<![\w]){_TITLE}\b)")
+# Capitalised words straight after a title that are verbs or ordinary words, not names ("Mw Belt terug").
+_NOT_NAMES: frozenset[str] = frozenset(
+    """belt beldt bellen wil wilde wilt vraagt vroeg heeft had hebben is was geeft gaf komt kwam zegt zei
+    wordt werd gaat ging kan kon moet moest zou meldt meldde wacht woont woonde ontvangt krijgt kreeg neemt
+    nam stuurt stuurde mailt mailde wist weet vindt vond ziet zag laat liet verwacht klaagt klaagde
+    informeert informeerde hoort hoorde staat stond ligt lag ergert ervaart reageert reageerde wenst
+    vertelt vertelde benadrukt graag niet geen ook nog al wel verder en of maar die dat deze dit u ik hij
+    zij ze we wij er hier daar hierdoor daardoor daarom omdat want toen nu dan ook vorige volgende vraag
+    vraagt kunnen willen zullen mogen gemeente meneer mevrouw mw dhr de het een bij in op naar om met
+    vandaag gisteren morgen maandag dinsdag woensdag donderdag vrijdag zaterdag zondag januari februari
+    maart april mei juni juli augustus september oktober november december""".split()
+)
+
+
+def _bsn_valid(digits: str) -> bool:
+    """The 11-proof for a 9-digit BSN (an 8-digit number is read with a leading zero)."""
+    digits = digits.zfill(9)
+    if len(digits) != 9 or not digits.isdigit() or digits == "000000000":
+        return False
+    total = sum(int(d) * w for d, w in zip(digits[:8], range(9, 1, -1))) - int(digits[8])
+    return total % 11 == 0
+
+
+def _looks_like_date(digits: str) -> bool:
+    """True for an 8-digit YYYYMMDD or DDMMYYYY date between 1900 and 2099."""
+    for year, month, day in ((digits[:4], digits[4:6], digits[6:]), (digits[4:], digits[2:4], digits[:2])):
+        if year[:2] in ("19", "20"):
+            try:
+                date(int(year), int(month), int(day))
+                return True
+            except ValueError:
+                continue
+    return False
+
+
+def _iban_valid(candidate: str) -> bool:
+    """Mod-97 check of an IBAN; Dutch IBANs must also be 18 characters (bank code, 10 digits)."""
+    compact = candidate.replace(" ", "").upper()
+    if not 15 <= len(compact) <= 34 or not compact[2:4].isdigit():
+        return False
+    if compact.startswith("NL") and (len(compact) != 18 or not compact[4:8].isalpha() or not compact[8:].isdigit()):
+        return False
+    rearranged = compact[4:] + compact[:4]
+    try:
+        number = int("".join(str(int(ch, 36)) for ch in rearranged))
+    except ValueError:
+        return False
+    return number % 97 == 1
+
+
+def _plate_ok(match: re.Match[str]) -> bool:
+    """True when the candidate has the shape of one of the Dutch sidecodes."""
+    return match.group().upper().translate(_TO_SHAPE) in _PLATE_SHAPES
+
+
+def _phone_ok(match: re.Match[str]) -> bool:
+    """Reject a date followed by a number ("06-12-2024 10:30")."""
+    return not _DATE_START.match(match.group())
+
+
+def _iban_ok(match: re.Match[str]) -> bool:
+    """Mod-97 check of an IBAN candidate."""
+    return _iban_valid(match.group())
+
+
+def _bsn_ok(match: re.Match[str]) -> bool:
+    """11-proof; an 8-digit number that reads as a date also needs "bsn" just before it."""
+    digits = match.group().replace(".", "")
+    if not _bsn_valid(digits):
+        return False
+    if len(digits) == 8 and _looks_like_date(digits):
+        before = match.string[max(0, match.start() - 30):match.start()]
+        return _BSN_CONTEXT.search(before) is not None
+    return True
+
+
+def _always(match: re.Match[str]) -> bool:
+    """Accept every match of the pattern."""
+    return True
+
+
+# (kind, pattern, validator, needs a digit) in priority order.
+_DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool], bool], ...] = (
+    (KIND_EMAIL, _EMAIL, _always, False),
+    (KIND_IBAN, _IBAN, _iban_ok, True),
+    (KIND_PHONE, _PHONE, _phone_ok, True),
+    (KIND_POSTCODE, _POSTCODE, _always, True),
+    (KIND_STREET_NUMBER, STREET_HOUSE_NUMBER, street_house_number_ok, True),
+    (KIND_PLATE, _PLATE, _plate_ok, True),
+    (KIND_BSN, _BSN, _bsn_ok, True),
+)
+
+
+class _Spans:
+    """Non-overlapping character spans kept sorted, with an O(log n) overlap test."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._items: list[tuple[int, int, str | None]] = []
+
+    def overlaps(self, start: int, end: int) -> bool:
+        """True when [start, end) overlaps a span already added."""
+        index = bisect.bisect_right(self._starts, start)
+        if index and self._items[index - 1][1] > start:
+            return True
+        return index < len(self._items) and self._items[index][0] < end
+
+    def add(self, start: int, end: int, placeholder: str | None) -> None:
+        """Add a span (None: keep the text, as for URLs)."""
+        index = bisect.bisect_right(self._starts, start)
+        self._starts.insert(index, start)
+        self._items.insert(index, (start, end, placeholder))
+
+    def __iter__(self) -> Iterator[tuple[int, int, str | None]]:
+        """The spans in text order."""
+        return iter(self._items)
+
+
+class PiiRedactor:
+    """Replaces personal data in a text by placeholders and reports the kinds it removed."""
+
+    def redact(self, text: str) -> tuple[str, list[str]]:
+        """Return the redacted text and the sorted unique kinds of personal data found in it."""
+        kinds: set[str] = set()
+        has_digit = _DIGIT.search(text) is not None
+        has_at = "@" in text
+        if has_digit or has_at:
+            text = self._redact_numberish(text, has_digit, has_at, kinds)
+        if _HAS_TITLE.search(text):
+            text = _NAME.sub(lambda m: self._replace_name(m, kinds), text)
+        if may_contain_full_name(text):
+            text = FULL_NAME.sub(lambda m: self._replace_full_name(m, kinds), text)
+        return text, sorted(kinds)
+
+    @staticmethod
+    def _redact_numberish(text: str, has_digit: bool, has_at: bool, kinds: set[str]) -> str:
+        """Run the detectors in priority order and splice the placeholders in."""
+        spans = _Spans()
+        if "http" in text or "www." in text:
+            for match in _URL.finditer(text):
+                spans.add(match.start(), match.end(), None)
+        for kind, pattern, accept, needs_digit in _DETECTORS:
+            if not has_digit if needs_digit else not has_at:
+                continue
+            part = "pii" if "pii" in pattern.groupindex else 0
+            for match in pattern.finditer(text):
+                start, end = match.span(part)
+                if not spans.overlaps(start, end) and accept(match):
+                    spans.add(start, end, PLACEHOLDERS[kind])
+                    kinds.add(kind)
+        if not kinds:
+            return text
+        pieces: list[str] = []
+        cursor = 0
+        for start, end, placeholder in spans:
+            if placeholder is not None:
+                pieces.append(text[cursor:start])
+                pieces.append(placeholder)
+                cursor = end
+        pieces.append(text[cursor:])
+        return "".join(pieces)
+
+    @staticmethod
+    def _replace_name(match: re.Match[str], kinds: set[str]) -> str:
+        """Replace the surname after a title, unless the only word after the title is a verb or common word."""
+        if (not match.group("initials") and not match.group("infix")
+                and match.group("surname").lower() in _NOT_NAMES):
+            return match.group()
+        kinds.add(KIND_NAME)
+        return match.group("title") + match.group("gap") + PLACEHOLDERS[KIND_NAME]
+
+    @staticmethod
+    def _replace_full_name(match: re.Match[str], kinds: set[str]) -> str:
+        """Replace a first name with its surname, unless the surname is a common word or a street."""
+        if not full_name_ok(match, _NOT_NAMES):
+            return match.group()
+        kinds.add(KIND_NAME)
+        return PLACEHOLDERS[KIND_NAME]
+
+
+_DEFAULT = PiiRedactor()
+
+
+def redact(text: str) -> tuple[str, list[str]]:
+    """Redact `text` with the default redactor; returns (redacted text, sorted kinds)."""
+    return _DEFAULT.redact(text)

@@ -1,0 +1,138 @@
+"""The enrich agent: signals.raw in batches -> decode, validate, enrich (the core) -> signals.enriched.
+
+Bad records go to signals.deadletter with the reason. The batch's enriched signals are also sent, in
+compact form and a few records per batch, to the internal facts topic that feeds the counts agent.
+Enriched signals go out as one Kafka record batch per partition (pipeline.runners.kafka.batch_send);
+with `sink_in_enrich` the agent also writes the batch to the sink itself. Either way the batch is
+acknowledged only after the broker acknowledged the enriched records and the sink stored them, and
+Faust flushes the producer before it commits offsets: at-least-once delivery, exactly once in the sink.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any, Iterable
+
+from pipeline.runners.kafka.batch_send import BatchSender
+from pipeline.runners.kafka.codec import dead_letter_value, decode_signal, encode_key, fact_records, to_json_text
+from pipeline.runners.kafka.progress import WorkerProgress
+from pipeline.runners.kafka.agents.sink import write_with_retry
+from pipeline.runners.kafka.sinks import BatchSink
+from pipeline.runners.local import BatchEnricher, enrich_batch
+from pipeline.core.signal import InvalidSignal, RawSignal
+from pipeline.sources.base import DeadLetter
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class RawRecord:
+    """One consumed `signals.raw` record."""
+
+    key: bytes | None
+    value: bytes | None
+    partition: int
+    offset: int
+
+    @property
+    def position(self) -> str:
+        """Where the record sits in the topic, for dead letters."""
+        return f"partition {self.partition} offset {self.offset}"
+
+
+@dataclass(slots=True)
+class EnrichOutcome:
+    """Enriched documents and dead letters of one batch."""
+
+    docs: list[dict[str, Any]] = field(default_factory=list)
+    dead: list[DeadLetter] = field(default_factory=list)
+
+
+def enrich_records(records: Iterable[RawRecord], enricher: BatchEnricher, source: str,
+                   max_text_chars: int) -> EnrichOutcome:
+    """Decode and validate each record, enrich the valid ones in one call; never raises for bad input."""
+    outcome = EnrichOutcome()
+    signals: list[RawSignal] = []
+    for record in records:
+        try:
+            signals.append(decode_signal(record.value, max_text_chars))
+        except InvalidSignal as err:
+            outcome.dead.append(DeadLetter.of(source, record.position, err.reason, record.value or b""))
+    if signals:
+        docs, failed = enrich_batch(enricher, signals, source)
+        outcome.docs = docs
+        outcome.dead.extend(failed)
+    return outcome
+
+
+def encode_docs(docs: list[dict[str, Any]]) -> list[str]:
+    """Each document as compact JSON text, encoded once for both the Kafka records and the sink."""
+    return [to_json_text(doc) for doc in docs]
+
+
+def enriched_records(docs: list[dict[str, Any]], encoded: list[str] | None = None
+                     ) -> list[tuple[bytes | None, bytes]]:
+    """(key, value) records of `signals.enriched`: key = signal id, value = the document as JSON.
+
+    `encoded`: the documents' JSON texts from encode_docs(), when the caller already has them.
+    """
+    texts = encode_docs(docs) if encoded is None else encoded
+    return [(encode_key(doc["id"]), text.encode("utf-8")) for doc, text in zip(docs, texts)]
+
+
+def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_text_chars: int,
+                          fact_key: str, progress: WorkerProgress, sink: BatchSink | None = None) -> Any:
+    """Define the enrich agent on `app` (a faust.App) and return it; with `sink` it also stores each batch."""
+    raw_topic = app.topic(settings.topic_raw, key_serializer="raw", value_serializer="raw",
+                          partitions=settings.partitions)
+    dead_topic = app.topic(settings.topic_deadletter, key_serializer="raw", value_serializer="raw",
+                           partitions=settings.partitions)
+    facts_topic = app.topic(settings.facts_topic, key_serializer="raw", value_serializer="raw",
+                            partitions=settings.partitions)
+    source = f"kafka:{settings.topic_raw}"
+    fact_key_bytes = encode_key(fact_key)
+    sender = BatchSender(lambda: app.producer._ensure_producer())
+
+    async def store(docs: list[dict[str, Any]], encoded: list[str]) -> list[DeadLetter]:
+        """Write the batch (and its JSON texts) to the sink, retrying until it accepts; return what it refused."""
+        if sink is None or not docs:
+            return []
+        return await write_with_retry(partial(sink.write_batch, encoded=encoded), docs, sink.name,
+                                      getattr(sink, "in_thread", True))
+
+    async def enrich(stream: Any) -> None:
+        """Consume raw signals in batches; produce enriched signals, facts and dead letters (and store them)."""
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+            records = [RawRecord(e.message.key, e.message.value, e.message.partition, e.message.offset)
+                       for e in events]
+            try:
+                outcome = enrich_records(records, enricher, source, max_text_chars)
+            except Exception:  # noqa: BLE001 - the batch would be acknowledged anyway; keep it visible
+                log.exception("enrich agent: unexpected failure; sending the batch to the dead letters")
+                outcome = EnrichOutcome(dead=[DeadLetter.of(source, r.position, "unexpected enrichment failure",
+                                                            r.value or b"") for r in records])
+            encoded = encode_docs(outcome.docs)
+            delivery = asyncio.ensure_future(sender.send(settings.topic_enriched,
+                                                         enriched_records(outcome.docs, encoded)))
+            try:
+                for record in fact_records(outcome.docs):
+                    await facts_topic.send(key=fact_key_bytes, value=record)
+                refused = await store(outcome.docs, encoded)
+                await delivery
+            finally:
+                if not delivery.done():
+                    delivery.cancel()
+            for letter in outcome.dead:
+                log.warning("dead letter at %s: %s", letter.position, letter.reason)
+                await dead_topic.send(key=None, value=dead_letter_value(letter))
+            for letter in refused:
+                log.warning("sink dead letter at %s: %s", letter.position, letter.reason)
+                await dead_topic.send(key=None, value=dead_letter_value(letter))
+            counts = {"enriched": len(outcome.docs), "dead": len(outcome.dead)}
+            if sink is not None:
+                counts.update(stored=len(outcome.docs) - len(refused), sink_dead=len(refused))
+            progress.add(**counts)
+
+    return app.agent(raw_topic, name="enrich")(enrich)

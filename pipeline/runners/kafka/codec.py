@@ -1,0 +1,113 @@
+"""How records look on the wire: raw signals, enriched documents, facts and dead letters as JSON bytes."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from pipeline.core.signal import MAX_TEXT_CHARS, InvalidSignal, RawSignal, decode_line
+from pipeline.sources.base import DeadLetter
+
+# The fields of an enriched signal the spike detector reads (see pipeline.alerts.windows.doc_facts).
+FACT_FIELDS = ("id", "channel", "created_at", "place", "text", "keywords")
+# Alerts quote at most this much text (pipeline.alerts.windows.MAX_EXAMPLE_CHARS); the rest only matters
+# for term extraction when a signal has no keywords.
+FACT_TEXT_CHARS = 500
+# Facts per Kafka record: keeps a record far below Kafka's default 1 MB message limit.
+FACTS_PER_RECORD = 200
+
+
+def to_json_text(obj: Any) -> str:
+    """Compact JSON text (non-ASCII kept as is), the form the SQLite store keeps documents in."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def to_json_bytes(obj: Any) -> bytes:
+    """Compact UTF-8 JSON."""
+    return to_json_text(obj).encode("utf-8")
+
+
+def encode_key(key: str) -> bytes:
+    """A record key (the signal id) as bytes."""
+    return key.encode("utf-8")
+
+
+def encode_signal(signal: RawSignal) -> bytes:
+    """A raw signal as the value of a `signals.raw` record."""
+    return to_json_bytes(signal.to_dict())
+
+
+def decode_signal(value: bytes | None, max_text_chars: int = MAX_TEXT_CHARS) -> RawSignal:
+    """Parse and validate a `signals.raw` value; raise InvalidSignal with the reason."""
+    if value is None:
+        raise InvalidSignal("empty record (no value)")
+    if not isinstance(value, (bytes, bytearray, memoryview)):
+        raise InvalidSignal(f"record value is {type(value).__name__}, expected bytes")
+    return decode_line(bytes(value), max_text_chars)
+
+
+def _parse_json(value: bytes | None, what: str) -> Any:
+    """The JSON in a record value; ValueError naming `what` when it is empty or not JSON."""
+    if value is None:
+        raise ValueError("empty record (no value)")
+    try:
+        return json.loads(value)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{what} is not JSON: {err}") from None
+
+
+def decode_doc(value: bytes | None, key: str = "id") -> dict[str, Any]:
+    """Parse a JSON object record (an enriched signal, an alert event); ValueError unless it has `key`."""
+    doc = _parse_json(value, "record")
+    if not isinstance(doc, dict) or not isinstance(doc.get(key), str):
+        raise ValueError(f"record is not a JSON object with a {key!r} string")
+    return doc
+
+
+def doc_fact(doc: dict[str, Any]) -> dict[str, Any]:
+    """The compact form of an enriched signal that the counts agent and spike detector need."""
+    fact = {name: doc.get(name) for name in FACT_FIELDS if doc.get(name) is not None}
+    if fact.get("keywords") and isinstance(fact.get("text"), str):
+        fact["text"] = fact["text"][:FACT_TEXT_CHARS]
+    topic = doc.get("topic")
+    if isinstance(topic, dict):
+        fact["topic"] = {"code": topic.get("code")}
+    sentiment = doc.get("sentiment")
+    if isinstance(sentiment, dict):
+        fact["sentiment"] = {"label": sentiment.get("label")}
+    return fact
+
+
+def event_time(created_at: Any) -> float | None:
+    """Seconds since the epoch of an ISO 8601 time with offset, or None when it is unusable."""
+    if not isinstance(created_at, str):
+        return None
+    text = created_at[:-1] + "+00:00" if created_at.endswith(("Z", "z")) else created_at
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment.timestamp() if moment.tzinfo is not None else None
+
+
+def fact_records(docs: list[dict[str, Any]]) -> list[bytes]:
+    """The facts of a batch of enriched signals, oldest first, as JSON arrays of at most FACTS_PER_RECORD.
+
+    Oldest first: the detector closes a window once it has seen signals well past it, so a batch
+    split over several records must not put later signals in an earlier record.
+    """
+    facts = sorted((doc_fact(doc) for doc in docs), key=lambda fact: event_time(fact.get("created_at")) or 0.0)
+    return [to_json_bytes(facts[i:i + FACTS_PER_RECORD]) for i in range(0, len(facts), FACTS_PER_RECORD)]
+
+
+def decode_facts(value: bytes | None) -> list[dict[str, Any]]:
+    """Parse a facts record (a JSON array of objects); raise ValueError when it is not one."""
+    facts = _parse_json(value, "facts record")
+    if not isinstance(facts, list):
+        raise ValueError("facts record is not a JSON array")
+    return [fact for fact in facts if isinstance(fact, dict)]
+
+
+def dead_letter_value(letter: DeadLetter) -> bytes:
+    """A dead letter as the value of a `signals.deadletter` record."""
+    return to_json_bytes(letter.to_dict())

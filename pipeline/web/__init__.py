@@ -1,1 +1,0 @@
-"""The built-in dashboard: SQL queries, the Starlette app, its background server and static page."""
