@@ -1,6 +1,6 @@
 """The distributed runner end to end over real TCP: connector -> mock Kafka -> Faust workers -> SQLite.
 
-Workers run as child processes (`python -m pipeline.runners.kafka worker`) against librdkafka's mock
+Workers run as child processes (`python -m pipeline worker`) against librdkafka's mock
 cluster, which lives in the test process. Group session timeout is 10 s, so a killed worker's
 partitions move within about that long.
 """

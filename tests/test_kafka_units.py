@@ -66,7 +66,7 @@ def test_required_topics_include_faust_internals() -> None:
 
 
 def test_topics_list_command_prints_every_topic() -> None:
-    from pipeline.cli.kafka import distributed
+    from pipeline.cli.main import main as distributed
 
     result = CliRunner().invoke(distributed, ["topics", "list", "--partitions", "3", "--app-id", "x"])
     assert result.exit_code == 0, result.output
@@ -76,7 +76,7 @@ def test_topics_list_command_prints_every_topic() -> None:
 
 
 def test_topics_create_leaves_existing_topics_and_reports_refusals(kafka_bed: KafkaTestBed) -> None:
-    from pipeline.cli.kafka import distributed
+    from pipeline.cli.main import main as distributed
 
     args = ["topics", "create", "--broker", kafka_bed.bootstrap, "--partitions", "4"]
     result = CliRunner().invoke(distributed, args)
@@ -230,7 +230,7 @@ def test_cursor_files_are_per_source_and_damage_is_reported(tmp_path: Path) -> N
 
 
 def test_connect_demo_command_sends_the_history(kafka_bed: KafkaTestBed, tmp_path: Path) -> None:
-    from pipeline.cli.kafka import distributed
+    from pipeline.cli.main import main as distributed
 
     state_file = tmp_path / "demo-cursor.json"
     args = ["connect", "demo", "--seed", "3", "--history-hours", "1", "--live-rate", "0",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pipeline.core.signal import validate
-from pipeline.sources.base import SourceBatch
+from pipeline.core.signal import SourceBatch
 from pipeline.sources.call_note_export import parse_flag, parse_note_time
 from pipeline.sources.folder import FolderSource
 

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 import pytest
 
 from pipeline.sources import replay
-from pipeline.sources.base import SourceBatch
+from pipeline.core.signal import SourceBatch
 from pipeline.sources.replay import ReplaySource
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.sinks.sqlite.store import SqliteStore, connect
-from pipeline.sources.base import DeadLetter
+from pipeline.core.signal import DeadLetter
 
 
 def doc(i: int, text: str = "tekst") -> dict:

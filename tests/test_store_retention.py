@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from pipeline.cli.main import main
 from pipeline.sinks.sqlite.retention import DAY, RetentionTimer, cutoff_for
 from pipeline.sinks.sqlite.store import SqliteStore, connect
-from pipeline.sources.base import DeadLetter
+from pipeline.core.signal import DeadLetter
 from pipeline.apps.advisers.store import ensure_schema, save_dossier
 from tests.test_advisers_side_rows import ACCOUNT, dossiers, mixed_stream, rebuild, side_rows
 

@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.core.settings import Settings
 from pipeline.sinks.sqlite.store import SqliteStore
-from pipeline.sources.base import DeadLetter
+from pipeline.core.signal import DeadLetter
 from pipeline.apps.dashboard.app import create_app
 from pipeline.bench.synthetic_signals import enriched_doc
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.sinks.sqlite.store import SqliteStore, connect
-from pipeline.sources.base import DeadLetter
+from pipeline.core.signal import DeadLetter
 from pipeline.apps.dashboard import queries
 from pipeline.bench.synthetic_signals import enriched_doc
 

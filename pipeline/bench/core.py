@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 
 from pipeline.core.settings import Settings
 from pipeline.core.signal import RawSignal
-from pipeline.sources.base import SourceBatch
+from pipeline.core.signal import SourceBatch
 
 Echo = Callable[[str], None]
 

@@ -27,7 +27,7 @@ def _die_with_parent() -> None:
 
 
 class WorkerProcess:
-    """`python -m pipeline.runners.kafka worker` in a child process with its own progress file and log.
+    """`python -m pipeline worker` in a child process with its own progress file and log.
 
     The child gets SIGTERM if this process dies; STADSSIGNAAL_WORKER_LOGLEVEL sets its Faust log level.
     """
@@ -47,7 +47,7 @@ class WorkerProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.progress_file.unlink(missing_ok=True)
         loglevel = os.environ.get("STADSSIGNAAL_WORKER_LOGLEVEL", "warning")
-        command = [sys.executable, "-m", "pipeline.runners.kafka", "--log-level", "WARNING", "worker",
+        command = [sys.executable, "-m", "pipeline", "--log-level", "WARNING", "worker",
                    "--loglevel", loglevel, "--progress-file", str(self.progress_file), *self.extra_args]
         with open(self.log_file, "ab") as log:
             self.process = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT,

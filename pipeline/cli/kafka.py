@@ -1,8 +1,7 @@
 """Click commands of the distributed runner: `worker`, `topics create|list`, `connect SOURCE` and `bench-kafka`.
 
-The lead registers `worker`, `topics` and `connect` on the main `stadssignaal` group and calls
-`run_kafka_bench` from `stadssignaal bench --kafka`. `distributed` groups them all for
-`python -m pipeline.runners.kafka ...` (same options as the main group).
+The main `stadssignaal` group registers `worker`, `topics` and `connect`; `stadssignaal bench --kafka`
+calls `run_kafka_bench`.
 """
 from __future__ import annotations
 
@@ -307,24 +306,3 @@ def bench_kafka(ctx: click.Context, n: int, partitions: int) -> None:
     from pipeline.bench.kafka import run_kafka_bench
 
     run_kafka_bench(pipeline_settings(ctx), n, partitions=partitions, echo=click.echo)
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
-@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="TOML settings file (also STADSSIGNAAL_CONFIG); its [kafka] table configures Kafka.")
-@click.option("--log-level", default="INFO", show_default=True,
-              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False),
-              help="How much to log on stderr.")
-@click.pass_context
-def distributed(ctx: click.Context, config: Path | None, log_level: str) -> None:
-    """Stadssignaal on Kafka: workers, topics, connectors and the Kafka benchmark."""
-    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        ctx.obj = {"settings": load_settings(config)}
-    except (FileNotFoundError, ValueError) as err:
-        raise click.UsageError(str(err)) from err
-
-
-for _command in (worker, topics, connect, bench_kafka):
-    distributed.add_command(_command)

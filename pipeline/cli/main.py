@@ -107,9 +107,9 @@ def enrich(ctx: click.Context, input_path: Path | None, output_path: Path | None
 
     A bad line gives a message on stderr and a dead letter; processing continues.
     """
-    from pipeline.runners.local import enrich_batch
+    from pipeline.enrich.batch import enrich_batch
     from pipeline.core.signal import InvalidSignal, decode_line
-    from pipeline.sources.base import DeadLetter
+    from pipeline.core.signal import DeadLetter
 
     settings = _settings(ctx)
     enricher = build_enricher(settings, topic_model, sentiment_model)

@@ -1,4 +1,4 @@
-"""The raw signal: its fields, parsing and validation with a clear reason per rejection."""
+"""The raw signal (fields, parsing, validation with a reason per rejection), dead letters and source batches."""
 from __future__ import annotations
 
 import json
@@ -133,3 +133,44 @@ def decode_line(line: bytes | str, max_text_chars: int = MAX_TEXT_CHARS) -> RawS
 def utc_now() -> datetime:
     """The current time in UTC, timezone-aware."""
     return datetime.now(timezone.utc)
+
+
+MAX_DEAD_RAW_CHARS = 65_536
+
+
+@dataclass(slots=True)
+class DeadLetter:
+    """A record that could not be processed, kept with the reason and where it came from."""
+
+    source: str
+    position: str
+    reason: str
+    raw: str
+    at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @classmethod
+    def of(cls, source: str, position: str, reason: str, raw: bytes | str) -> "DeadLetter":
+        """Build a dead letter, decoding bytes leniently and truncating very large records."""
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+        if len(text) > MAX_DEAD_RAW_CHARS:
+            text = text[:MAX_DEAD_RAW_CHARS] + f"... [truncated, {len(text)} characters in all]"
+        return cls(source=source, position=position, reason=reason, raw=text)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON-ready form."""
+        return {"source": self.source, "position": self.position, "reason": self.reason,
+                "raw": self.raw, "at": self.at.isoformat()}
+
+
+@dataclass(slots=True)
+class SourceBatch:
+    """Signals and dead letters read since the previous batch, and the cursor to resume after them.
+
+    `received` holds, per signal, the monotonic time it entered the pipeline (for latency).
+    An empty batch is a heartbeat: the source is alive but has nothing new.
+    """
+
+    signals: list[RawSignal]
+    dead: list[DeadLetter]
+    cursor: dict[str, Any]
+    received: list[float] = field(default_factory=list)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Protocol
 
-from pipeline.enrich import search_query
+from pipeline.enrich.search_query import analyse_query
 from pipeline.enrich.keywords import KeywordExtractor
 from pipeline.enrich.language import LanguageDetector, all_function_words
 from pipeline.enrich.pii.redact import PiiRedactor
@@ -212,7 +212,7 @@ class Enricher:
     def _query(work: _Work) -> dict[str, Any]:
         """The site-search `query` field, computed on the redacted text so no personal data reaches it."""
         try:
-            return search_query.analyse_query(work.text, work.raw.meta or {})
+            return analyse_query(work.text, work.raw.meta or {})
         except Exception:
             log.exception("enrich: search-query analysis failed for signal %s; using a plain form", work.raw.id)
             normalized = " ".join(work.text.lower().split())

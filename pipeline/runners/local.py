@@ -4,61 +4,19 @@ from __future__ import annotations
 import logging
 import time
 import threading
-from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
-from pipeline.core.signal import RawSignal
+from pipeline.core.run_stats import RunStats
 from pipeline.sinks.sqlite.retention import RetentionTimer
 from pipeline.sinks.sqlite.store import SqliteStore
-from pipeline.sources.base import DeadLetter, Source, SourceBatch
+from pipeline.core.signal import DeadLetter, SourceBatch
+from pipeline.enrich.batch import BatchEnricher, enrich_batch
+from pipeline.sources.base import Source
 
 log = logging.getLogger(__name__)
 
 
-class BatchEnricher(Protocol):
-    """Anything that enriches raw signals into documents (pipeline.enrich.Enricher)."""
-
-    def enrich(self, raw: RawSignal) -> dict[str, Any]: ...
-
-    def enrich_many(self, raws: list[RawSignal]) -> list[dict[str, Any]]: ...
-
-
 BatchHook = Callable[[list[dict[str, Any]], SourceBatch], None]
-
-
-@dataclass
-class RunStats:
-    """What a run did: counts and the per-signal latency from entering the runner to being queryable."""
-
-    signals: int = 0
-    dead: int = 0
-    batches: int = 0
-    started: float = field(default_factory=time.monotonic)
-    latencies: list[float] = field(default_factory=list)
-
-    @property
-    def elapsed(self) -> float:
-        """Seconds since the run started."""
-        return time.monotonic() - self.started
-
-
-def enrich_batch(enricher: BatchEnricher, signals: list[RawSignal], source: str
-                 ) -> tuple[list[dict[str, Any]], list[DeadLetter]]:
-    """Enrich a batch; if the batch fails, retry one by one so only the culprit becomes a dead letter."""
-    try:
-        return enricher.enrich_many(signals), []
-    except Exception:  # noqa: BLE001 - isolate the bad record below
-        log.exception("batch enrichment failed; retrying the %d signals one by one", len(signals))
-    docs: list[dict[str, Any]] = []
-    dead: list[DeadLetter] = []
-    for raw in signals:
-        try:
-            docs.append(enricher.enrich(raw))
-        except Exception as err:  # noqa: BLE001 - a bad record must not stop the stream
-            log.error("enrichment failed for %s: %s", raw.id, err)
-            dead.append(DeadLetter.of(source, raw.id, f"enrichment failed: {type(err).__name__}: {err}",
-                                      str(raw.to_dict())))
-    return docs, dead
 
 
 class LocalRunner:

@@ -20,7 +20,7 @@ from typing import Any, BinaryIO, Generator, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from pipeline.core.signal import InvalidSignal, RawSignal, validate
-from pipeline.sources.base import DeadLetter, SourceBatch
+from pipeline.core.signal import DeadLetter, SourceBatch
 
 log = logging.getLogger(__name__)
 

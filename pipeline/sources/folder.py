@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from pipeline.core.signal import MAX_TEXT_CHARS, InvalidSignal, RawSignal
-from pipeline.sources.base import DeadLetter, SourceBatch
+from pipeline.core.signal import DeadLetter, SourceBatch
 from pipeline.sources.csv_rows import numbered_rows
 from pipeline.sources.call_note_export import map_call_note
 

@@ -57,7 +57,7 @@ def open_source(spec: str, settings: Settings, speed: float | None = None, once:
         return AccessLogSource(Path(arg), config, name=f"access_log:{Path(arg).resolve()}",
                                batch_size=settings.batch_size, follow=not once)
     if kind in CONNECTOR_KINDS:
-        from pipeline.sources.connectors.settings import open_connector
+        from pipeline.sources.connectors.opening import open_connector
         from pipeline.sources.connectors.status import StatusRecorder
         return open_connector(kind, arg or settings.connectors, status=StatusRecorder(store_path or settings.store),
                               once=once)

@@ -14,7 +14,7 @@ from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.agents.sink import register_alert_sink_agent, register_sink_agent
 from pipeline.runners.kafka.sinks import BatchSink, open_sink
 from pipeline.runners.kafka.transport import StadsApp
-from pipeline.runners.local import BatchEnricher
+from pipeline.enrich.batch import BatchEnricher
 from pipeline.core.settings import Settings
 
 log = logging.getLogger(__name__)

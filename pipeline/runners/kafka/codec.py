@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pipeline.core.signal import MAX_TEXT_CHARS, InvalidSignal, RawSignal, decode_line
-from pipeline.sources.base import DeadLetter
+from pipeline.core.signal import DeadLetter
 
 # The fields of an enriched signal the spike detector reads (see pipeline.alerts.windows.doc_facts).
 FACT_FIELDS = ("id", "channel", "created_at", "place", "text", "keywords")

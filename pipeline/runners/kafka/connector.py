@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from pipeline.runners.kafka.codec import dead_letter_value, encode_key, encode_signal
 from pipeline.runners.kafka.config import KafkaSettings
 from pipeline.runners.kafka.topics import KAFKA_PYTHON_API_VERSION
-from pipeline.runners.local import RunStats
+from pipeline.core.run_stats import RunStats
 from pipeline.sources.base import Source
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Protocol, Sequence
 
 from pipeline.runners.kafka.config import KafkaSettings
-from pipeline.sources.base import DeadLetter
+from pipeline.core.signal import DeadLetter
 
 log = logging.getLogger(__name__)
 

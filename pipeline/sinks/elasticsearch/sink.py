@@ -24,7 +24,7 @@ from pipeline.sinks.elasticsearch.bulk import BULK_FILTER_PATH, RETRYABLE_STATUS
 from pipeline.sinks.elasticsearch.client import build_client, request
 from pipeline.sinks.elasticsearch.config import EsConfig
 from pipeline.sinks.elasticsearch.documents import PREPARERS, DocumentError, PreparedDoc
-from pipeline.sources.base import DeadLetter
+from pipeline.core.signal import DeadLetter
 
 log = logging.getLogger(__name__)
 

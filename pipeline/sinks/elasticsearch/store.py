@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from pipeline.sinks.elasticsearch.sink import ElasticsearchSink
 from pipeline.sinks.sqlite.store import SqliteStore
-from pipeline.sources.base import DeadLetter
+from pipeline.core.signal import DeadLetter
 
 
 class EsBackedStore:

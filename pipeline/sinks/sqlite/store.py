@@ -11,7 +11,7 @@ from typing import Any, Iterable, Sequence
 
 from pipeline.sinks.sqlite.retention import PurgeResult
 from pipeline.sinks.sqlite.side_rows import SideRowWriter, existing_rows, last_per_id, rowids_of, side_tables_account
-from pipeline.sources.base import DeadLetter
+from pipeline.core.signal import DeadLetter
 from pipeline.core.timeutil import utc_datetime
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from pipeline.core.signal import InvalidSignal, RawSignal, parse_time, validate
-from pipeline.sources.base import DeadLetter, SourceBatch
+from pipeline.core.signal import DeadLetter, SourceBatch
 from pipeline.sources.connectors.settings import FacebookSettings
 from pipeline.sources.connectors.http_client import (AuthFailure, Clock, MalformedResponse, NullStatus, PermanentFailure,
                                           PollPolicy, RateLimited, StatusSink, TransientFailure, body_preview,

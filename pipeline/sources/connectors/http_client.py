@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterator, Protocol
 
 import httpx
 
-from pipeline.sources.base import DeadLetter, SourceBatch
+from pipeline.core.signal import DeadLetter, SourceBatch
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""One TOML settings file for all platform connectors, tokens from the environment, and `open_connector`."""
+"""One TOML settings file for all platform connectors, with tokens from the environment."""
 from __future__ import annotations
 
 import logging
@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-
-from pipeline.sources.base import Source
 
 log = logging.getLogger(__name__)
 
@@ -136,24 +134,3 @@ def load_connector_settings(path: str | Path | None, env: dict[str, str] | None 
     except ValidationError as err:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
         raise ValueError(f"{path or 'connector settings'}: {problems}") from None
-
-
-def open_connector(kind: str, settings_path: str | Path | None, status: Any = None, once: bool = False) -> Source:
-    """Build the connector `kind` (twitter-search, twitter-stream, facebook) from the settings file.
-
-    Raises ValueError naming the missing setting when the connector cannot run (e.g. no token).
-    """
-    settings = load_connector_settings(settings_path)
-    if kind in ("twitter-search", "twitter-stream"):
-        if not settings.twitter.bearer_token:
-            raise ValueError(f"{kind} needs a bearer token: set [twitter] bearer_token or {TWITTER_TOKEN_ENV}")
-        from pipeline.sources.connectors.twitter import TwitterSearchSource, TwitterStreamSource
-        if kind == "twitter-search":
-            return TwitterSearchSource(settings.twitter, status=status, once=once)
-        return TwitterStreamSource(settings.twitter, status=status)
-    if kind == "facebook":
-        if not settings.facebook.page_token or not settings.facebook.page_id:
-            raise ValueError(f"facebook needs [facebook] page_id and a page token (page_token or {FACEBOOK_TOKEN_ENV})")
-        from pipeline.sources.connectors.facebook import FacebookPageSource
-        return FacebookPageSource(settings.facebook, status=status, once=once)
-    raise ValueError(f"unknown connector {kind!r}; expected one of {', '.join(CONNECTOR_KINDS)}")

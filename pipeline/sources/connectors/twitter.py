@@ -18,7 +18,7 @@ from typing import Any, Iterator
 import httpx
 
 from pipeline.core.signal import InvalidSignal, RawSignal, validate
-from pipeline.sources.base import DeadLetter, SourceBatch
+from pipeline.core.signal import DeadLetter, SourceBatch
 from pipeline.sources.connectors.settings import TwitterSettings
 from pipeline.sources.connectors.http_client import (AuthFailure, Backoff, Clock, ConnectorError, MalformedResponse, NullStatus,
                                           PermanentFailure, PollPolicy, RateLimited, StatusSink, TransientFailure,

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 from pipeline.core.signal import RawSignal, utc_now
-from pipeline.sources.base import SourceBatch
+from pipeline.core.signal import SourceBatch
 from pipeline.sources.demo.render import (
     pick_author, pick_search, render_call, render_search, render_social, social_url, split_mark,
 )

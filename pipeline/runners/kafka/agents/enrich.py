@@ -20,9 +20,9 @@ from pipeline.runners.kafka.codec import dead_letter_value, decode_signal, encod
 from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.agents.sink import write_with_retry
 from pipeline.runners.kafka.sinks import BatchSink
-from pipeline.runners.local import BatchEnricher, enrich_batch
+from pipeline.enrich.batch import BatchEnricher, enrich_batch
 from pipeline.core.signal import InvalidSignal, RawSignal
-from pipeline.sources.base import DeadLetter
+from pipeline.core.signal import DeadLetter
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from pipeline.runners.kafka.codec import dead_letter_value, decode_doc
 from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.sinks import BatchSink
-from pipeline.sources.base import DeadLetter
+from pipeline.core.signal import DeadLetter
 
 log = logging.getLogger(__name__)
 
