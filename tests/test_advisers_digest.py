@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pipeline.sinks.sqlite.store import SqliteStore
 from pipeline.apps.advisers import digest_mail
 from pipeline.apps.advisers.settings import AdvisersSettings
-from pipeline.apps.advisers.store import Dossier, save_dossier
+from pipeline.sinks.sqlite.advisers import Dossier, save_dossier
 from pipeline.cli.dashboard import digest as digest_command
 from pipeline.apps.advisers.digest_run import DigestJob, resolve_end
 from pipeline.bench.synthetic_signals import enriched_doc, sample_docs

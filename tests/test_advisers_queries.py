@@ -10,7 +10,7 @@ import pytest
 from pipeline.sinks.sqlite.store import SqliteStore, connect
 from pipeline.apps.advisers import queries as dq
 from pipeline.apps.dashboard import queries
-from pipeline.apps.advisers.store import Dossier, ensure_schema, save_dossier
+from pipeline.sinks.sqlite.advisers import Dossier, ensure_schema, save_dossier
 from pipeline.bench.synthetic_signals import enriched_doc
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc).timestamp()

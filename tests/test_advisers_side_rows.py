@@ -11,7 +11,7 @@ import pytest
 from pipeline.sinks.sqlite.store import SqliteStore, connect
 from pipeline.apps.advisers import queries as dq
 from pipeline.apps.dashboard import queries
-from pipeline.apps.advisers.store import (Dossier, _backfill, _backfill_all_dossiers, backfill_hours, ensure_schema,
+from pipeline.sinks.sqlite.advisers import (Dossier, _backfill, _backfill_all_dossiers, backfill_hours, ensure_schema,
                                          save_dossier)
 from pipeline.bench.synthetic_signals import enriched_doc
 
@@ -170,13 +170,14 @@ def test_upgrade_drops_old_triggers_and_keeps_side_rows(store_path: Path) -> Non
 
 
 def test_plain_store_writes_no_side_rows(store_path: Path) -> None:
-    """Without the advisers' tables a store writes only signals (nothing to keep in step)."""
+    """Until the side tables are built for an account, a store writes only signals (nothing to keep in step)."""
     store = SqliteStore(store_path)
     store.write(None, None, mixed_stream())
     store.close()
     conn = sqlite3.connect(store_path)
-    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
-    assert "signal_terms" not in names and conn.execute("SELECT COUNT(*) FROM signals").fetchone()[0] == 9
+    assert conn.execute("SELECT COUNT(*) FROM signal_terms").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM signal_hour").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM signals").fetchone()[0] == 9
 
 
 def chart_answers(conn: sqlite3.Connection, start: float, end: float, bucket: int) -> tuple:

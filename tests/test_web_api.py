@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.sinks.sqlite.schema import SCHEMA_VERSION
 from pipeline.core.settings import Settings
 from pipeline.sinks.sqlite.store import SqliteStore
 from pipeline.core.signal import DeadLetter
@@ -145,7 +146,7 @@ def test_missing_store_answers_empty_then_picks_up_the_new_store(store_path: Pat
     store.close()
     assert client.get("/api/summary").json()["total"] == 1
     health = client.get("/api/health").json()
-    assert health["status"] == "ok" and health["schema_version"] == 1
+    assert health["status"] == "ok" and health["schema_version"] == SCHEMA_VERSION
 
 
 def test_empty_store_works(store_path: Path) -> None:

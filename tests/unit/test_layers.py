@@ -123,3 +123,11 @@ def test_core_imports_no_transport_web_cli_or_storage_library(external: dict[str
     offending = {m: sorted(libs & set(CORE_FORBIDDEN)) for m, libs in external.items()
                  if layer_of(m) == "core" and libs & set(CORE_FORBIDDEN)}
     assert offending == {}
+
+
+def test_exactly_one_folder_defines_sqlite_schema() -> None:
+    folders = {p.parent.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
+               if "CREATE TABLE" in p.read_text() or "CREATE INDEX" in p.read_text()
+               or "CREATE VIRTUAL TABLE" in p.read_text() or "CREATE TRIGGER" in p.read_text()}
+    assert folders == {"sinks/sqlite"}
+

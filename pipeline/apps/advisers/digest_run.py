@@ -13,7 +13,7 @@ from pipeline.core.signal import parse_time
 from pipeline.sinks.sqlite.store import connect
 from pipeline.apps.advisers import digest_mail
 from pipeline.apps.advisers.settings import advisers_settings, municipality_account
-from pipeline.apps.advisers.store import ensure_schema
+from pipeline.sinks.sqlite.advisers import ensure_schema
 from pipeline.apps.advisers.digest import digest_data, digest_html, local_time
 from pipeline.apps.advisers.digest_pdf import write_pdf
 from pipeline.apps.dashboard.queries import store_span

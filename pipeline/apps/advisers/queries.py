@@ -13,7 +13,7 @@ from typing import Any, Sequence
 
 from pipeline.sinks.sqlite.side_rows import HOUR, side_tables_account
 from pipeline.apps.dashboard import queries
-from pipeline.apps.advisers.store import Dossier, dossier_from_row
+from pipeline.sinks.sqlite.advisers import Dossier, dossier_from_row
 from pipeline.apps.dashboard.queries import Connection, SENTIMENTS, _rows, _scalar, has_table, iso
 
 DAY = 86_400

@@ -23,7 +23,7 @@ from pipeline.core.settings import Settings
 from pipeline.core.signal import CHANNELS
 from pipeline.apps.advisers import queries as dq
 from pipeline.apps.advisers.settings import advisers_settings
-from pipeline.apps.advisers.store import Dossier, SchemaKeeper, delete_dossier, save_dossier
+from pipeline.sinks.sqlite.advisers import Dossier, SchemaKeeper, delete_dossier, save_dossier
 from pipeline.apps.advisers.digest import render_html
 from pipeline.apps.static_files import STATIC_DIR
 

@@ -26,7 +26,7 @@ from pipeline.apps.dashboard import labels
 from pipeline.apps.dashboard import queries
 from pipeline.apps.dashboard.access import LoginGate, SessionSigner, needs_login
 from pipeline.apps.advisers.settings import advisers_settings, municipality_account
-from pipeline.apps.advisers.store import SchemaKeeper
+from pipeline.sinks.sqlite.advisers import SchemaKeeper
 from pipeline.apps.static_files import STATIC_DIR
 
 log = logging.getLogger(__name__)

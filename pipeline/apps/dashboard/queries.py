@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
 from pipeline.sinks.sqlite.side_rows import HOUR, NULL_KEY, ascii_lower, side_tables_account
+from pipeline.sinks.sqlite.like import like_pattern  # noqa: F401 - used here and re-exported
 from pipeline.core.timeutil import iso  # noqa: F401 - used here and re-exported
 
 log = logging.getLogger(__name__)
@@ -384,12 +385,6 @@ class SignalFilter:
     term: str | None = None
     extra_sql: str | None = None
     extra_params: tuple[Any, ...] = ()
-
-
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching `text` anywhere, with %, _ and the escape character taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 _LATEST_COLUMNS = (

@@ -2,7 +2,7 @@
 
 Pure functions of an SQLite connection to the store and plain parameters. Counting queries bound
 `ts` and filter on the site-search channel so SQLite answers from the store's (channel, ts) index;
-per-group look-ups use the (query_group, ts) index that `ensure_review_schema` adds.
+per-group look-ups use the store's (query_group, ts) index.
 """
 from __future__ import annotations
 
@@ -11,30 +11,13 @@ import sqlite3
 from collections import defaultdict
 from typing import Any, Iterable, Sequence
 
+from pipeline.sinks.sqlite.schema import migrate
+
 log = logging.getLogger(__name__)
 
 SEARCH_CHANNEL = "site_search"
 STATUSES: tuple[str, ...] = ("open", "handled", "ignored")
 
-_REVIEW_SCHEMA = """
-CREATE TABLE IF NOT EXISTS search_review (
-    query_group TEXT PRIMARY KEY,
-    status TEXT NOT NULL CHECK (status IN ('open', 'handled', 'ignored')),
-    note TEXT NOT NULL DEFAULT '',
-    handled_at REAL,
-    updated_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS search_review_log (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    query_group TEXT NOT NULL,
-    status TEXT NOT NULL,
-    note TEXT NOT NULL,
-    at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS search_review_log_at ON search_review_log (at);
-"""
-_GROUP_INDEX = ("CREATE INDEX IF NOT EXISTS signals_query_group_ts ON signals (query_group, ts) "
-                "WHERE query_group IS NOT NULL")
 
 
 def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> list[Sequence[Any]]:
@@ -49,13 +32,9 @@ def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()) -> lis
 
 
 def ensure_review_schema(conn: sqlite3.Connection) -> bool:
-    """Create the review tables, and the group index on `signals` when that table exists (then True)."""
-    conn.executescript(_REVIEW_SCHEMA)
-    exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='signals'").fetchone()
-    if exists:
-        with conn:
-            conn.execute(_GROUP_INDEX)
-    return bool(exists)
+    """Make sure the store has the review tables (the store package creates them); True when ready."""
+    migrate(conn)
+    return True
 
 
 def newest_search_ts(conn: sqlite3.Connection) -> float | None:

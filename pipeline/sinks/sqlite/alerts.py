@@ -13,35 +13,11 @@ from typing import Any, Iterable
 
 from pipeline.alerts.detector import SpikeDetector
 from pipeline.alerts.model import AlertEvent
+from pipeline.sinks.sqlite.schema import migrate
 from pipeline.sinks.sqlite.store import connect
 
 log = logging.getLogger(__name__)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS alerts (
-    id TEXT PRIMARY KEY,
-    topic TEXT NOT NULL,
-    scope_type TEXT NOT NULL,
-    scope_value TEXT NOT NULL,
-    trigger TEXT NOT NULL,
-    status TEXT NOT NULL,
-    start TEXT NOT NULL,
-    start_ts REAL NOT NULL,
-    "end" TEXT,
-    observed INTEGER NOT NULL,
-    expected REAL NOT NULL,
-    last_event TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    doc TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS alerts_start ON alerts (start_ts);
-CREATE INDEX IF NOT EXISTS alerts_topic_start ON alerts (topic, start_ts);
-CREATE TABLE IF NOT EXISTS detector_state (
-    name TEXT PRIMARY KEY,
-    state TEXT NOT NULL,
-    saved_at TEXT NOT NULL
-);
-"""
 
 _UPSERT = """
 INSERT INTO alerts (id, topic, scope_type, scope_value, trigger, status, start, start_ts, "end", observed,
@@ -75,8 +51,7 @@ class AlertStore:
         self._lock = threading.Lock()
         self._conn = connect(self.path, readonly=readonly)
         if not readonly:
-            with self._conn:
-                self._conn.executescript(_SCHEMA)
+            migrate(self._conn)
 
     def write(self, events: Iterable[AlertEvent]) -> int:
         """Upsert the alert of every event (the last event per episode wins); returns rows written."""

@@ -1,6 +1,6 @@
 """The advisers' side rows of a written batch, computed in Python and written with executemany.
 
-Once the dashboard has added its side tables to a store (`pipeline.apps.advisers.store.ensure_schema`),
+Once the dashboard has added its side tables to a store (`pipeline.sinks.sqlite.advisers.ensure_schema`),
 every `SqliteStore.write` keeps them in step in the same transaction: keyword terms, flags (deleted /
 addressed to the municipality / answered), the trigram text index and the membership of saved dossiers.
 This replaces per-row SQL triggers, which parsed each doc's JSON several times and made writes ~10x slower.

@@ -10,55 +10,13 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from pipeline.sinks.sqlite.retention import PurgeResult
+from pipeline.sinks.sqlite.schema import migrate
 from pipeline.sinks.sqlite.side_rows import SideRowWriter, existing_rows, last_per_id, rowids_of, side_tables_account
 from pipeline.core.signal import DeadLetter
 from pipeline.core.timeutil import utc_datetime
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS signals (
-    id TEXT PRIMARY KEY,
-    channel TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    ts REAL NOT NULL,
-    topic TEXT,
-    topic_confidence REAL,
-    needs_review INTEGER NOT NULL DEFAULT 0,
-    sentiment TEXT,
-    sentiment_score REAL,
-    language TEXT,
-    place TEXT,
-    author TEXT,
-    text TEXT NOT NULL,
-    query_normalized TEXT,
-    query_group TEXT,
-    zero_result INTEGER,
-    stored_at REAL NOT NULL,
-    doc TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS signals_ts ON signals (ts);
-CREATE INDEX IF NOT EXISTS signals_channel_ts ON signals (channel, ts);
-CREATE INDEX IF NOT EXISTS signals_topic_ts ON signals (topic, ts);
-CREATE INDEX IF NOT EXISTS signals_sentiment_ts ON signals (sentiment, ts);
-CREATE INDEX IF NOT EXISTS signals_stored_at ON signals (stored_at);
-CREATE INDEX IF NOT EXISTS signals_zero ON signals (zero_result, query_group) WHERE zero_result IS NOT NULL;
-CREATE TABLE IF NOT EXISTS deadletters (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    source TEXT NOT NULL,
-    position TEXT NOT NULL,
-    reason TEXT NOT NULL,
-    raw TEXT NOT NULL,
-    at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS cursors (
-    source TEXT PRIMARY KEY,
-    cursor TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-);
-"""
 
 _UPSERT = """
 INSERT INTO signals (id, channel, created_at, ts, topic, topic_confidence, needs_review, sentiment,
@@ -132,9 +90,7 @@ class SqliteStore:
         self.path = Path(path)
         self._conn = connect(self.path)
         self._lock = threading.Lock()
-        with self._conn:
-            self._conn.executescript(_SCHEMA)
-            self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        migrate(self._conn)
 
     def load_cursor(self, source: str) -> dict[str, Any] | None:
         """The cursor last committed for `source`, or None when it never ran."""

@@ -10,22 +10,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pipeline.sinks.sqlite.schema import migrate
+
 log = logging.getLogger(__name__)
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS source_status (
-    source TEXT PRIMARY KEY,
-    last_poll REAL,
-    last_success REAL,
-    last_error TEXT,
-    last_error_at REAL,
-    newest_item_at REAL,
-    polls INTEGER NOT NULL DEFAULT 0,
-    errors INTEGER NOT NULL DEFAULT 0,
-    signals INTEGER NOT NULL DEFAULT 0,
-    dead INTEGER NOT NULL DEFAULT 0
-);
-"""
 
 _SUCCESS = """
 INSERT INTO source_status (source, last_poll, last_success, newest_item_at, polls, signals, dead)
@@ -97,8 +85,7 @@ class StatusRecorder:
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)
         self._conn.execute("PRAGMA busy_timeout=30000")
-        with self._conn:
-            self._conn.executescript(_SCHEMA)
+        migrate(self._conn)
 
     def polled(self, source: str, signals: int = 0, dead: int = 0, newest_item_at: float | None = None) -> None:
         """A request or stream read succeeded and produced `signals` and `dead` records."""

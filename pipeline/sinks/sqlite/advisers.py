@@ -18,8 +18,9 @@ from typing import Any
 
 from pipeline.sinks.sqlite.side_rows import (CHANNELS_ADDRESSED, NULL_KEY, ROLLUP_DIMENSIONS, SCHEMA_KEY, SCHEMA_VERSION,
                                       SEARCH_CHANNEL, SOCIAL_CHANNELS, hour_sql)
+from pipeline.sinks.sqlite.schema import migrate
 from pipeline.sinks.sqlite.store import connect
-from pipeline.apps.dashboard.queries import like_pattern
+from pipeline.sinks.sqlite.like import like_pattern
 
 log = logging.getLogger(__name__)
 
@@ -27,43 +28,6 @@ OLD_TRIGGERS = ("advisers_ai", "advisers_ad", "advisers_au")
 # The side rows of version 4 (kept by triggers) are the same as now: an upgrade keeps them.
 SAME_SIDE_ROWS = ("4", SCHEMA_VERSION)
 
-_TABLES = """
-CREATE TABLE IF NOT EXISTS advisers_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS dossiers (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL,
-    keywords TEXT NOT NULL DEFAULT '[]',
-    topics TEXT NOT NULL DEFAULT '[]',
-    channels TEXT NOT NULL DEFAULT '[]',
-    place TEXT,
-    start_ts REAL,
-    end_ts REAL,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS signal_terms (
-    term TEXT NOT NULL, ts REAL NOT NULL, id TEXT NOT NULL, PRIMARY KEY (term, ts, id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS signal_terms_ts ON signal_terms (ts, term);
-CREATE INDEX IF NOT EXISTS signal_terms_id ON signal_terms (id);
-CREATE TABLE IF NOT EXISTS signal_flags (
-    id TEXT PRIMARY KEY, ts REAL NOT NULL, channel TEXT, topic TEXT, sentiment TEXT, place TEXT,
-    deleted INTEGER, attention INTEGER, handled INTEGER);
-CREATE INDEX IF NOT EXISTS signal_flags_attention ON signal_flags (attention, handled, ts);
-CREATE INDEX IF NOT EXISTS signal_flags_deleted ON signal_flags (deleted, ts);
-CREATE TABLE IF NOT EXISTS signal_hour (
-    dim TEXT NOT NULL, key TEXT NOT NULL, hour REAL NOT NULL, n INTEGER NOT NULL, stored INTEGER NOT NULL,
-    PRIMARY KEY (dim, key, hour)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS term_hour (
-    hour REAL NOT NULL, term TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (hour, term)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS search_hour (
-    hour REAL NOT NULL, grp TEXT NOT NULL, form TEXT NOT NULL, searches INTEGER NOT NULL, zero INTEGER NOT NULL,
-    PRIMARY KEY (hour, grp, form)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS dossier_signal (
-    dossier_id INTEGER NOT NULL, ts REAL NOT NULL, id TEXT NOT NULL, channel TEXT, topic TEXT, sentiment TEXT,
-    PRIMARY KEY (dossier_id, ts, id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS dossier_signal_id ON dossier_signal (id, dossier_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS signal_text USING fts5(
-    text, content='signals', content_rowid='rowid', tokenize='trigram');
-"""
 
 _TRUE = "IN (1, 'true', 'yes')"
 
@@ -189,7 +153,7 @@ def ensure_schema(path: str | Path, account: str) -> bool:
         if not has_signals:
             return False
         wanted = json.dumps({"version": SCHEMA_VERSION, "account": account.lower()})
-        conn.executescript(_TABLES)
+        migrate(conn)
         row = conn.execute("SELECT value FROM advisers_meta WHERE key = ?", (SCHEMA_KEY,)).fetchone()
         if row is not None and row[0] == wanted:
             return True
@@ -267,7 +231,7 @@ def save_dossier(path: str | Path, dossier: Dossier) -> Dossier:
     """Insert a new dossier (or replace the one with dossier.id) and return it with its id."""
     conn = connect(Path(path))
     try:
-        conn.executescript(_TABLES)
+        migrate(conn)
         values = (dossier.name, json.dumps(list(dossier.keywords), ensure_ascii=False),
                   json.dumps(list(dossier.topics)), json.dumps(list(dossier.channels)), dossier.place,
                   dossier.start, dossier.end)
@@ -298,7 +262,7 @@ def delete_dossier(path: str | Path, dossier_id: int) -> bool:
     """Remove a dossier; False when there was none with that id."""
     conn = connect(Path(path))
     try:
-        conn.executescript(_TABLES)
+        migrate(conn)
         with conn:
             conn.execute("DELETE FROM dossier_signal WHERE dossier_id = ?", (dossier_id,))
             return conn.execute("DELETE FROM dossiers WHERE id = ?", (dossier_id,)).rowcount > 0

@@ -1,0 +1,197 @@
+"""Every table, index and virtual table of the local store, and the migrations that bring a file up to date.
+
+The store file holds the signals and everything kept beside them: dead letters, source cursors, alerts and the
+detector's state, connector status, the webteam's review, and the advisers' side tables (terms, flags, hourly
+counts, dossiers and their membership, a trigram text index). `migrate` is the only code that creates schema;
+every module that opens the store calls it. The file's `PRAGMA user_version` says which migrations ran.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+SIGNALS = """
+CREATE TABLE IF NOT EXISTS signals (
+    id TEXT PRIMARY KEY,
+    channel TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    ts REAL NOT NULL,
+    topic TEXT,
+    topic_confidence REAL,
+    needs_review INTEGER NOT NULL DEFAULT 0,
+    sentiment TEXT,
+    sentiment_score REAL,
+    language TEXT,
+    place TEXT,
+    author TEXT,
+    text TEXT NOT NULL,
+    query_normalized TEXT,
+    query_group TEXT,
+    zero_result INTEGER,
+    stored_at REAL NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS signals_ts ON signals (ts);
+CREATE INDEX IF NOT EXISTS signals_channel_ts ON signals (channel, ts);
+CREATE INDEX IF NOT EXISTS signals_topic_ts ON signals (topic, ts);
+CREATE INDEX IF NOT EXISTS signals_sentiment_ts ON signals (sentiment, ts);
+CREATE INDEX IF NOT EXISTS signals_stored_at ON signals (stored_at);
+CREATE INDEX IF NOT EXISTS signals_zero ON signals (zero_result, query_group) WHERE zero_result IS NOT NULL;
+CREATE TABLE IF NOT EXISTS deadletters (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    position TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    raw TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cursors (
+    source TEXT PRIMARY KEY,
+    cursor TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""
+
+ALERTS = """
+CREATE TABLE IF NOT EXISTS alerts (
+    id TEXT PRIMARY KEY,
+    topic TEXT NOT NULL,
+    scope_type TEXT NOT NULL,
+    scope_value TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    status TEXT NOT NULL,
+    start TEXT NOT NULL,
+    start_ts REAL NOT NULL,
+    "end" TEXT,
+    observed INTEGER NOT NULL,
+    expected REAL NOT NULL,
+    last_event TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alerts_start ON alerts (start_ts);
+CREATE INDEX IF NOT EXISTS alerts_topic_start ON alerts (topic, start_ts);
+CREATE TABLE IF NOT EXISTS detector_state (
+    name TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    saved_at TEXT NOT NULL
+);
+"""
+
+CONNECTOR_STATUS = """
+CREATE TABLE IF NOT EXISTS source_status (
+    source TEXT PRIMARY KEY,
+    last_poll REAL,
+    last_success REAL,
+    last_error TEXT,
+    last_error_at REAL,
+    newest_item_at REAL,
+    polls INTEGER NOT NULL DEFAULT 0,
+    errors INTEGER NOT NULL DEFAULT 0,
+    signals INTEGER NOT NULL DEFAULT 0,
+    dead INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+SEARCH_REVIEW = """
+CREATE TABLE IF NOT EXISTS search_review (
+    query_group TEXT PRIMARY KEY,
+    status TEXT NOT NULL CHECK (status IN ('open', 'handled', 'ignored')),
+    note TEXT NOT NULL DEFAULT '',
+    handled_at REAL,
+    updated_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS search_review_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    query_group TEXT NOT NULL,
+    status TEXT NOT NULL,
+    note TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS search_review_log_at ON search_review_log (at);
+CREATE INDEX IF NOT EXISTS signals_query_group_ts ON signals (query_group, ts) WHERE query_group IS NOT NULL;
+"""
+
+ADVISERS = """
+CREATE TABLE IF NOT EXISTS advisers_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS dossiers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    keywords TEXT NOT NULL DEFAULT '[]',
+    topics TEXT NOT NULL DEFAULT '[]',
+    channels TEXT NOT NULL DEFAULT '[]',
+    place TEXT,
+    start_ts REAL,
+    end_ts REAL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS signal_terms (
+    term TEXT NOT NULL, ts REAL NOT NULL, id TEXT NOT NULL, PRIMARY KEY (term, ts, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS signal_terms_ts ON signal_terms (ts, term);
+CREATE INDEX IF NOT EXISTS signal_terms_id ON signal_terms (id);
+CREATE TABLE IF NOT EXISTS signal_flags (
+    id TEXT PRIMARY KEY, ts REAL NOT NULL, channel TEXT, topic TEXT, sentiment TEXT, place TEXT,
+    deleted INTEGER, attention INTEGER, handled INTEGER);
+CREATE INDEX IF NOT EXISTS signal_flags_attention ON signal_flags (attention, handled, ts);
+CREATE INDEX IF NOT EXISTS signal_flags_deleted ON signal_flags (deleted, ts);
+CREATE TABLE IF NOT EXISTS signal_hour (
+    dim TEXT NOT NULL, key TEXT NOT NULL, hour REAL NOT NULL, n INTEGER NOT NULL, stored INTEGER NOT NULL,
+    PRIMARY KEY (dim, key, hour)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS term_hour (
+    hour REAL NOT NULL, term TEXT NOT NULL, n INTEGER NOT NULL, PRIMARY KEY (hour, term)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS search_hour (
+    hour REAL NOT NULL, grp TEXT NOT NULL, form TEXT NOT NULL, searches INTEGER NOT NULL, zero INTEGER NOT NULL,
+    PRIMARY KEY (hour, grp, form)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dossier_signal (
+    dossier_id INTEGER NOT NULL, ts REAL NOT NULL, id TEXT NOT NULL, channel TEXT, topic TEXT, sentiment TEXT,
+    PRIMARY KEY (dossier_id, ts, id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS dossier_signal_id ON dossier_signal (id, dossier_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS signal_text USING fts5(
+    text, content='signals', content_rowid='rowid', tokenize='trigram');
+"""
+
+# Version n is reached by running the scripts of every version up to n, in order; each script is idempotent.
+MIGRATIONS: tuple[tuple[int, str], ...] = (
+    (1, SIGNALS),
+    (2, ALERTS + CONNECTOR_STATUS + SEARCH_REVIEW + ADVISERS),
+)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def statements(script: str) -> list[str]:
+    """The SQL statements of a script (none of ours holds a semicolon inside a statement)."""
+    return [part.strip() for part in script.split(";") if part.strip()]
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The migration version the file is at (0 for a new file)."""
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Bring the store file up to SCHEMA_VERSION under the write lock; safe when several processes open it at once.
+
+    Returns the version the file was at before. A file from a newer release is refused with a clear error.
+    """
+    before = schema_version(conn)
+    if before == SCHEMA_VERSION:
+        return before
+    if before > SCHEMA_VERSION:
+        raise sqlite3.DatabaseError(f"the store was written by a newer release (schema {before}, this release "
+                                    f"knows up to {SCHEMA_VERSION}); upgrade Stadssignaal")
+    in_transaction = conn.in_transaction
+    if not in_transaction:
+        conn.execute("BEGIN IMMEDIATE")
+    try:
+        before = schema_version(conn)  # another process may have migrated while we waited for the lock
+        for version, script in MIGRATIONS:
+            if version > before:
+                for statement in statements(script):
+                    conn.execute(statement)
+        conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+    except BaseException:
+        if not in_transaction:
+            conn.rollback()
+        raise
+    if not in_transaction:
+        conn.commit()
+    return before
