@@ -7,13 +7,16 @@ import signal as os_signal
 import sys
 import threading
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, TYPE_CHECKING, Any, Iterator
 
 import click
 
 from pipeline import __version__
-from pipeline.core.settings import Settings, load_settings
+from pipeline.cli.lazy_group import LazyGroup
 from pipeline.sources.spec import SPEC_HELP, open_source, parse_speed
+
+if TYPE_CHECKING:
+    from pipeline.core.settings import Settings
 
 log = logging.getLogger("stadssignaal")
 
@@ -55,7 +58,7 @@ def _model_options(func: Any) -> Any:
     return click.option("--topic-model", type=click.Path(path_type=Path), help=MODEL_HELP)(func)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="TOML settings file (also STADSSIGNAAL_CONFIG); environment variables STADSSIGNAAL_* override it.")
 @click.option("--log-level", default="INFO", show_default=True,
@@ -71,6 +74,8 @@ def main(ctx: click.Context, config: Path | None, log_level: str) -> None:
     """
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from pipeline.core.settings import load_settings
+
     try:
         settings = load_settings(config)
     except (FileNotFoundError, ValueError) as err:
@@ -330,7 +335,7 @@ def demo(ctx: click.Context, port: int, host: str, store_path: Path, seed: int, 
     run_local(settings, f"demo:{seed}", store_path, None, True, False, host, port, banner=banner)
 
 
-@main.group(invoke_without_command=True)
+@main.group(cls=LazyGroup, invoke_without_command=True)
 @click.option("--n", "n", type=int, default=20_000, show_default=True, help="Number of signals to use.")
 @click.option("--sink", type=click.Choice(["sqlite", "es"]), default="sqlite", show_default=True,
               help="With 'es': docs/s through the Elasticsearch sink to --es-url.")
@@ -365,53 +370,36 @@ def bench(ctx: click.Context, n: int, sink: str, es_url: str | None, kafka: bool
     run_core_bench(_settings(ctx), n, echo=click.echo)
 
 
-def _register_feature_commands() -> None:
-    """Attach the commands that live next to their features."""
-    from pipeline.cli.elasticsearch import dashboards, es
-    from pipeline.cli.store import purge
-    from pipeline.cli.sources import demo_data
-
-    from pipeline.cli import search as search_cmds
-
-    from pipeline.bench.enrich import bench_command as bench_enrich
-    from pipeline.cli.connectors import status_command
-    from pipeline.cli.dashboard import dashboard, dashboard_bench, digest, hash_password_command
-
-    main.add_command(demo_data, "demo-data")
-    main.add_command(dashboard, "dashboard")
-    main.add_command(status_command, "status")
-    from pipeline.cli.alerts import alerts_command, bench_alerts_command
-    from pipeline.cli.kafka import connect, topics, worker
-    from pipeline.cli import models as model_cmds
-
-    main.add_command(alerts_command, "alerts")
-    bench.add_command(bench_alerts_command, "alerts")
-    main.add_command(worker, "worker")
-    main.add_command(topics, "topics")
-    main.add_command(connect, "connect")
-
-    main.add_command(model_cmds.train, "train")
-    main.add_command(model_cmds.evaluate, "evaluate")
-    main.add_command(model_cmds.evaluate_sentiment, "evaluate-sentiment")
-    bench.add_command(model_cmds.bench_models, "models")
-    main.add_command(digest, "digest")
-    main.add_command(purge, "purge")
-    main.add_command(hash_password_command, "hash-password")
-    bench.add_command(dashboard_bench, "dashboard")
-    bench.add_command(bench_enrich, "enrich")
-    search = click.Group("search", help="Webteam: site-search groups, zero results and their review.")
-    search.add_command(search_cmds.search_groups, "groups")
-    search.add_command(search_cmds.search_group_key, "group-key")
-    search.add_command(search_cmds.search_mark, "mark")
-    search.add_command(search_cmds.search_summary, "summary")
-    search.add_command(search_cmds.search_log_preview, "log-preview")
-    main.add_command(search)
-    bench.add_command(search_cmds.bench_search, "search")
-    main.add_command(es, "es")
-    main.add_command(dashboards, "dashboards")
-
-
-_register_feature_commands()
+# Commands that live next to their features, imported only when they run (keeps `--help` fast).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "alerts": ("pipeline.cli.alerts:alerts_command", "List spike alerts from the store, newest first."),
+    "connect": ("pipeline.cli.kafka:connect", "Produce raw signals from a source to Kafka, resuming from a cursor."),
+    "dashboard": ("pipeline.cli.dashboard:dashboard", "Serve the live dashboard on a store another process fills."),
+    "dashboards": ("pipeline.cli.elasticsearch:dashboards", "Kibana: install the Stadssignaal dashboards."),
+    "demo-data": ("pipeline.cli.sources:demo_data", "Generate realistic demo signals (tweets, posts, call notes, searches)."),
+    "digest": ("pipeline.cli.dashboard:digest", "Write the daily digest as HTML (and PDF), optionally by e-mail."),
+    "es": ("pipeline.cli.elasticsearch:es", "Elasticsearch: index templates, retention policy and aliases."),
+    "evaluate": ("pipeline.cli.models:evaluate", "Report a topic model on a labelled file."),
+    "evaluate-sentiment": ("pipeline.cli.models:evaluate_sentiment", "Report sentiment on a labelled file."),
+    "hash-password": ("pipeline.cli.dashboard:hash_password_command", "Print a password hash for a dashboard account."),
+    "purge": ("pipeline.cli.store:purge", "Delete what is older than the retention period."),
+    "search": ("pipeline.cli.search:search", "Webteam: site-search groups, zero results and their review."),
+    "status": ("pipeline.cli.connectors:status_command", "Show each connector's last poll, last error and lag."),
+    "topics": ("pipeline.cli.kafka:topics", "Kafka topics of the distributed runner."),
+    "train": ("pipeline.cli.models:train", "Train a model on a labelled CSV and print its report."),
+    "worker": ("pipeline.cli.kafka:worker", "Run a Kafka worker: enrich, count, detect spikes, write the sink."),
+}
+BENCH_COMMANDS: dict[str, tuple[str, str]] = {
+    "alerts": ("pipeline.cli.alerts:bench_alerts_command", "Spike alerts: detection, false alarms, cost."),
+    "dashboard": ("pipeline.cli.dashboard:dashboard_bench", "Every dashboard query on a large synthetic store."),
+    "enrich": ("pipeline.bench.enrich:bench_command", "Enrichment throughput and reference-data scores."),
+    "models": ("pipeline.cli.models:bench_models", "Topic and sentiment models against their targets."),
+    "search": ("pipeline.cli.search:bench_search", "Search-term grouping: precision, recall and speed."),
+}
+for _name, (_target, _help) in COMMANDS.items():
+    main.add_lazy(_name, _target, _help)
+for _name, (_target, _help) in BENCH_COMMANDS.items():
+    bench.add_lazy(_name, _target, _help)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

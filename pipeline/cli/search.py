@@ -160,3 +160,15 @@ def search_log_preview(log_file: Path, paths: tuple[str, ...], results_param: st
         click.echo(f"  {when}  {signal.text!r} -> {grouper.analyse(signal.text)[1]!r}  {signal.meta}")
     for letter in dead[:limit]:
         click.echo(f"  bad {letter.position}: {letter.reason}")
+
+
+@click.group("search")
+def search() -> None:
+    """Webteam: site-search groups, zero results and their review."""
+
+
+search.add_command(search_groups, "groups")
+search.add_command(search_group_key, "group-key")
+search.add_command(search_mark, "mark")
+search.add_command(search_summary, "summary")
+search.add_command(search_log_preview, "log-preview")

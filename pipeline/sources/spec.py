@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.core.settings import Settings
-from pipeline.sources.base import Source
+if TYPE_CHECKING:
+    from pipeline.core.settings import Settings
+    from pipeline.sources.base import Source
 
 DEMO_HISTORY_PER_HOUR = 2400
 DEMO_HISTORY_HOURS = 26
