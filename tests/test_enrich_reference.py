@@ -6,15 +6,17 @@ import json
 from collections import Counter
 from datetime import datetime, timezone
 
+from pathlib import Path
+
 import pytest
 
 from pipeline.enrich import Enricher
-from pipeline.bench.enrich import KATWIJK_LABELS, evaluate_sentiment, reference_data_dir
+from pipeline.bench.enrich import KATWIJK_LABELS, evaluate_sentiment
 from pipeline.core.settings import Settings
 from pipeline.core.signal import RawSignal
 
-DATA = reference_data_dir()
-pytestmark = pytest.mark.skipif(DATA is None, reason="reference data ../shared/data not present")
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="reference data ../shared/data not present")
 SAMPLE = 2000
 
 

@@ -16,7 +16,7 @@ def test_bench_command_prints_the_figures(tmp_path: Path) -> None:
     result = CliRunner().invoke(bench_search, ["--count", "2000", "--data-dir", str(tmp_path / "absent")])
     assert result.exit_code == 0, result.output
     precision, recall = re.search(r"precision ([\d.]+) .* recall ([\d.]+)", result.output).groups()
-    assert 0.0 <= float(precision) <= 1.0 and 0.0 <= float(recall) <= 1.0
+    assert float(precision) >= 0.90 and float(recall) >= 0.90  # spelling variants still fall together
     assert "real queries: skipped" in result.output
     assert re.search(r"speed: 2000 queries \(\d+ distinct\) -> \d+ groups in [\d.]+ s", result.output)
 
