@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from fakes.es_server import sample_alert, sample_signal
 
-from pipeline.sinks.elasticsearch.backoff import Backoff
+from pipeline.core.retry import Backoff
 from pipeline.sinks.elasticsearch.bulk import BulkProtocolError, classify, encode_bulk
 from pipeline.sinks.elasticsearch.config import EsConfig, EsConfigError, redact_url, split_credentials
 from pipeline.sinks.elasticsearch.documents import DocumentError, PreparedDoc, daily_index, prepare_alert, prepare_signal

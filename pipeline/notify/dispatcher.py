@@ -16,6 +16,7 @@ from pipeline.alerts.model import AlertEvent
 from pipeline.notify.config import NotifyConfig
 from pipeline.notify.notifiers import Notifier, build_notifiers
 from pipeline.notify.transport import DeliveryError
+from pipeline.core.retry import exponential_delay
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +135,7 @@ class AlertDispatcher:
         """Schedule a retry with exponential backoff, or log that delivery is given up."""
         name = job.notifier.target.name
         if retryable and job.attempt < self.config.max_attempts:
-            delay = min(self.config.backoff_max_seconds, self.config.backoff_seconds * 2 ** (job.attempt - 1))
+            delay = exponential_delay(job.attempt, self.config.backoff_seconds, self.config.backoff_max_seconds)
             delay *= random.uniform(1.0, 1.1)
             self.stats["retried"] += 1
             log.warning("notify: %s %s to %s failed (attempt %d of %d): %s; retrying in %.1f s", job.event.kind,

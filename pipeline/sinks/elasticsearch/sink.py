@@ -19,7 +19,7 @@ from typing import Any, Iterable
 from elastic_transport import TransportError
 from elasticsearch import ApiError
 
-from pipeline.sinks.elasticsearch.backoff import Backoff
+from pipeline.core.retry import Backoff
 from pipeline.sinks.elasticsearch.bulk import BULK_FILTER_PATH, RETRYABLE_STATUS, BulkProtocolError, classify, encode_bulk
 from pipeline.sinks.elasticsearch.client import build_client, request
 from pipeline.sinks.elasticsearch.config import EsConfig
@@ -258,7 +258,8 @@ class ElasticsearchSink:
 
     def _deliver(self, docs: list[PreparedDoc]) -> list[DeadLetter]:
         """Index `docs`, retrying what is retryable; return the ones that became dead letters."""
-        backoff = Backoff(self.config.backoff_initial, self.config.backoff_max, self.config.max_retries)
+        backoff = Backoff(initial=self.config.backoff_initial, maximum=self.config.backoff_max, jitter=0.2,
+                          max_retries=self.config.max_retries)
         pending = docs
         dead: list[DeadLetter] = []
         while pending:

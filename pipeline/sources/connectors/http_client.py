@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator, Protocol
 import httpx
 
 from pipeline.core.signal import DeadLetter, SourceBatch
+from pipeline.core.retry import Backoff
 
 log = logging.getLogger(__name__)
 
@@ -90,26 +91,6 @@ class NullStatus:
 
     def failed(self, source: str, message: str) -> None:
         """Ignore a failure."""
-
-
-@dataclass
-class Backoff:
-    """Exponential backoff: initial, initial*factor, ... capped at `maximum`; `reset()` after a success."""
-
-    initial: float = 1.0
-    factor: float = 2.0
-    maximum: float = 300.0
-    _next: float | None = None
-
-    def next(self) -> float:
-        """The next delay in seconds."""
-        current = self.initial if self._next is None else self._next
-        self._next = min(self.maximum, current * self.factor)
-        return min(self.maximum, current)
-
-    def reset(self) -> None:
-        """Start again from `initial`."""
-        self._next = None
 
 
 def seconds_until(reset_epoch: Any, clock: Clock, default: float, cap: float) -> float:
@@ -198,7 +179,7 @@ def poll_forever(name: str, poll: PollFunction, cursor: dict[str, Any], stop: th
     idles with heartbeats until stopped, so a revoked token is never hammered. With `policy.once` the loop
     returns after one complete poll, the first permanent failure or `once_max_failures` failures in a row.
     """
-    backoff = Backoff(policy.backoff_initial, 2.0, policy.backoff_maximum)
+    backoff = Backoff(initial=policy.backoff_initial, maximum=policy.backoff_maximum)
     failures = 0
     while not stop.is_set():
         if policy.once and failures >= policy.once_max_failures:
@@ -228,14 +209,14 @@ def poll_forever(name: str, poll: PollFunction, cursor: dict[str, Any], stop: th
             status.failed(name, f"{err} (waiting {err.seconds:.0f} s)")
             yield from wait_with_heartbeats(stop, err.seconds, cursor, clock)
         except MalformedResponse as err:
-            delay = backoff.next()
+            delay = backoff.next_delay()
             log.error("%s: %s; dead letter written, retrying in %.1f s", name, err, delay)
             status.failed(name, str(err))
             letter = DeadLetter.of(name, err.position, str(err), err.raw)
             yield SourceBatch([], [letter], dict(cursor))
             yield from wait_with_heartbeats(stop, delay, cursor, clock)
         except TransientFailure as err:
-            delay = backoff.next()
+            delay = backoff.next_delay()
             log.warning("%s: %s; retrying in %.1f s", name, err, delay)
             status.failed(name, str(err))
             yield from wait_with_heartbeats(stop, delay, cursor, clock)

@@ -20,7 +20,8 @@ import httpx
 from pipeline.core.signal import InvalidSignal, RawSignal, validate
 from pipeline.core.signal import DeadLetter, SourceBatch
 from pipeline.sources.connectors.settings import TwitterSettings
-from pipeline.sources.connectors.http_client import (AuthFailure, Backoff, Clock, ConnectorError, MalformedResponse, NullStatus,
+from pipeline.core.retry import Backoff
+from pipeline.sources.connectors.http_client import (AuthFailure, Clock, ConnectorError, MalformedResponse, NullStatus,
                                           PermanentFailure, PollPolicy, RateLimited, StatusSink, TransientFailure,
                                           body_preview, build_client, decode_json, poll_forever, seconds_until, send,
                                           wait_with_heartbeats)
@@ -308,8 +309,8 @@ class TwitterStreamSource:
         self.name = name
         self.status = status or NullStatus()
         self.clock = clock or Clock()
-        self.network_backoff = network_backoff or Backoff(0.25, 2.0, 16.0)
-        self.http_backoff = Backoff(settings.backoff_initial_seconds, 2.0, settings.backoff_max_seconds)
+        self.network_backoff = network_backoff or Backoff(initial=0.25, maximum=16.0)
+        self.http_backoff = Backoff(initial=settings.backoff_initial_seconds, maximum=settings.backoff_max_seconds)
         self.connections = 0
 
     def _client(self) -> httpx.Client:
@@ -337,7 +338,7 @@ class TwitterStreamSource:
                         yield batch
                     if stop.is_set():
                         return
-                    delay = self.network_backoff.next()
+                    delay = self.network_backoff.next_delay()
                     message = "the stream was closed by the server"
                 except PermanentFailure as err:
                     log.error("%s: %s; not reconnecting until restart", self.name, err)
@@ -347,10 +348,10 @@ class TwitterStreamSource:
                 except RateLimited as err:
                     delay, message = err.seconds, str(err)
                 except MalformedResponse as err:
-                    delay, message = self.http_backoff.next(), str(err)
+                    delay, message = self.http_backoff.next_delay(), str(err)
                 except TransientFailure as err:
                     http_error = "server error" in str(err)
-                    delay = self.http_backoff.next() if http_error else self.network_backoff.next()
+                    delay = self.http_backoff.next_delay() if http_error else self.network_backoff.next_delay()
                     message = str(err)
                 log.warning("%s: %s; reconnecting in %.2f s", self.name, message, delay)
                 self.status.failed(self.name, f"{message}; reconnecting")
