@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from pipeline.sinks.sqlite.store import SqliteStore
 from pipeline.apps.advisers import digest_mail
+from pipeline.notify import mail
 from pipeline.apps.advisers.settings import AdvisersSettings
 from pipeline.sinks.sqlite.advisers import Dossier, save_dossier
 from pipeline.cli.dashboard import digest as digest_command
@@ -106,7 +107,7 @@ class FakeSMTP:
 
 def test_mail_and_daily_schedule(day_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """--mail sends HTML with the PDF attached; the daily loop waits until HH:MM Dutch time and runs."""
-    monkeypatch.setattr(digest_mail.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
     FakeSMTP.sent = []
     settings = AdvisersSettings(municipality="Zeist", digest_smtp_host="smtp.example", digest_mail_from="a@example.nl",
                                 digest_mail_to=["team@example.nl"])

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import json
-import smtplib
 import socket
-import ssl
 import urllib.error
 import urllib.request
 from email.message import EmailMessage
 from typing import Any
 
 from pipeline.notify.config import NotifyTarget
+
+from pipeline.notify.mail import MailError, SmtpServer, send_message
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 MAX_ERROR_BODY = 300
@@ -44,22 +44,9 @@ def post_json(url: str, payload: dict[str, Any], headers: dict[str, str], timeou
 
 def send_mail(target: NotifyTarget, message: EmailMessage) -> None:
     """Send one message through the target's SMTP server or raise DeliveryError."""
+    server = SmtpServer(target.smtp_host, target.smtp_port, target.smtp_username, target.smtp_password,
+                        starttls=target.smtp_starttls, implicit_tls=target.smtp_ssl, timeout=target.timeout)
     try:
-        if target.smtp_ssl:
-            client: smtplib.SMTP = smtplib.SMTP_SSL(target.smtp_host, target.smtp_port, timeout=target.timeout,
-                                                    context=ssl.create_default_context())
-        else:
-            client = smtplib.SMTP(target.smtp_host, target.smtp_port, timeout=target.timeout)
-        with client:
-            if target.smtp_starttls and not target.smtp_ssl:
-                client.starttls(context=ssl.create_default_context())
-            if target.smtp_username:
-                client.login(target.smtp_username, target.smtp_password)
-            client.send_message(message)
-    except smtplib.SMTPResponseException as err:
-        raise DeliveryError(f"SMTP {err.smtp_code} from {target.smtp_host}: {err.smtp_error!r}",
-                            400 <= err.smtp_code < 500) from None
-    except smtplib.SMTPRecipientsRefused as err:
-        raise DeliveryError(f"SMTP recipients refused: {sorted(err.recipients)}", False) from None
-    except (smtplib.SMTPException, OSError) as err:
-        raise DeliveryError(f"SMTP to {target.smtp_host}:{target.smtp_port} failed: {err}", True) from None
+        send_message(server, message)
+    except MailError as err:
+        raise DeliveryError(str(err), err.retryable) from None

@@ -1,15 +1,15 @@
-"""Sending the daily digest by e-mail (stdlib smtplib) and waiting for the next daily send time."""
+"""The daily digest's e-mail (built here, delivered by the one SMTP sender) and the next daily send time."""
 from __future__ import annotations
 
 import logging
-import smtplib
-import ssl
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipeline.apps.advisers.settings import AdvisersSettings
+
+from pipeline.notify.mail import SmtpServer, send_message
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +61,7 @@ def send(settings: AdvisersSettings, message: EmailMessage, timeout: float = 30.
     host = settings.digest_smtp_host
     if not host:
         raise MailNotConfigured("digest_smtp_host is not set")
-    with smtplib.SMTP(host, settings.digest_smtp_port, timeout=timeout) as smtp:
-        if settings.digest_smtp_starttls:
-            smtp.starttls(context=ssl.create_default_context())
-        if settings.digest_smtp_user:
-            smtp.login(settings.digest_smtp_user, settings.digest_smtp_password or "")
-        smtp.send_message(message)
+    server = SmtpServer(host, settings.digest_smtp_port, settings.digest_smtp_user or "",
+                        settings.digest_smtp_password or "", starttls=settings.digest_smtp_starttls, timeout=timeout)
+    send_message(server, message)
     log.info("digest mailed to %d recipient(s) via %s", len(settings.digest_mail_to), host)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import smtplib
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +13,7 @@ from pipeline.sinks.sqlite.store import connect
 from pipeline.apps.advisers import digest_mail
 from pipeline.apps.advisers.settings import advisers_settings, municipality_account
 from pipeline.sinks.sqlite.advisers import ensure_schema
+from pipeline.notify.mail import MailError
 from pipeline.apps.advisers.digest import digest_data, digest_html, local_time
 from pipeline.apps.advisers.digest_pdf import write_pdf
 from pipeline.apps.dashboard.queries import store_span
@@ -91,7 +91,7 @@ class DigestJob:
             try:
                 for line in self.run_once():
                     echo(line)
-            except (OSError, smtplib.SMTPException, ValueError) as err:
+            except (MailError, OSError, ValueError) as err:
                 log.error("digest run failed: %s", err)
                 echo(f"digest failed: {err}")
             done += 1

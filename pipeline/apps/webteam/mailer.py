@@ -1,13 +1,14 @@
-"""Send a text report by e-mail over SMTP (stdlib smtplib), with settings from STADSSIGNAAL_SMTP_* variables."""
+"""The weekly report's e-mail: settings from STADSSIGNAAL_SMTP_* variables, delivered by the one SMTP sender."""
 from __future__ import annotations
 
 import logging
-import smtplib
 from email.message import EmailMessage
 from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from pipeline.notify.mail import MailError, SmtpServer, send_message
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +57,10 @@ def send_mail(subject: str, body: str, settings: MailSettings) -> None:
     if not settings.enabled:
         raise RuntimeError("e-mail is not configured: set STADSSIGNAAL_SMTP_HOST and STADSSIGNAAL_SMTP_RECIPIENTS")
     message = build_message(subject, body, settings)
-    client_class = smtplib.SMTP_SSL if settings.ssl else smtplib.SMTP
+    server = SmtpServer(settings.host, settings.port, settings.username, settings.password,
+                        starttls=settings.starttls, implicit_tls=settings.ssl, timeout=settings.timeout)
     try:
-        with client_class(settings.host, settings.port, timeout=settings.timeout) as client:
-            if settings.starttls and not settings.ssl:
-                client.starttls()
-            if settings.username:
-                client.login(settings.username, settings.password)
-            client.send_message(message)
-    except (OSError, smtplib.SMTPException) as err:
+        send_message(server, message)
+    except MailError as err:
         raise RuntimeError(f"could not send e-mail via {settings.host}:{settings.port}: {err}") from err
     log.info("mailed %r to %d recipient(s)", subject, len(settings.recipients))
