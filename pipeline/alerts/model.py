@@ -7,15 +7,10 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlencode
 
+from pipeline.core.timeutil import iso_z
+
 EVENT_KINDS = ("opened", "updated", "closed")
 TRIGGERS = ("volume", "negative_share")
-
-
-def iso_z(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a 'Z', or None."""
-    if moment is None:
-        return None
-    return moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
 def parse_iso(value: str | None) -> datetime | None:

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.timeutil import iso as iso_seconds
 from pipeline.sinks.sqlite.schema import migrate
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,8 @@ class SourceStatus:
 
 
 def iso(epoch: float | None) -> str | None:
-    """Epoch seconds as ISO 8601 UTC, or None."""
-    if not epoch:
-        return None
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    """Epoch seconds as ISO 8601 UTC to the second, or None (also for 0: never)."""
+    return iso_seconds(epoch, "seconds") if epoch else None
 
 
 def state_of(last_success: float | None, last_error_at: float | None) -> str:
