@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from typing import Protocol
 
+from pipeline.core.enriched import EnrichedSignal
 from pipeline.core.signal import DeadLetter, RawSignal
 
 log = logging.getLogger(__name__)
@@ -12,19 +13,19 @@ log = logging.getLogger(__name__)
 class BatchEnricher(Protocol):
     """Anything that enriches raw signals into documents (pipeline.enrich.Enricher)."""
 
-    def enrich(self, raw: RawSignal) -> dict[str, Any]: ...
+    def enrich(self, raw: RawSignal) -> EnrichedSignal: ...
 
-    def enrich_many(self, raws: list[RawSignal]) -> list[dict[str, Any]]: ...
+    def enrich_many(self, raws: list[RawSignal]) -> list[EnrichedSignal]: ...
 
 
 def enrich_batch(enricher: BatchEnricher, signals: list[RawSignal], source: str
-                 ) -> tuple[list[dict[str, Any]], list[DeadLetter]]:
+                 ) -> tuple[list[EnrichedSignal], list[DeadLetter]]:
     """Enrich a batch; if the batch fails, retry one by one so only the culprit becomes a dead letter."""
     try:
         return enricher.enrich_many(signals), []
     except Exception:  # noqa: BLE001 - isolate the bad record below
         log.exception("batch enrichment failed; retrying the %d signals one by one", len(signals))
-    docs: list[dict[str, Any]] = []
+    docs: list[EnrichedSignal] = []
     dead: list[DeadLetter] = []
     for raw in signals:
         try:
