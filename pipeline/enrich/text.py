@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from importlib import resources
 
@@ -50,6 +51,17 @@ def is_word(token: str) -> bool:
 def bare(token: str) -> str:
     """The token without a leading '#' (hashtags count as the word they contain)."""
     return token[1:] if token[:1] == "#" else token
+
+
+def snowball_stem(word: str) -> str:
+    """The plain Dutch Snowball stem of one lower-case word (no caching, no extra rules)."""
+    return _STEMMER.stem(word)
+
+
+def strip_accents(text: str) -> str:
+    """The text with diacritics removed (é -> e, ë -> e), by Unicode decomposition."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def stem(token: str) -> str:

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 
-from nltk.stem.snowball import SnowballStemmer
+from pipeline.enrich.text import snowball_stem, strip_accents
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _YEAR = re.compile(r"^(19|20)\d\d$")
@@ -22,14 +21,10 @@ gemeente
 the a an of to for and on at is what how where le la les du des et
 """.split())
 
-_stemmer = SnowballStemmer("dutch")
-
 
 def fold(text: str) -> str:
     """Lower-case, strip diacritics, turn punctuation and underscores into spaces, collapse white space."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(_NON_WORD.sub(" ", stripped).split())
+    return " ".join(_NON_WORD.sub(" ", strip_accents(text.lower())).split())
 
 
 def content_tokens(normalized: str) -> list[str]:
@@ -44,7 +39,7 @@ def stem(word: str) -> str:
     """The Dutch Snowball stem of one folded word (cached)."""
     if len(word) <= 3 or not word.isalpha():
         return word
-    return _stemmer.stem(word)
+    return snowball_stem(word)
 
 
 @lru_cache(maxsize=100_000)
