@@ -142,7 +142,10 @@ class LoginGate:
         address = self._address(scope)
         wait = self.throttle.wait(user, address)
         if wait > 0:
-            log.warning("throttled dashboard login from %s (account tag %s)", address, self._tag(user))
+            locked = self.throttle.failure(user, address, checked=False)
+            wait = self.throttle.wait(user, address)
+            log.warning("throttled dashboard login from %s (account tag %s)%s", address, self._tag(user),
+                        "; now locked" if locked else "")
             return HTMLResponse(login_page(self.municipality, target, user, _wait_message(wait)), status_code=429,
                                 headers={**no_store, "retry-after": str(math.ceil(wait))})
         stored = self.accounts.get(user)

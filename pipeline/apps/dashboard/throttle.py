@@ -50,8 +50,9 @@ class LoginThrottle:
         with self._lock:
             return max(self._remaining(("account", account), now), self._remaining(("address", address), now))
 
-    def failure(self, account: str, address: str) -> bool:
-        """Record a wrong password; True when this failure locked the account or the address."""
+    def failure(self, account: str, address: str, checked: bool = True) -> bool:
+        """Record a wrong password (or, unchecked, an attempt made while throttled, which counts towards the lock
+        but not the back-off); True when this failure locked the account or the address."""
         now = self._clock()
         locked = False
         with self._lock:
@@ -63,7 +64,7 @@ class LoginThrottle:
                 if record.failures >= limits.lock_after:
                     record.blocked_until = now + limits.lock_seconds
                     locked = locked or record.failures == limits.lock_after
-                elif record.failures > limits.free:
+                elif checked and record.failures > limits.free:
                     delay = min(2.0 ** (record.failures - limits.free - 1), limits.max_backoff)
                     record.blocked_until = now + delay
         return locked
