@@ -14,7 +14,7 @@ import secrets
 log = logging.getLogger(__name__)
 
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
-PUBLIC_PATHS = frozenset({"/login", "/logout", "/static/app.css", "/static/favicon.svg"})
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/static/app.css", "/static/favicon.svg", "/favicon.ico"})
 MAX_FORM_BYTES = 4_096
 
 

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator, Sequence
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -311,8 +311,13 @@ def create_app(store_path: Path, settings: Settings | None = None,
         """Unknown /api/ paths: JSON 404."""
         return _json({"error": f"no such endpoint: {request.url.path}"}, 404)
 
+    def favicon(_request: Request) -> Response:
+        """Browsers ask /favicon.ico of pages that name no icon: send them to the SVG."""
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     routes = [
         Route("/", index),
+        Route("/favicon.ico", favicon),
         Route("/api/health", health),
         Route("/api/meta", api_endpoint(reader, meta_payload)),
         Route("/api/summary", api_endpoint(reader, summary_payload)),

@@ -130,7 +130,8 @@ class LoginGate:
 
     async def _login(self, scope: Scope, receive: Receive, headers: Headers) -> Response:
         """GET shows the form; POST checks the password (throttled, same work for unknown names) and starts a session."""
-        no_store = {"cache-control": "no-store"}
+        # same-origin (not no-referrer): else the browser sends `Origin: null` with the form and the guard refuses it.
+        no_store = {"cache-control": "no-store", "referrer-policy": "same-origin"}
         if scope["method"] != "POST":
             target = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("next", ["/"])[0]
             return HTMLResponse(login_page(self.municipality, target), headers=no_store)
