@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 import httpx
 import pytest
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from fakes.search_fixtures import repeated
 from pipeline.apps.advisers.settings import AdvisersSettings
@@ -72,13 +72,16 @@ class Mounted:
         self.app = dashboard_app(store, settings, host, routes)
 
 
-def unsafe_routes(app: Any) -> list[tuple[str, str]]:
-    """(method, concrete path) of every state-changing route of the app, path parameters filled with 1."""
+def unsafe_routes(app: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(method, concrete path) of every state-changing route of the app (mounted sub-apps included), path
+    parameters filled with 1."""
     found = []
     for route in app.routes:
         if isinstance(route, Route):
             for method in sorted((route.methods or set()) - SAFE):
-                found.append((method, re.sub(r"\{[^}]+\}", "1", route.path)))
+                found.append((method, prefix + re.sub(r"\{[^}]+\}", "1", route.path)))
+        elif isinstance(route, Mount) and getattr(route, "routes", None):
+            found.extend(unsafe_routes(route, prefix + route.path))
     return found
 
 
@@ -274,7 +277,11 @@ def test_logged_out_session_is_refused(store: Path, password_hash: str) -> None:
     cookie = client.cookies[SESSION_COOKIE]
     assert "samesite=strict" in good.headers["set-cookie"].lower() and "httponly" in good.headers["set-cookie"].lower()
     assert client.get("/api/summary").status_code == 200
-    assert client.get("/logout").status_code == 303
+    assert client.get("/logout", headers={"sec-fetch-site": "same-site"}).status_code == 303  # from another port
+    assert client.get("/api/summary").status_code == 200  # ... changes nothing
+    assert client.post("/logout", json={}, headers={"origin": LOCAL}).status_code == 403  # no token
+    assert client.post("/logout", json={}, headers={"origin": LOCAL, "x-csrf-token": client.cookies[CSRF_COOKIE]}
+                       ).status_code == 303
     replay = TestClient(client.app, base_url=LOCAL, follow_redirects=False, cookies={SESSION_COOKIE: cookie})
     assert replay.get("/api/summary").status_code == 401
     assert replay.get("/dossiers").status_code == 303
