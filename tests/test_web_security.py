@@ -314,3 +314,18 @@ def test_ingest_and_beacon_keep_their_own_rules_off_loopback(store: Path, passwo
                          headers={"origin": site, "content-type": "text/plain;charset=UTF-8"})
     assert beacon.status_code == 204 and len(mounted.beacons) == 2
     assert client.get("/api/summary").status_code == 401  # the rest still needs a login
+
+
+def test_proxy_header_users_get_a_csrf_token_too(store: Path) -> None:
+    """Signed in by a trusted proxy header, the page gets a token cookie and writes need it."""
+    app = Mounted(store, "10.0.0.5", dashboard_proxy_user_header="X-Forwarded-User").app
+    client = TestClient(app, base_url="http://10.0.0.5:8000", headers={"x-forwarded-user": "anna"})
+    page = client.get("/dossiers")
+    assert page.status_code == 200 and CSRF_COOKIE in client.cookies
+    token = client.cookies[CSRF_COOKIE]
+    body = {"name": "Paspoort", "keywords": ["paspoort"]}
+    origin = {"origin": "http://10.0.0.5:8000"}
+    assert refused_by_guard(client.post("/api/dossiers", json=body, headers=origin))
+    as_bob = client.post("/api/dossiers", json=body, headers={**origin, "x-csrf-token": token, "x-forwarded-user": "bob"})
+    assert refused_by_guard(as_bob)
+    assert client.post("/api/dossiers", json=body, headers={**origin, "x-csrf-token": token}).status_code == 201

@@ -334,7 +334,8 @@ def create_app(store_path: Path, settings: Settings | None = None,
     sessions = SessionStore(adv.dashboard_session_hours * 3_600, adv.dashboard_session_secret) if require_login else None
     middleware = [Middleware(SecurityHeaders),
                   Middleware(RequestGuard, sessions=sessions, public_origin=adv.dashboard_public_origin,
-                             tls_proxy=adv.dashboard_tls_proxy, allowed_hosts=allowed_hosts)]
+                             tls_proxy=adv.dashboard_tls_proxy, allowed_hosts=allowed_hosts,
+                             proxy_header=adv.dashboard_proxy_user_header if require_login else None)]
     if require_login:
         if not adv.dashboard_accounts and not adv.dashboard_proxy_user_header:
             raise ValueError("login is required (the dashboard is bound to a non-local address) but no account is "

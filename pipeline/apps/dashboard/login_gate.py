@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, quote
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.apps.dashboard.access import MAX_FORM_BYTES, PUBLIC_PATHS, hash_password, login_page, safe_next, verify_password
 from pipeline.apps.dashboard.security import CROSS_SITE_PATHS
@@ -79,8 +79,11 @@ class LoginGate:
             response = await self._login(scope, receive, headers)
         elif path == "/logout":
             response = self._logout(scope, headers)
-        elif path in PUBLIC_PATHS or path in CROSS_SITE_PATHS or self.user_of(headers) is not None:
+        elif path in PUBLIC_PATHS or path in CROSS_SITE_PATHS:
             await self.app(scope, receive, send)
+            return
+        elif self.user_of(headers) is not None:
+            await self.app(scope, receive, self._with_proxy_token(scope, headers, send))
             return
         elif path.startswith("/api/") or "/api/" in path:
             response = JSONResponse({"error": "log in first", "login": "/login"}, status_code=401)
@@ -89,6 +92,26 @@ class LoginGate:
             target = path + (f"?{query}" if query else "")
             response = RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
         await response(scope, receive, send)
+
+    def _with_proxy_token(self, scope: Scope, headers: Headers, send: Send) -> Send:
+        """For a user of the trusted proxy header: a send that sets the user's CSRF cookie when it is missing."""
+        proxied = headers.get(self.proxy_header, "").strip() if self.proxy_header else ""
+        if not proxied:
+            return send
+        token = self.sessions.user_token(proxied)
+        if read_cookies(headers.get("cookie", "")).get(CSRF_COOKIE) == token:
+            return send
+        cookie = Response()
+        cookie.set_cookie(CSRF_COOKIE, token, path="/", httponly=False, samesite="strict", secure=self._secure(scope))
+        extra = [(k, v) for k, v in cookie.raw_headers if k == b"set-cookie"]
+
+        async def send_with_cookie(message: Message) -> None:
+            """Add the CSRF cookie to the response start."""
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        return send_with_cookie
 
     def _secure(self, scope: Scope) -> bool:
         """Whether cookies get the Secure flag (served over TLS, directly or behind a TLS-terminating proxy)."""

@@ -10,6 +10,7 @@ Bodies are counted while they stream in; past the limit the answer is 413 and no
 """
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 from typing import TYPE_CHECKING, Iterable, Mapping
@@ -90,10 +91,13 @@ class RequestGuard:
 
     def __init__(self, app: ASGIApp, sessions: SessionStore | None = None, public_origin: str | None = None,
                  tls_proxy: bool = False, allowed_hosts: Iterable[str] | None = None,
-                 body_limits: Mapping[str, int] = BODY_LIMITS, default_limit: int = DEFAULT_BODY_LIMIT) -> None:
-        """Wrap `app`; `sessions` enables CSRF tokens; `allowed_hosts` (None: any) guards against DNS rebinding."""
+                 body_limits: Mapping[str, int] = BODY_LIMITS, default_limit: int = DEFAULT_BODY_LIMIT,
+                 proxy_header: str | None = None) -> None:
+        """Wrap `app`; `sessions` enables CSRF tokens (also for users of a trusted `proxy_header`);
+        `allowed_hosts` (None: any) guards against DNS rebinding."""
         self.app = app
         self.sessions = sessions
+        self.proxy_header = proxy_header.lower() if proxy_header else None
         self.public_origin = public_origin.rstrip("/").lower() if public_origin else None
         self.tls_proxy = tls_proxy
         self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts) if allowed_hosts is not None else None
@@ -125,11 +129,19 @@ class RequestGuard:
         if kinds or scope.get("method") != "DELETE" or self._has_body(headers):
             if not is_exactly(kinds[0] if kinds else None, expected):
                 return 415, f"send the body as {expected}"
-        if self.sessions is not None and path not in FORM_PATHS:
-            sid = read_cookies(headers.get("cookie", "")).get(SESSION_COOKIE)
-            if sid and self.sessions.user(sid) is not None and not self.sessions.csrf_ok(sid, headers.get(CSRF_HEADER)):
-                return 403, "missing or wrong CSRF token; reload the page"
+        if self.sessions is not None and path not in FORM_PATHS and not self._token_ok(headers):
+            return 403, "missing or wrong CSRF token; reload the page"
         return None
+
+    def _token_ok(self, headers: Headers) -> bool:
+        """Whether a logged-in request carries its CSRF token (True when nobody is logged in)."""
+        assert self.sessions is not None
+        given = headers.get(CSRF_HEADER) or ""
+        proxied = headers.get(self.proxy_header, "").strip() if self.proxy_header else ""
+        if proxied:
+            return hmac.compare_digest(self.sessions.user_token(proxied).encode(), given.encode("utf-8", "replace"))
+        sid = read_cookies(headers.get("cookie", "")).get(SESSION_COOKIE)
+        return not sid or self.sessions.user(sid) is None or self.sessions.csrf_ok(sid, given)
 
     @staticmethod
     def _has_body(headers: Headers) -> bool:
@@ -158,11 +170,12 @@ class RequestGuard:
                 log.warning("refused %s %s: %s", scope.get("method"), path[:100], refused[1])
                 await self._send_all(send, _refusal(*refused))
                 return
-        await self._limited(scope, receive, send, limit)
+        await self._limited(scope, receive, send, limit, self._has_body(headers))
 
-    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        """Run the app with a counted body; past `limit` its answer is replaced by 413."""
-        state = {"read": 0, "over": False, "started": False}
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int, has_body: bool) -> None:
+        """Run the app with a counted body; past `limit` its answer is replaced by 413. An answer sent before
+        the body was read to the end closes the connection, so the rest is not received at all."""
+        state = {"read": 0, "over": False, "started": False, "complete": not has_body}
 
         async def counted_receive() -> Message:
             """The next message, raising BodyTooLarge once the body passes the limit."""
@@ -170,6 +183,7 @@ class RequestGuard:
                 raise BodyTooLarge()
             message = await receive()
             if message["type"] == "http.request":
+                state["complete"] = not message.get("more_body", False)
                 state["read"] += len(message.get("body", b""))
                 if state["read"] > limit:
                     state["over"] = True
@@ -185,6 +199,8 @@ class RequestGuard:
                 return
             if message["type"] == "http.response.start":
                 state["started"] = True
+                if not state["complete"]:
+                    message = {**message, "headers": [*message.get("headers", []), (b"connection", b"close")]}
             await send(message)
 
         try:
