@@ -301,19 +301,26 @@ def test_secure_cookies_behind_a_tls_proxy(store: Path, password_hash: str) -> N
 
 
 def test_ingest_and_beacon_keep_their_own_rules_off_loopback(store: Path, password_hash: str) -> None:
-    """Bound to 0.0.0.0 with login: ingest works with its bearer token only, the beacon works for anyone."""
+    """Served on 0.0.0.0 with login: ingest works with its bearer token only, the beacon works for anyone."""
     mounted = Mounted(store, "0.0.0.0", dashboard_accounts={"anna": password_hash})
-    client = TestClient(mounted.app, base_url="http://10.0.0.5:8000", follow_redirects=False)
-    pushed = client.post(INGEST_PATH, json=[NOTE], headers={"authorization": f"Bearer {TOKEN}"})
-    assert pushed.status_code == 200 and pushed.json()["accepted"] == 1 and len(mounted.notes) == 1
-    assert client.post(INGEST_PATH, json=[NOTE]).status_code == 401
-    assert client.post(INGEST_PATH, json=[NOTE], headers={"authorization": "Bearer nope"}).status_code == 401
-    site = "https://www.zeist.nl"
-    assert client.get(TRACK_PATH, params={"q": "paspoort", "results": 0}, headers={"origin": site}).status_code == 200
-    beacon = client.post(TRACK_PATH, content=b'{"q": "afvalpas", "results": 0}',
-                         headers={"origin": site, "content-type": "text/plain;charset=UTF-8"})
-    assert beacon.status_code == 204 and len(mounted.beacons) == 2
-    assert client.get("/api/summary").status_code == 401  # the rest still needs a login
+    server = DashboardServer(mounted.app, "0.0.0.0", 0)
+    server.start()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", follow_redirects=False, timeout=20) as client:
+            pushed = client.post(INGEST_PATH, json=[NOTE], headers={"authorization": f"Bearer {TOKEN}"})
+            assert pushed.status_code == 200 and pushed.json()["accepted"] == 1 and len(mounted.notes) == 1
+            assert client.post(INGEST_PATH, json=[NOTE]).status_code == 401
+            assert client.post(INGEST_PATH, json=[NOTE], headers={"authorization": "Bearer nope"}).status_code == 401
+            site = "https://www.zeist.nl"
+            pixel = client.get(TRACK_PATH, params={"q": "paspoort", "results": 0}, headers={"origin": site})
+            assert pixel.status_code == 200 and pixel.headers["content-type"] == "image/gif"
+            beacon = client.post(TRACK_PATH, content=b'{"q": "afvalpas", "results": 0}',
+                                 headers={"origin": site, "content-type": "text/plain;charset=UTF-8",
+                                          "sec-fetch-site": "cross-site"})
+            assert beacon.status_code == 204 and len(mounted.beacons) == 2
+            assert client.get("/api/summary").status_code == 401  # the rest still needs a login
+    finally:
+        server.stop()
 
 
 def test_proxy_header_users_get_a_csrf_token_too(store: Path) -> None:
