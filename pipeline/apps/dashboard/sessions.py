@@ -82,7 +82,7 @@ class SessionStore:
 
     def csrf_ok(self, sid: str, token: str | None) -> bool:
         """True when `token` is the CSRF token of session `sid` (constant-time)."""
-        return bool(token) and hmac.compare_digest(self.csrf_token(sid).encode(), token.encode("utf-8", "replace"))
+        return bool(token) and hmac.compare_digest(self.csrf_token(sid).encode(), (token or "").encode("utf-8", "replace"))
 
     def __len__(self) -> int:
         """How many sessions are stored (expired ones included until pruned)."""
