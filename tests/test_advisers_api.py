@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from pipeline.sinks.sqlite.store import SqliteStore
-from pipeline.apps.dashboard.access import SessionSigner, hash_password, is_loopback, login_page, needs_login, verify_password
+from pipeline.apps.dashboard.access import hash_password, is_loopback, login_page, needs_login, verify_password
+from pipeline.apps.dashboard.sessions import SessionStore
 from pipeline.apps.advisers.settings import AdvisersSettings
 from pipeline.apps.dashboard.app import create_app, dashboard_app
 from pipeline.bench.synthetic_signals import enriched_doc
@@ -53,7 +54,7 @@ def filled(store_path: Path) -> Path:
 
 def test_dossier_lifecycle_and_drill_down(filled: Path) -> None:
     """Create, list, report, list its messages with filters, delete; bad input gives 400 with a reason."""
-    client = TestClient(create_app(filled, settings()))
+    client = TestClient(create_app(filled, settings()), headers={"origin": "http://testserver"})
     body = {"name": "Wegwerkzaamheden Slotlaan", "keywords": ["Slotlaan", "omleiding"], "topics": ["verkeer"],
             "start": "2026-02-28", "end": "2026-03-02"}
     created = client.post("/api/dossiers", json=body)
@@ -110,15 +111,16 @@ def test_passwords_and_sessions() -> None:
     stored = hash_password("geheim", salt=b"0123456789abcdef")
     assert verify_password("geheim", stored) and not verify_password("Geheim", stored)
     assert not verify_password("geheim", "md5$abc") and not verify_password("geheim", "nonsense")
-    signer = SessionSigner("key", 3_600)
-    cookie = signer.issue("anna", now=1_000)
-    assert signer.user(cookie, now=1_500) == "anna"
-    assert signer.user(cookie, now=5_000) is None  # expired
-    encoded, expiry, signature = cookie.split(".")
-    forged = SessionSigner("key", 3_600).issue("bob", now=1_000).split(".")[0]
-    assert signer.user(f"{forged}.{expiry}.{signature}", now=1_500) is None  # another user, old signature
-    assert signer.user(f"{encoded}.{int(expiry) + 99_999}.{signature}", now=1_500) is None  # extended expiry
-    assert SessionSigner("other", 3_600).user(cookie, now=1_500) is None
+    clock = [1_000.0]
+    sessions = SessionStore(3_600, "key", clock=lambda: clock[0])
+    sid = sessions.create("anna")
+    assert sessions.user(sid) == "anna" and sessions.user("forged") is None and sessions.user(None) is None
+    token = sessions.csrf_token(sid)
+    assert sessions.csrf_ok(sid, token) and not sessions.csrf_ok(sid, "") and not sessions.csrf_ok(sessions.create("b"), token)
+    assert sessions.revoke(sid) and sessions.user(sid) is None and not sessions.revoke(sid)  # logout ends it
+    later = sessions.create("anna")
+    clock[0] += 3_601
+    assert sessions.user(later) is None  # expired
     assert is_loopback("127.0.0.1") and is_loopback("::1") and is_loopback("localhost")
     assert needs_login("0.0.0.0") and needs_login("192.168.1.10") and needs_login("::")
 
@@ -132,7 +134,7 @@ def test_login_page_escapes_everything() -> None:
 
 def test_non_local_binding_requires_login(filled: Path, password_hash: str) -> None:
     """Bound to 0.0.0.0 pages redirect to /login and the API answers 401 until a correct login; 127.0.0.1 is open."""
-    local = TestClient(dashboard_app(filled, settings(), "127.0.0.1"))
+    local = TestClient(dashboard_app(filled, settings(), "127.0.0.1"), base_url="http://127.0.0.1:8000")
     assert local.get("/api/summary").status_code == 200
 
     with pytest.raises(ValueError, match="no account is configured"):
@@ -141,7 +143,8 @@ def test_non_local_binding_requires_login(filled: Path, password_hash: str) -> N
     server = DashboardServer(app, "0.0.0.0", 0)
     server.start()
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", follow_redirects=False, timeout=20) as http:
+        base = f"http://127.0.0.1:{server.port}"
+        with httpx.Client(base_url=base, headers={"origin": base}, follow_redirects=False, timeout=20) as http:
             page = http.get("/dossiers/1?sentiment=negative")
             assert page.status_code == 303
             assert page.headers["location"] == "/login?next=%2Fdossiers%2F1%3Fsentiment%3Dnegative"

@@ -171,3 +171,62 @@ def test_flags_and_local_times() -> None:
     winter = parse_note_time("2024-01-15 09:30")
     assert winter.utcoffset().total_seconds() == 3600
     assert parse_note_time("2024-06-11T14:03:00+00:00").hour == 14
+
+
+def slow_export(path: Path, rows: list[str], pause: float, done: threading.Event) -> None:
+    """Write a CSV the way a slow exporter does: buffered pieces that end mid-row, with pauses in between."""
+    text = "Datum;Team;Notitie\n" + "".join(rows)
+    cut = [i for i in range(len(text)) if text[i] == "\n"]
+    pieces, start = [], 0
+    for index, end in enumerate(cut[1::4]):  # after every 4th row, plus half of the next one
+        stop = min(len(text), end + 1 + 25)
+        pieces.append(text[start:stop])
+        start = stop
+    pieces.append(text[start:])
+    with open(path, "w", encoding="utf-8") as handle:
+        for piece in pieces:
+            handle.write(piece)
+            handle.flush()
+            done.wait(pause)
+    done.set()
+
+
+def test_slowly_written_export_gives_exactly_its_notes(tmp_path: Path) -> None:
+    """An export without an id column, written in pieces with pauses longer than the settle time, yields its 20
+    notes and no truncated extra ones (each note's id is derived from its content)."""
+    rows = [f"2024-06-11 09:{i:02d};KCC;beller {i} vraagt naar de ophaaldag van het grofvuil in de wijk\n"
+            for i in range(20)]
+    finished = threading.Event()  # never set: a plain wait
+    writer = threading.Thread(target=slow_export, args=(tmp_path / "export.csv", rows, 0.6, threading.Event()))
+    source = FolderSource(tmp_path, settle_seconds=0.2, poll_interval=0.05)
+    stop = threading.Event()
+    got: list[Any] = []
+
+    def consume() -> None:
+        for batch in source.batches(None, stop):
+            got.extend(batch.signals)
+
+    reader = threading.Thread(target=consume)
+    writer.start()
+    reader.start()
+    writer.join()
+    finished.wait(2.5)  # the final version settles and is read
+    stop.set()
+    reader.join(10)
+    assert len({s.id for s in got}) == 20, sorted({s.text for s in got})
+    assert all(s.text.endswith("in de wijk") for s in got)
+
+
+def test_repeated_id_is_an_update_counted_and_logged_without_content(tmp_path: Path,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """A note id seen before (same file or an earlier one) is counted as an update; the log names no content."""
+    header, first, second = DUTCH_CSV.splitlines()
+    (tmp_path / "a.csv").write_text(f"{header}\n{first}\n{second}\n{first.replace('mw belt', 'mw belt opnieuw')}\n",
+                                    encoding="utf-8")
+    source = FolderSource(tmp_path, once=True, settle_seconds=0.0, poll_interval=0.02)
+    with caplog.at_level("DEBUG", logger="pipeline.sources.folder"):
+        signals = signals_of(list(source.batches(None, threading.Event())))
+    assert [s.id for s in signals] == ["call_note:N-1", "call_note:N-2", "call_note:N-1"]
+    assert source.updates == 1
+    assert "3 notes (1 of them updates of notes seen before)" in caplog.text
+    assert "container" not in caplog.text and "N-1" not in caplog.text

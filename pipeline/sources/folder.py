@@ -1,4 +1,15 @@
-"""Watch a folder for call-note exports (CSV, JSON, JSONL) and read each settled file exactly once."""
+"""Watch a folder for call-note exports (CSV, JSON, JSONL) and read each complete file exactly once.
+
+A file counts as complete in either of two ways (both are supported):
+- written then renamed: the exporter writes `name.csv.part` (or .tmp, .partial, `~`, a dot-file), which is
+  never read, and renames it to `name.csv` when done; the rename is atomic, so this is the safe way;
+- settled: its size and modification time have not changed for `settle_seconds`, seen over at least two
+  scans, and it ends like a finished export (a CSV or JSONL with a final newline, a JSON with `]` or `}`);
+  a file that does not end that way waits `unfinished_seconds` longer (a stalled exporter's buffer often
+  stops mid-row). A file that changes while it is read is put back and read again once settled.
+A note whose id was seen before (in the same file, an earlier file, or an earlier version of the file) is an
+update of that note: the store keeps one row per id; the source counts and logs updates (never their content).
+"""
 from __future__ import annotations
 
 import csv
@@ -26,6 +37,9 @@ JSON_LIST_KEYS = ("notes", "notities")
 MAX_EXPORT_BYTES = 256 * 1024 * 1024
 HEARTBEAT_SECONDS = 0.5
 VANISHED = "file vanished before it could be read"
+TAIL_BYTES = 64
+MAX_REMEMBERED_IDS = 200_000
+UNFINISHED_FACTOR = 10.0
 
 
 def is_export_name(name: str) -> bool:
@@ -169,8 +183,10 @@ class FolderSource:
     """Reads call-note exports dropped in a directory, once each, after they stop changing."""
 
     def __init__(self, directory: str | Path, settle_seconds: float = 2.0, poll_interval: float = 0.5,
-                 once: bool = False, batch_size: int = 500, max_text_chars: int = MAX_TEXT_CHARS) -> None:
-        """Watch `directory`; with `once`, return after the files present have been read."""
+                 once: bool = False, batch_size: int = 500, max_text_chars: int = MAX_TEXT_CHARS,
+                 unfinished_seconds: float | None = None) -> None:
+        """Watch `directory`; with `once`, return after the files present have been read; a settled file that
+        does not end like a finished export waits `unfinished_seconds` (default 10 x settle_seconds)."""
         self.directory = Path(directory)
         self.name = f"folder:{self.directory.resolve()}"
         self.settle_seconds = max(0.0, settle_seconds)
@@ -178,7 +194,11 @@ class FolderSource:
         self.once = once
         self.batch_size = max(1, batch_size)
         self.max_text_chars = max_text_chars
+        self.unfinished_seconds = (self.settle_seconds * UNFINISHED_FACTOR if unfinished_seconds is None
+                                   else max(self.settle_seconds, unfinished_seconds))
+        self.updates = 0
         self._seen: dict[str, Sighting] = {}
+        self._ids: dict[str, None] = {}
 
     def batches(self, cursor: dict[str, Any] | None, stop: threading.Event) -> Iterator[SourceBatch]:
         """Yield the notes of every settled export not done yet; with `once`, return when none is left."""
@@ -256,29 +276,49 @@ class FolderSource:
                 self._seen[name] = Sighting(signature, info.st_mtime_ns, now)
                 continue
             seen.scans += 1
-            quiet_long_enough = now - seen.since >= self.settle_seconds
-            old_enough = (wall_ns - info.st_mtime_ns) / 1e9 >= self.settle_seconds
-            if quiet_long_enough or old_enough:
-                ready.append((info.st_mtime_ns, name, signature))
+            quiet = max(now - seen.since, (wall_ns - info.st_mtime_ns) / 1e9)
+            if quiet < self.settle_seconds:
+                continue
+            if quiet < self.unfinished_seconds and not self._ends_finished(name):
+                continue
+            ready.append((info.st_mtime_ns, name, signature))
         ready.sort()
         return [(name, signature) for _, name, signature in ready], vanished
+
+    def _ends_finished(self, name: str) -> bool:
+        """Whether the file's last bytes look like the end of a finished export (empty files do not)."""
+        try:
+            with open(self.directory / name, "rb") as handle:
+                handle.seek(0, os.SEEK_END)
+                size = handle.tell()
+                handle.seek(max(0, size - TAIL_BYTES))
+                tail = handle.read()
+        except OSError:
+            return True  # let the read report it
+        if name.lower().endswith(".json"):
+            return tail.rstrip()[-1:] in (b"]", b"}")
+        return tail.endswith(b"\n")
 
     def _dead_batch(self, state: FolderState, name: str, reason: str) -> SourceBatch:
         """A batch holding one dead letter about a whole file."""
         log.warning("%s: %s", name, reason)
         return SourceBatch([], [DeadLetter.of(self.name, name, reason, name)], state.cursor(), [])
 
-    def _read(self, name: str) -> str | None:
-        """The decoded content of an export, or None when it vanished; raises OSError for other failures."""
+    def _read(self, name: str) -> tuple[str | None, str]:
+        """The decoded content of an export (None when it vanished) and the signature it had while being read;
+        raises OSError for other failures."""
         try:
             with open(self.directory / name, "rb") as handle:
-                size = os.fstat(handle.fileno()).st_size
-                if size > MAX_EXPORT_BYTES:
-                    raise OSError(f"file too large: {size} bytes, the limit is {MAX_EXPORT_BYTES}")
+                before = os.fstat(handle.fileno())
+                if before.st_size > MAX_EXPORT_BYTES:
+                    raise OSError(f"file too large: {before.st_size} bytes, the limit is {MAX_EXPORT_BYTES}")
                 data = handle.read()
+                after = signature_of(os.fstat(handle.fileno()))
         except FileNotFoundError:
-            return None
-        return decode_export(data, name)
+            return None, ""
+        if after != signature_of(before) or len(data) != before.st_size:
+            return None, after
+        return decode_export(data, name), after
 
     def _process(self, state: FolderState, name: str, signature: str, skip: int,
                  stop: threading.Event) -> Iterator[SourceBatch]:
@@ -287,14 +327,19 @@ class FolderSource:
         if name in state.done:
             log.info("%s changed since it was read; reading the new version", name)
         try:
-            text = self._read(name)
+            text, read_signature = self._read(name)
         except OSError as err:
             state.done[name] = signature
             yield self._dead_batch(state, name, f"cannot read the file: {err}")
             return True
+        if read_signature and read_signature != signature or (text is None and read_signature):
+            log.info("%s changed while it was being read; it is read once it has settled", name)
+            self._seen[name] = Sighting(read_signature, 0, time.monotonic())
+            return True
         if text is None:
             yield self._dead_batch(state, name, VANISHED)
             return True
+        updates_before, counts = self.updates, {"signals": 0, "dead": 0}
         state.current = {"name": name, "signature": signature, "rows": skip}
         signals: list[RawSignal] = []
         dead: list[DeadLetter] = []
@@ -305,13 +350,16 @@ class FolderSource:
             self._take_row(name, row, signals, dead, received)
             state.current["rows"] = index
             if len(signals) + len(dead) >= self.batch_size:
+                counts["signals"] += len(signals)
+                counts["dead"] += len(dead)
                 yield SourceBatch(signals, dead, state.cursor(), received)
                 signals, dead, received = [], [], []
                 if stop.is_set():
                     return False
         state.current = None
         state.done[name] = signature
-        log.info("read %s", name)
+        log.info("read %s: %d notes (%d of them updates of notes seen before), %d dead letters", name,
+                 counts["signals"] + len(signals), self.updates - updates_before, counts["dead"] + len(dead))
         yield SourceBatch(signals, dead, state.cursor(), received)
         return True
 
@@ -325,7 +373,23 @@ class FolderSource:
         if row.record is None:
             return
         try:
-            signals.append(map_call_note(row.record, name, row.content, self.max_text_chars))
-            received.append(time.monotonic())
+            signal = map_call_note(row.record, name, row.content, self.max_text_chars)
         except InvalidSignal as err:
             dead.append(DeadLetter.of(self.name, position, err.reason, row.content))
+            return
+        if self._remember(signal.id):
+            self.updates += 1
+            log.debug("%s updates a note seen before", position)
+        signals.append(signal)
+        received.append(time.monotonic())
+
+    def _remember(self, signal_id: str) -> bool:
+        """Note an id as seen; True when it was seen before (the most recent ids are kept, oldest dropped)."""
+        if signal_id in self._ids:
+            self._ids.pop(signal_id)
+            self._ids[signal_id] = None
+            return True
+        self._ids[signal_id] = None
+        if len(self._ids) > MAX_REMEMBERED_IDS:
+            self._ids.pop(next(iter(self._ids)))
+        return False

@@ -2,7 +2,8 @@
 
 Pages `/dossiers`, `/dossiers/{id}`, `/nieuw`, `/aandacht` share `static/advisers.html`; their data comes from
 JSON under `/api/` (read-only connections per request, like the rest of the dashboard). Creating and
-deleting a dossier are the only writes; they accept JSON only, which keeps out cross-site form posts.
+deleting a dossier are the only writes; the dashboard's RequestGuard admits them only same-origin, as exactly
+application/json and with the session's CSRF token; the route checks the media type and size again.
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from pipeline.apps.advisers.settings import advisers_settings
 from pipeline.sinks.sqlite.advisers import Dossier, SchemaKeeper, delete_dossier, save_dossier
 from pipeline.apps.advisers.digest import render_html
 from pipeline.apps.static_files import STATIC_DIR
+from pipeline.apps.dashboard.security import is_exactly, read_body
 
 log = logging.getLogger(__name__)
 
@@ -145,10 +147,10 @@ def advisers_routes(reader: Any, settings: Settings, keeper: SchemaKeeper) -> li
         """GET: every dossier; POST: create one from JSON."""
         if request.method == "GET":
             return await run_in_threadpool(read, lambda conn: {"dossiers": [d.to_dict() for d in dq.list_dossiers(conn)]})
-        if "application/json" not in request.headers.get("content-type", ""):
+        if not is_exactly(request.headers.get("content-type"), "application/json"):
             return JSONResponse({"error": "send the dossier as application/json"}, status_code=415, headers=NO_STORE)
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+        body = await read_body(request, MAX_BODY_BYTES)
+        if body is None:
             return JSONResponse({"error": "body too large"}, status_code=413, headers=NO_STORE)
         try:
             dossier = parse_dossier(json.loads(body or b"{}"), list(settings.neighbourhoods))

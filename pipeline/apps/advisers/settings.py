@@ -25,8 +25,14 @@ class AdvisersSettings(Settings):
     dashboard_proxy_user_header: str | None = Field(None, description="trust this header (e.g. X-Forwarded-User) "
                                                                       "set by a reverse proxy as the login name")
     dashboard_session_hours: float = Field(8.0, description="a login session expires after this many hours")
-    dashboard_session_secret: str | None = Field(None, description="key signing session cookies (default: random "
-                                                                   "per start, so a restart logs everyone out)")
+    dashboard_session_secret: str | None = Field(None, description="key of the CSRF tokens (default: random per "
+                                                                   "start); sessions live in the dashboard process, "
+                                                                   "so a restart logs everyone out")
+    dashboard_tls_proxy: bool = Field(False, description="a TLS-terminating reverse proxy serves the dashboard: "
+                                                         "cookies get Secure and the own origin is https")
+    dashboard_public_origin: str | None = Field(None, description="the dashboard's public origin, e.g. "
+                                                                  "https://signaal.zeist.nl; writes from any other "
+                                                                  "origin and requests for other host names are refused")
     digest_smtp_host: str | None = Field(None, description="SMTP server for the daily digest")
     digest_smtp_port: int = Field(25, description="SMTP port")
     digest_smtp_starttls: bool = Field(False, description="use STARTTLS")

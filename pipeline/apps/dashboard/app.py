@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator, Sequence
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,7 +24,10 @@ from pipeline.sinks.sqlite.store import connect
 from pipeline.apps.advisers import queries as dossier_queries
 from pipeline.apps.dashboard import labels
 from pipeline.apps.dashboard import queries
-from pipeline.apps.dashboard.access import LoginGate, SessionSigner, needs_login
+from pipeline.apps.dashboard.access import is_loopback, needs_login
+from pipeline.apps.dashboard.login_gate import LoginGate
+from pipeline.apps.dashboard.security import LOOPBACK_HOSTS, RequestGuard, host_name
+from pipeline.apps.dashboard.sessions import SessionStore
 from pipeline.apps.advisers.settings import advisers_settings, municipality_account
 from pipeline.sinks.sqlite.advisers import SchemaKeeper
 from pipeline.apps.static_files import STATIC_DIR
@@ -257,12 +260,14 @@ def zero_results_payload(params: QueryParams, conn: sqlite3.Connection | None) -
 
 
 def create_app(store_path: Path, settings: Settings | None = None,
-               extra_routes: Sequence[BaseRoute] = (), require_login: bool = False) -> Starlette:
+               extra_routes: Sequence[BaseRoute] = (), require_login: bool = False,
+               allowed_hosts: Sequence[str] | None = None) -> Starlette:
     """The dashboard app reading the store at `store_path` (which may not exist yet).
 
     `extra_routes` (e.g. the search review page's routes) are mounted before the /api and /static catch-alls.
     With `require_login` every page and API call needs a session (accounts or a trusted proxy header from
-    the settings; ValueError when neither is configured).
+    the settings; ValueError when neither is configured). Every request passes the RequestGuard (same-origin
+    JSON writes with a CSRF token, streamed body limits); `allowed_hosts` limits the Host header.
     """
     from pipeline.apps.advisers.routes import advisers_routes
 
@@ -306,8 +311,13 @@ def create_app(store_path: Path, settings: Settings | None = None,
         """Unknown /api/ paths: JSON 404."""
         return _json({"error": f"no such endpoint: {request.url.path}"}, 404)
 
+    def favicon(_request: Request) -> Response:
+        """Browsers ask /favicon.ico of pages that name no icon: send them to the SVG."""
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     routes = [
         Route("/", index),
+        Route("/favicon.ico", favicon),
         Route("/api/health", health),
         Route("/api/meta", api_endpoint(reader, meta_payload)),
         Route("/api/summary", api_endpoint(reader, summary_payload)),
@@ -320,16 +330,20 @@ def create_app(store_path: Path, settings: Settings | None = None,
         Route("/api/{rest:path}", api_not_found),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),
     ]
-    middleware = [Middleware(SecurityHeaders)]
+    adv = advisers_settings(settings)
+    sessions = SessionStore(adv.dashboard_session_hours * 3_600, adv.dashboard_session_secret) if require_login else None
+    middleware = [Middleware(SecurityHeaders),
+                  Middleware(RequestGuard, sessions=sessions, public_origin=adv.dashboard_public_origin,
+                             tls_proxy=adv.dashboard_tls_proxy, allowed_hosts=allowed_hosts,
+                             proxy_header=adv.dashboard_proxy_user_header if require_login else None)]
     if require_login:
-        adv = advisers_settings(settings)
-        signer = SessionSigner(adv.dashboard_session_secret, adv.dashboard_session_hours * 3_600)
-        middleware.append(Middleware(LoginGate, accounts=adv.dashboard_accounts, signer=signer,
-                                     municipality=settings.municipality, proxy_header=adv.dashboard_proxy_user_header))
         if not adv.dashboard_accounts and not adv.dashboard_proxy_user_header:
             raise ValueError("login is required (the dashboard is bound to a non-local address) but no account is "
                              "configured: set dashboard_accounts (see `stadssignaal hash-password`) or "
                              "dashboard_proxy_user_header")
+        middleware.append(Middleware(LoginGate, accounts=adv.dashboard_accounts, sessions=sessions,
+                                     municipality=settings.municipality, proxy_header=adv.dashboard_proxy_user_header,
+                                     secure_cookies=adv.dashboard_tls_proxy))
     app = Starlette(routes=routes, middleware=middleware)
     app.state.store_path = reader.path
     app.state.settings = settings
@@ -337,6 +351,18 @@ def create_app(store_path: Path, settings: Settings | None = None,
     return app
 
 
+def dashboard_hosts(host: str, settings: Settings) -> list[str] | None:
+    """Host names the dashboard answers to: loopback names when bound there, the public origin's host when set."""
+    origin = advisers_settings(settings).dashboard_public_origin
+    if origin:
+        return [host_name(origin.split("://", 1)[-1].split("/", 1)[0])]
+    if is_loopback(host):
+        return sorted(LOOPBACK_HOSTS | {host_name(host)})
+    return None
+
+
 def dashboard_app(store_path: Path, settings: Settings, host: str, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
-    """The dashboard app for a server bound to `host`: login required unless `host` is a loopback address."""
-    return create_app(store_path, settings, extra_routes, require_login=needs_login(host))
+    """The dashboard app for a server bound to `host`: login required unless `host` is a loopback address;
+    on loopback only loopback host names are answered (no DNS rebinding)."""
+    return create_app(store_path, settings, extra_routes, require_login=needs_login(host),
+                      allowed_hosts=dashboard_hosts(host, settings))

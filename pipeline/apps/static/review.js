@@ -69,12 +69,18 @@ function fillTopics(topics) {
   if ([...select.options].some((o) => o.value === current)) select.value = current;
 }
 
+/** The session's CSRF token from its cookie ("" when not logged in). */
+function csrfToken() {
+  const match = document.cookie.match(/(?:^|;\s*)stadssignaal_csrf=([^;]*)/);
+  return match ? decodeURIComponent(match[1]) : "";
+}
+
 /** Save a decision for a group and reload the list. */
 async function saveStatus(group, status, note) {
   try {
     await getJson("/review/api/status", {
       method: "POST",
-      headers: { "Content-Type": "application/json" },
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrfToken() },
       body: JSON.stringify({ group, status, note }),
     });
     await load();

@@ -19,6 +19,7 @@ from pipeline.apps.webteam.periods import DEFAULT_WINDOW, WINDOWS, parse_end_day
 from pipeline.apps.webteam.review import SORT_FIELDS, STATUS_FILTERS, GroupFilter, ReviewService
 from pipeline.apps.webteam.summary import build_summary
 from pipeline.apps.static_files import STATIC_DIR
+from pipeline.apps.dashboard.security import is_exactly, read_body
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +102,12 @@ def review_routes(store_path: str | Path, service: ReviewService | None = None) 
         return JSONResponse(result, headers=HEADERS)
 
     async def set_status(request: Request) -> Response:
-        """Store a decision: JSON body {group, status, note}; JSON only, which also keeps out cross-site forms."""
-        if "application/json" not in request.headers.get("content-type", ""):
+        """Store a decision: JSON body {group, status, note}; exactly application/json (the dashboard's
+        RequestGuard also admits it only same-origin with the session's CSRF token)."""
+        if not is_exactly(request.headers.get("content-type"), "application/json"):
             raise BadRequest("send the decision as application/json")
-        body = await request.body()
-        if len(body) > MAX_BODY_BYTES:
+        body = await read_body(request, MAX_BODY_BYTES)
+        if body is None:
             raise BadRequest(f"body larger than {MAX_BODY_BYTES} bytes")
         try:
             data: Any = json.loads(body or b"{}")

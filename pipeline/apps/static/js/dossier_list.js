@@ -24,7 +24,9 @@ function checkboxes(name, entries) {
 
 /** POST a new dossier; resolves to the saved dossier or rejects with the API's message. */
 async function createDossier(body) {
-  const response = await fetch("/api/dossiers", { method: "POST", headers: { "content-type": "application/json" },
+  const csrf = document.cookie.match(/(?:^|;\s*)stadssignaal_csrf=([^;]*)/);
+  const response = await fetch("/api/dossiers", { method: "POST",
+    headers: { "content-type": "application/json", "x-csrf-token": csrf ? decodeURIComponent(csrf[1]) : "" },
     body: JSON.stringify(body) });
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
