@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from pipeline.enrich.pii.wordlists import NameLists, name_lists
+from pipeline.enrich.pii.wordlists import NameLists, name_lists, street_names
 
 _TOKEN = re.compile(r"'t\b|[^\W\d_](?:[\w'’]|-(?=[^\W\d_]))*")
 _URLISH = re.compile(r"(?:https?://|www\.)\S+|[\w.+\-]+@\S+")
@@ -21,10 +21,14 @@ _TITLES = frozenset("""mw mevr mevrouw dhr hr heer meneer mijnheer mnr fam famil
     namens zoon dochter vader moeder broer zus zuster buurman buurvrouw partner echtgenoot echtgenote
     kleinzoon kleindochter oom tante schoonzoon schoondochter contactpersoon genaamd heet naam""".split())
 _PARTICLES = frozenset("van de der den ter ten te het 't in op la le el al da dos du von di del d' bin uit aan bij".split())
-_LEADING_PARTICLES = frozenset("van de den der ter ten 't in op la le el al da dos du von di del d' bin".split())
+_LEADING_PARTICLES = frozenset("van de den der ter ten 't la le el da dos du von di del d'".split())
 _STREET_LIKE = re.compile(r"(?:straat|laan|weg|plein|singel|gracht|kade|dreef|steeg|plantsoen|kwartier|wijk|buurt)$")
 _GAP_AFTER_TITLE = re.compile(r"\.?:?,?[ ]{1,2}|\.")
 _GAP = re.compile(r"[ ]{1,2}")
+_GAP_ONE = re.compile(r"[ ]")
+_INITIAL = re.compile(r"(?<![\w.])[A-Z]\.")
+_CAPITALISED = re.compile(r"(?<![\w\[@#/])[A-ZÀ-Þ][^\W\d_]*")
+_LOWER_WORD = re.compile(r"(?<![\w\[@#/])[a-zß-ÿ][^\W\d_]*")
 _SENTENCE_END = frozenset(".!?:;\n")
 MAX_FIRST_NAMES = 3
 MAX_PARTICLES = 3
@@ -33,14 +37,18 @@ MAX_PARTICLES = 3
 class _Tok:
     """One word of the text with its position and the forms the rules look at."""
 
-    __slots__ = ("start", "end", "word", "lower", "upper_first", "initial")
+    __slots__ = ("start", "end", "word", "lower", "upper_first", "initial", "protected")
 
     def __init__(self, match: re.Match[str], text: str) -> None:
         self.start, self.end = match.span()
         self.word = match.group()
         self.lower = self.word.lower()
         self.upper_first = self.word[:1].isupper() and not (len(self.word) > 1 and self.word.isupper())
+        if self.upper_first and "-" in self.word:   # "Jansen-Bakker", "Jansen-de": yes; "Wmo-aanvraag": no
+            self.upper_first = all(part[:1].isupper() or part.lower() in _PARTICLES
+                                   for part in self.word.split("-")[1:])
         self.initial = len(self.word) == 1 and self.word.isupper() and text[self.end:self.end + 1] == "."
+        self.protected = False
 
 
 def _tokens(text: str) -> list[_Tok]:
@@ -62,8 +70,12 @@ def _tokens(text: str) -> list[_Tok]:
 class NameFinder:
     """Finds the character spans of people's names in a text."""
 
-    def __init__(self, lists: NameLists | None = None) -> None:
+    def __init__(self, lists: NameLists | None = None, streets: frozenset[str] | None = None) -> None:
         self._lists = lists
+        self._streets = streets
+        self._trigger_sets: tuple[frozenset[str], frozenset[str]] | None = None
+        self._starts: frozenset[str] = frozenset()
+        self._phrase_heads: frozenset[str] = frozenset()
 
     @property
     def lists(self) -> NameLists:
@@ -72,14 +84,71 @@ class NameFinder:
             self._lists = name_lists()
         return self._lists
 
+    @property
+    def streets(self) -> frozenset[str]:
+        """The street names (loaded on first use)."""
+        if self._streets is None:
+            self._streets = street_names()
+        return self._streets
+
+    def _protect(self, text: str, toks: list[_Tok]) -> None:
+        """Mark the words of multi-word places and streets ("Huis ter Heide", "Prins Hendriklaan")."""
+        places, streets = self.lists.places, self.streets
+        n = len(toks)
+        heads = self._phrase_heads
+        for i, tok in enumerate(toks):
+            if not tok.upper_first or tok.protected or tok.lower not in heads:
+                continue
+            if i and (toks[i - 1].initial or toks[i - 1].lower in _TITLES):
+                continue   # "C. Ter Horst", "mw Van Dam": a name, even when a street or place has that name
+            for size in (4, 3, 2):
+                if i + size > n or not all(_GAP_ONE.fullmatch(text, toks[m].end, toks[m + 1].start)
+                                           for m in range(i, i + size - 1)):
+                    continue
+                phrase = " ".join(t.lower for t in toks[i:i + size])
+                if phrase in places or phrase in streets:
+                    for m in range(i, i + size):
+                        toks[m].protected = True
+                    break
+
+    def _triggers(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Words that can start a name: in any case (capitalised), and in lower case (not ordinary words)."""
+        if self._trigger_sets is None:
+            lists = self.lists
+            names = lists.first | lists.surname
+            single_places = frozenset(p for p in lists.places if " " not in p)
+            capitalised = (((names - lists.ambiguous - lists.not_names - single_places) | lists.interfix_surname)
+                           - _PARTICLES) | _TITLES
+            lower = (names - lists.ambiguous - lists.not_names) | _TITLES
+            self._trigger_sets = (capitalised, lower)
+            self._starts = names | lists.interfix_surname | _PARTICLES
+            heads = {phrase.split(" ", 1)[0] for phrase in lists.places if " " in phrase}
+            heads.update(phrase.split(" ", 1)[0] for phrase in self.streets if " " in phrase)
+            self._phrase_heads = frozenset(heads)
+        return self._trigger_sets
+
+    def may_contain_name(self, text: str) -> bool:
+        """Cheap pre-check: an initial, a title, or a listed name word (capitalised, or lower-case and unambiguous)."""
+        if _INITIAL.search(text):
+            return True
+        capitalised, lower = self._triggers()
+        if not capitalised.isdisjoint(word.lower() for word in _CAPITALISED.findall(text)):
+            return True
+        return not lower.isdisjoint(_LOWER_WORD.findall(text))
+
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Non-overlapping (start, end) spans of names, in text order."""
+        if not self.may_contain_name(text):
+            return []
         toks = _tokens(text)
+        self._protect(text, toks)
         found: list[tuple[int, int]] = []
         i = 0
+        starts = self._starts
         while i < len(toks):
             strong = i > 0 and toks[i - 1].lower in _TITLES and _gap_ok(text, toks[i - 1], toks[i], _GAP_AFTER_TITLE)
-            end = self._name_at(text, toks, i, strong)
+            tok = toks[i]
+            end = self._name_at(text, toks, i, strong) if strong or tok.initial or tok.lower in starts else None
             if end is None:
                 i += 1
                 continue
@@ -97,9 +166,11 @@ class NameFinder:
         while j < n and toks[j].initial and (j == i or _initial_gap(text, toks[j - 1], toks[j])):
             initials += 1
             j += 1
-        while (j < n and firsts < MAX_FIRST_NAMES and (j == i or _joined(text, toks[j - 1], toks[j]))
-               and self._is_first(toks[j], strong or firsts > 0)):
-            ambiguous_first |= toks[j].lower in lists.ambiguous
+        while j < n and firsts < MAX_FIRST_NAMES and (j == i or _joined(text, toks[j - 1], toks[j])):
+            level = self._first_level(toks[j], strong or firsts > 0)
+            if not level or (firsts and toks[j].lower in _PARTICLES):
+                break
+            ambiguous_first |= level == 1 or toks[j].lower in lists.ambiguous
             firsts += 1
             j += 1
         k = j
@@ -122,36 +193,48 @@ class NameFinder:
             while (end < n and toks[end - 1].lower.rsplit("-", 1)[-1] in _PARTICLES and "-" in toks[end - 1].word
                    and _joined(text, toks[end - 1], toks[end]) and toks[end].upper_first):
                 end += 1
+            if end < n and _joined(text, toks[end - 1], toks[end]) and _STREET_LIKE.search(toks[end].lower):
+                return None   # a street named after someone ("Prins Hendriklaan")
             return end
         if initials and not firsts:
             return i + initials if strong else None
         if firsts:
             if strong:
                 return j
-            if firsts == 1 and (ambiguous_first or not self._lone_first_ok(text, toks[i])):
+            if firsts >= 2 and toks[j - 1].upper_first and self._is_surname(
+                    text, toks, j - 1, 0, True, toks[j - 2].lower in lists.ambiguous):
+                return j   # "truus Mensah": the last "first name" is the surname
+            if ambiguous_first or not all(self._lone_first_ok(text, toks[m]) for m in range(i, j)):
                 return None
             return j
         return None
 
-    def _is_first(self, tok: _Tok, context: bool) -> bool:
-        """A listed first name: capitalised, or lower-case when it is not an ordinary word (or context says so)."""
+    def _first_level(self, tok: _Tok, context: bool) -> int:
+        """2: a first name; 1: a first name only when a listed surname follows ("Mei Mulder", "roos Bakker"); 0: not."""
         lists = self.lists
-        if tok.lower not in lists.first or tok.lower in lists.not_names:
-            return False
+        if tok.lower not in lists.first or tok.protected:
+            return 0
         if tok.upper_first:
-            return True
-        return tok.lower not in lists.ambiguous and (context or len(tok.word) >= 3)
+            return 1 if tok.lower in lists.not_names else 2
+        if tok.lower in lists.not_names:
+            return 0
+        if tok.lower in lists.ambiguous:
+            return 1
+        return 2 if context or len(tok.word) >= 3 else 1
 
     def _lone_first_ok(self, text: str, tok: _Tok) -> bool:
-        """A first name on its own is removed unless it is a place word or too short to tell."""
-        return len(tok.word) >= 3 and tok.lower not in self.lists.place_words
+        """A first name without surname is removed unless it is a place word or too short to tell; in lower case
+        only at the start of a sentence ("henk belt over"), as elsewhere it is more often a word ("where can")."""
+        if len(tok.word) < 3 or tok.lower in self.lists.place_words:
+            return False
+        return tok.upper_first or _sentence_start(text, tok.start)
 
     def _is_surname(self, text: str, toks: list[_Tok], k: int, particles: int, after_name: bool,
                     listed_only: bool) -> bool:
         """Whether token k is a surname here (capitalised, not a place, street or ordinary verb)."""
         lists = self.lists
         tok = toks[k]
-        if tok.lower in lists.not_names or _STREET_LIKE.search(tok.lower) or tok.initial:
+        if tok.lower in lists.not_names or _STREET_LIKE.search(tok.lower) or tok.initial or tok.protected:
             return False
         if not after_name and _is_place(lists, toks, k, particles):
             return False
@@ -160,12 +243,22 @@ class NameFinder:
         head = tok.lower.split("-")[0]
         listed = head in lists.surname or head in lists.interfix_surname
         if not tok.upper_first:
+            if listed_only:
+                return False
             if particles:
                 return after_name and head in lists.interfix_surname
             return after_name and listed and tok.lower not in lists.ambiguous
+        if listed_only and particles and toks[k - particles].lower in _LEADING_PARTICLES and toks[k - particles - 1].upper_first:
+            return listed or head not in lists.ambiguous   # "Lieve El Khatib", "Roos van Dam"
         if listed_only or (particles and not after_name):
             return listed or (particles >= 2 and head not in lists.ambiguous)
         return True
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    """True when only spaces stand between the word and the start of the text or a sentence end."""
+    before = text[:start].rstrip(" ")
+    return not before or before[-1] in _SENTENCE_END
 
 
 def _is_place(lists: NameLists, toks: list[_Tok], k: int, particles: int) -> bool:

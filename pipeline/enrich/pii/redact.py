@@ -77,6 +77,7 @@ _POSTCODE = re.compile(
 _POSTCODE_ONLY = re.compile(
     r"(?<![\w\-/.,])[1-9]\d{3}(?:[ ]?(?!SA|SD|SS)[A-Z]{2}"
     r"|(?!km|kg|cm|mm|ml|pm|am|st|nd|rd|th|uu|mb|gb|kb|ct|mg)[a-z]{2})(?![\w\-])")
+_POSTCODE_CUED = re.compile(r"(?i:postcode|pc)\W{0,3}(?P<pii>[1-9]\d{3}[ ]?[A-Za-z]{2})(?![\w\-])")
 _PLATE = re.compile(r"(?<![\w\-])(?:[A-Za-z0-9]{1,3}-[A-Za-z0-9]{2,3}-[A-Za-z0-9]{1,3}|[A-Z0-9]{6})(?![\w\-])")
 _PHONE = re.compile(
     r"(?<![\w+])(?:(?:\+|00)31[ \-]?(?:\(0\)[ \-]?)?|\(0(?=\d{1,3}\))|0)(?:[ \-.)]{0,2}\d){9}(?!\d)")
@@ -161,6 +162,7 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool], b
     (KIND_BIRTH_DATE, BIRTH_YEAR, _always, True),
     (KIND_PHONE, _PHONE, _phone_ok, True),
     (KIND_POSTCODE, _POSTCODE, _always, True),
+    (KIND_POSTCODE_ONLY, _POSTCODE_CUED, _always, True),
     (KIND_POSTCODE_ONLY, _POSTCODE_ONLY, _always, True),
     (KIND_STREET_NUMBER, STREET_HOUSE_NUMBER, street_house_number_ok, True),
     (KIND_PLATE, _PLATE, _plate_ok, True),

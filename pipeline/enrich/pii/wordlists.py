@@ -90,7 +90,7 @@ def name_lists() -> NameLists:
     ambiguous = _lower(_team_list("name_words_nl.txt")) | not_names
     place_set = _lower(sorted(places))
     return NameLists(
-        first=_lower(sorted(first)) - not_names, surname=_lower(sorted(surname)) - not_names,
+        first=_lower(sorted(first)), surname=_lower(sorted(surname)) - not_names,
         interfix_surname=_lower(sorted(interfix)), ambiguous=ambiguous, places=place_set,
         place_words=frozenset(w for p in place_set for w in p.split()), not_names=not_names)
 
