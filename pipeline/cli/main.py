@@ -71,6 +71,11 @@ def main(ctx: click.Context, config: Path | None, log_level: str) -> None:
     """
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from pipeline.core.boundary import RedactingLogFilter
+
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingLogFilter) for f in handler.filters):
+            handler.addFilter(RedactingLogFilter())
     try:
         settings = load_settings(config)
     except (FileNotFoundError, ValueError) as err:
@@ -110,6 +115,7 @@ def enrich(ctx: click.Context, input_path: Path | None, output_path: Path | None
     from pipeline.enrich.batch import enrich_batch
     from pipeline.core.signal import InvalidSignal, decode_line
     from pipeline.core.signal import DeadLetter
+    from pipeline.core.private_files import open_private_append
 
     settings = _settings(ctx)
     enricher = build_enricher(settings, topic_model, sentiment_model)
@@ -135,7 +141,7 @@ def enrich(ctx: click.Context, input_path: Path | None, output_path: Path | None
                 out.write(json.dumps(doc, ensure_ascii=False) + "\n")
             out.flush()
             if dead:
-                with dead_letters.open("a", encoding="utf-8") as fh:
+                with open_private_append(dead_letters) as fh:
                     for letter in dead:
                         click.echo(f"{letter.position}: {letter.reason}", err=True)
                         fh.write(json.dumps(letter.to_dict(), ensure_ascii=False) + "\n")

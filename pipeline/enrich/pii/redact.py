@@ -218,6 +218,16 @@ class PiiRedactor:
             text = _splice(text, spans, PLACEHOLDERS[KIND_NAME])
         return text, sorted(kinds)
 
+    def redact_structured(self, text: str) -> str:
+        """Only the structured kinds (numbers, e-mail, URL query strings): for texts the pipeline wrote itself,
+        such as rejection reasons, where a name finder would mistake words for names."""
+        kinds: set[str] = set()
+        if "http" in text or "www." in text:
+            text, _ = strip_query(text)
+        has_digit = _DIGIT.search(text) is not None
+        has_at = "@" in text
+        return self._redact_numberish(text, has_digit, has_at, kinds) if has_digit or has_at else text
+
     @staticmethod
     def _redact_numberish(text: str, has_digit: bool, has_at: bool, kinds: set[str]) -> str:
         """Run the detectors in priority order and splice the placeholders in."""
@@ -270,3 +280,8 @@ _DEFAULT = PiiRedactor()
 def redact(text: str) -> tuple[str, list[str]]:
     """Redact `text` with the default redactor; returns (redacted text, sorted kinds)."""
     return _DEFAULT.redact(text)
+
+
+def redact_structured(text: str) -> str:
+    """Structured kinds only (see PiiRedactor.redact_structured)."""
+    return _DEFAULT.redact_structured(text)
