@@ -213,10 +213,7 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
         source = open_source(source_spec, settings, speed=speed, once=exit_when_done, store_path=store_path)
     except ValueError as err:
         raise click.UsageError(str(err)) from err
-    from pipeline.core.settings import DEMO_PSEUDONYM_KEY
-
-    if settings.pseudonym_key == DEMO_PSEUDONYM_KEY and not source_spec.startswith("demo"):
-        log.warning("authors are pseudonymised with the demo key: set STADSSIGNAAL_PSEUDONYM_KEY")
+    settings = settings.model_copy(update={"store": store_path})   # the pseudonym key is kept beside this store
     store: Any
     es_config: Any = None
     if sink == "es":

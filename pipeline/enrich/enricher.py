@@ -17,6 +17,7 @@ from pipeline.enrich.short_texts import ShortTextMemo
 from pipeline.enrich.text import clean_text, stem_tokens, tokenize
 from pipeline.enrich.topics import KeywordTopicModel, Ranked, TopicAnalysis, TopicModel
 from pipeline.core.boundary import redact_value
+from pipeline.core.pseudonym_key import resolve_pseudonym_key
 from pipeline.core.settings import Settings
 from pipeline.core.signal import RawSignal, validate
 from pipeline.enrich.pii.urls import strip_url
@@ -70,7 +71,7 @@ class Enricher:
         self.topic_model: TopicModel = topic_model if topic_model is not None else self.keyword_model
         self.model_version = MODEL_VERSION if topic_model is None else _version_of(topic_model)
         self.redactor = PiiRedactor()
-        self.pseudonymiser = Pseudonymiser(self.settings.pseudonym_key)
+        self.pseudonymiser = Pseudonymiser(resolve_pseudonym_key(self.settings.pseudonym_key, self.settings.store))
         self.language = LanguageDetector()
         self.sentiment = LexiconSentiment()
         self.places = PlaceFinder(self.settings.neighbourhoods, bundled_streets(self.settings.municipality))
