@@ -57,7 +57,7 @@ def test_enrich_filter_outputs_one_valid_line_per_good_line(tmp_path: Path) -> N
     for doc in out:
         jsonschema.validate(doc, SCHEMA)
     stderr = result.stderr.decode()
-    assert "line 51: invalid JSON" in stderr and "line 121: unknown channel 'fax'" in stderr
+    assert "line 51: invalid JSON" in stderr and "line 121: channel is unknown" in stderr
     assert "line 151: not valid UTF-8" in stderr
     letters = [json.loads(line) for line in dead.read_text().splitlines()]
     assert [d["position"] for d in letters] == ["line 51", "line 121", "line 151"]

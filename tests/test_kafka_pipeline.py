@@ -194,7 +194,7 @@ def test_malformed_records_go_to_the_deadletter_topic_and_the_stream_continues(
     letters = [json.loads(r.value) for r in consume_topic(bed.bootstrap, "signals.deadletter", len(bad))]
     reasons = " | ".join(letter["reason"] for letter in letters)
     assert len(letters) == len(bad), reasons
-    for expected in ("invalid JSON", "missing field", "UTF-8", "unknown channel"):
+    for expected in ("invalid JSON", "missing field", "UTF-8", "channel is unknown"):
         assert expected in reasons
     assert all(letter["source"] == "kafka:signals.raw" and "offset" in letter["position"] for letter in letters)
     assert worker.alive

@@ -48,7 +48,7 @@ def test_every_good_signal_stored_once_and_bad_ones_dead_lettered(stream: tuple[
     reasons = [d["reason"] for d in store.dead_letters()]
     assert any("invalid JSON" in r for r in reasons)
     assert any("text is empty" in r for r in reasons)
-    assert any("unknown channel" in r for r in reasons)
+    assert any("channel is unknown" in r for r in reasons)
     assert any("UTF-8" in r for r in reasons)
     assert any("too large" in r or "too long" in r for r in reasons)
 

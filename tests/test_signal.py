@@ -27,7 +27,7 @@ def test_z_suffix_is_utc() -> None:
     ({"text": ""}, "text is empty"),
     ({"text": "   "}, "text is empty"),
     ({"text": 5}, "text must be a string"),
-    ({"channel": "telegram"}, "unknown channel 'telegram'"),
+    ({"channel": "telegram"}, "channel is unknown"),
     ({"created_at": "2026-11-20T08:15:00"}, "no UTC offset"),
     ({"created_at": "gisteren"}, "not ISO 8601"),
     ({"id": "facebook:1"}, "must look like '<channel>:<id at the source>'"),

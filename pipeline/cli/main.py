@@ -74,8 +74,12 @@ def main(ctx: click.Context, config: Path | None, log_level: str) -> None:
     """
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from pipeline.core.boundary import RedactingLogFilter
     from pipeline.core.settings import load_settings
 
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingLogFilter) for f in handler.filters):
+            handler.addFilter(RedactingLogFilter())
     try:
         settings = load_settings(config)
     except (FileNotFoundError, ValueError) as err:
@@ -115,6 +119,7 @@ def enrich(ctx: click.Context, input_path: Path | None, output_path: Path | None
     from pipeline.enrich.batch import enrich_batch
     from pipeline.core.signal import InvalidSignal, decode_line
     from pipeline.core.signal import DeadLetter
+    from pipeline.core.private_files import open_private_append
 
     settings = _settings(ctx)
     enricher = build_enricher(settings, topic_model, sentiment_model)
@@ -140,7 +145,7 @@ def enrich(ctx: click.Context, input_path: Path | None, output_path: Path | None
                 out.write(json.dumps(doc, ensure_ascii=False) + "\n")
             out.flush()
             if dead:
-                with dead_letters.open("a", encoding="utf-8") as fh:
+                with open_private_append(dead_letters) as fh:
                     for letter in dead:
                         click.echo(f"{letter.position}: {letter.reason}", err=True)
                         fh.write(json.dumps(letter.to_dict(), ensure_ascii=False) + "\n")
@@ -212,10 +217,7 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
         source = open_source(source_spec, settings, speed=speed, once=exit_when_done, store_path=store_path)
     except ValueError as err:
         raise click.UsageError(str(err)) from err
-    from pipeline.core.settings import DEMO_PSEUDONYM_KEY
-
-    if settings.pseudonym_key == DEMO_PSEUDONYM_KEY and not source_spec.startswith("demo"):
-        log.warning("authors are pseudonymised with the demo key: set STADSSIGNAAL_PSEUDONYM_KEY")
+    settings = settings.model_copy(update={"store": store_path})   # the pseudonym key is kept beside this store
     store: Any
     es_config: Any = None
     if sink == "es":

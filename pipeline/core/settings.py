@@ -11,7 +11,6 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 log = logging.getLogger(__name__)
 
-DEMO_PSEUDONYM_KEY = "stadssignaal-demo-key-change-me"
 CONFIG_ENV = "STADSSIGNAAL_CONFIG"
 
 
@@ -20,7 +19,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="STADSSIGNAAL_", extra="ignore")
 
-    pseudonym_key: str = Field(DEMO_PSEUDONYM_KEY, description="secret key for the keyed hash of authors")
+    pseudonym_key: str = Field(
+        "", description="secret key for the keyed hash of authors; empty: a random key kept beside the store")
     municipality: str = Field("Zeist", description="name of the municipality (demo data, language hints)")
     neighbourhoods: list[str] = Field(
         default_factory=lambda: [
@@ -59,12 +59,9 @@ class Settings(BaseSettings):
 
 
 def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:
-    """Load settings, reading `config` (a TOML file) when given; warn when the demo key is in use."""
+    """Load settings, reading `config` (a TOML file) when given."""
     if config is not None:
         if not Path(config).is_file():
             raise FileNotFoundError(f"settings file not found: {config}")
         os.environ[CONFIG_ENV] = str(config)
-    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    if settings.pseudonym_key == DEMO_PSEUDONYM_KEY:
-        log.debug("using the demo pseudonym key; set STADSSIGNAAL_PSEUDONYM_KEY in production")
-    return settings
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

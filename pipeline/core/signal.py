@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from pipeline.core.boundary import raw_fingerprint, redact_raw_record, redact_reason
+
 CHANNELS: frozenset[str] = frozenset(
     {"twitter", "facebook", "call_note", "site_search", "email", "whatsapp", "webform"}
 )
@@ -60,9 +62,9 @@ def parse_time(value: Any) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidSignal(f"created_at is not ISO 8601: {value[:40]!r}") from None
+        raise InvalidSignal(f"created_at is not ISO 8601 ({len(value)} characters)") from None
     if moment.tzinfo is None:
-        raise InvalidSignal(f"created_at has no UTC offset: {value[:40]!r}")
+        raise InvalidSignal("created_at has no UTC offset")
     return moment
 
 
@@ -89,9 +91,9 @@ def validate(obj: Any, max_text_chars: int = MAX_TEXT_CHARS) -> RawSignal:
         raise InvalidSignal(f"id longer than {MAX_ID_CHARS} characters")
     channel = obj["channel"]
     if channel not in CHANNELS:
-        raise InvalidSignal(f"unknown channel {str(channel)[:40]!r}; expected one of {', '.join(sorted(CHANNELS))}")
+        raise InvalidSignal(f"channel is unknown; expected one of {', '.join(sorted(CHANNELS))}")
     if ":" not in sid or sid.split(":", 1)[0] != channel:
-        raise InvalidSignal(f"id {sid[:60]!r} must look like '<channel>:<id at the source>' with channel {channel!r}")
+        raise InvalidSignal(f"id must look like '<channel>:<id at the source>' with channel {channel!r}")
     text = obj["text"]
     if not isinstance(text, str):
         raise InvalidSignal(f"text must be a string, got {type(text).__name__}")
@@ -122,7 +124,7 @@ def decode_line(line: bytes | str, max_text_chars: int = MAX_TEXT_CHARS) -> RawS
         try:
             line = line.decode("utf-8")
         except UnicodeDecodeError as err:
-            raise InvalidSignal(f"not valid UTF-8 (byte {err.start}: {line[err.start:err.start + 1]!r})") from None
+            raise InvalidSignal(f"not valid UTF-8 (at byte {err.start})") from None
     try:
         obj = json.loads(line)
     except json.JSONDecodeError as err:
@@ -140,26 +142,31 @@ MAX_DEAD_RAW_CHARS = 65_536
 
 @dataclass(slots=True)
 class DeadLetter:
-    """A record that could not be processed, kept with the reason and where it came from."""
+    """A record that could not be processed: the reason, where it came from, and its redacted form.
+
+    The raw record itself is never kept: `raw` holds it with personal data replaced by placeholders, and
+    `raw_bytes` and `raw_sha256` let an operator recognise the original in the source without storing it.
+    """
 
     source: str
     position: str
     reason: str
     raw: str
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    raw_bytes: int = 0
+    raw_sha256: str = ""
 
     @classmethod
     def of(cls, source: str, position: str, reason: str, raw: bytes | str) -> "DeadLetter":
-        """Build a dead letter, decoding bytes leniently and truncating very large records."""
-        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
-        if len(text) > MAX_DEAD_RAW_CHARS:
-            text = text[:MAX_DEAD_RAW_CHARS] + f"... [truncated, {len(text)} characters in all]"
-        return cls(source=source, position=position, reason=reason, raw=text)
+        """Build a dead letter: the record and the reason pass the redaction boundary, large records are cut."""
+        size, digest = raw_fingerprint(raw)
+        return cls(source=source, position=str(position), reason=redact_reason(str(reason)),
+                   raw=redact_raw_record(raw, MAX_DEAD_RAW_CHARS), raw_bytes=size, raw_sha256=digest)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready form."""
-        return {"source": self.source, "position": self.position, "reason": self.reason,
-                "raw": self.raw, "at": self.at.isoformat()}
+        return {"source": self.source, "position": self.position, "reason": self.reason, "raw": self.raw,
+                "raw_bytes": self.raw_bytes, "raw_sha256": self.raw_sha256, "at": self.at.isoformat()}
 
 
 @dataclass(slots=True)

@@ -1,6 +1,7 @@
 """Enrich a batch of raw signals; when the batch fails, find the culprit so only it becomes a dead letter."""
 from __future__ import annotations
 
+import json
 import logging
 from typing import Protocol
 
@@ -31,7 +32,7 @@ def enrich_batch(enricher: BatchEnricher, signals: list[RawSignal], source: str
         try:
             docs.append(enricher.enrich(raw))
         except Exception as err:  # noqa: BLE001 - a bad record must not stop the stream
-            log.error("enrichment failed for %s: %s", raw.id, err)
-            dead.append(DeadLetter.of(source, raw.id, f"enrichment failed: {type(err).__name__}: {err}",
-                                      str(raw.to_dict())))
+            log.error("enrichment failed for %s (%s)", raw.id, type(err).__name__)
+            dead.append(DeadLetter.of(source, raw.id, f"enrichment failed: {type(err).__name__}",
+                                      json.dumps(raw.to_dict(), ensure_ascii=False, default=str)))
     return docs, dead

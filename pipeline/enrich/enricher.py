@@ -16,8 +16,11 @@ from pipeline.enrich.sentiment import NEUTRAL, LexiconSentiment
 from pipeline.enrich.short_texts import ShortTextMemo
 from pipeline.enrich.text import clean_text, stem_tokens, tokenize
 from pipeline.enrich.topics import KeywordTopicModel, Ranked, TopicAnalysis, TopicModel
+from pipeline.core.boundary import redact_value
+from pipeline.core.pseudonym_key import resolve_pseudonym_key
 from pipeline.core.settings import Settings
 from pipeline.core.signal import RawSignal, validate
+from pipeline.enrich.pii.urls import strip_url
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +71,7 @@ class Enricher:
         self.topic_model: TopicModel = topic_model if topic_model is not None else self.keyword_model
         self.model_version = MODEL_VERSION if topic_model is None else _version_of(topic_model)
         self.redactor = PiiRedactor()
-        self.pseudonymiser = Pseudonymiser(self.settings.pseudonym_key)
+        self.pseudonymiser = Pseudonymiser(resolve_pseudonym_key(self.settings.pseudonym_key, self.settings.store))
         self.language = LanguageDetector()
         self.sentiment = LexiconSentiment()
         self.places = PlaceFinder(self.settings.neighbourhoods, bundled_streets(self.settings.municipality))
@@ -116,16 +119,18 @@ class Enricher:
         return text, tuple(kinds)
 
     def _redact_meta(self, meta: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
-        """A copy of meta with personal data removed from its top-level string values."""
+        """A copy of meta with personal data removed from every string at any depth (lists and nested objects
+        too), URL query strings cut, and the values of personal keys ("phone", "email", "name") withheld."""
         if not meta:
             return {}, []
         kinds: set[str] = set()
-        clean: dict[str, Any] = {}
-        for key, value in meta.items():
-            if isinstance(value, str):
-                value, found = self._redacted_meta.get(value, self._redact_meta_value)
-                kinds.update(found)
-            clean[str(key)] = value
+
+        def redact_string(value: str) -> str:
+            text, found = self._redacted_meta.get(value, self._redact_meta_value)
+            kinds.update(found)
+            return text
+
+        clean = redact_value(meta, redact_string)
         return clean, sorted(kinds)
 
     def _external_rankings(self, work: list[_Work]) -> list[Ranked] | None:
@@ -168,7 +173,7 @@ class Enricher:
         if raw.author is not None:
             doc["author"] = self.pseudonymiser.pseudonym(raw.author)
         if raw.url is not None:
-            doc["url"] = raw.url
+            doc["url"] = strip_url(raw.url)
         code, label, confidence = ranked[0]
         subtopic = work.analysis.subtopic_for(code)
         tokens = work.tokens

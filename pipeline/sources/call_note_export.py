@@ -48,15 +48,15 @@ def pick(record: dict[str, Any], field: str) -> Any:
 def parse_note_time(value: Any) -> datetime:
     """Read ISO 8601 with an offset, local Amsterdam time without one ('2024-06-11 14:03'), or epoch seconds."""
     if isinstance(value, bool):
-        raise InvalidSignal(f"cannot read the time {value!r}")
+        raise InvalidSignal("the time cannot be read")
     if isinstance(value, (int, float)):
         seconds = value / 1000 if value > 1e11 else value
         try:
             return datetime.fromtimestamp(seconds, timezone.utc)
         except (OverflowError, OSError, ValueError):
-            raise InvalidSignal(f"time out of range: {value!r}") from None
+            raise InvalidSignal("the time is out of range") from None
     if not isinstance(value, str):
-        raise InvalidSignal(f"cannot read the time {str(value)[:40]!r}")
+        raise InvalidSignal("the time cannot be read")
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
@@ -71,7 +71,7 @@ def parse_note_time(value: Any) -> datetime:
             except ValueError:
                 continue
     if moment is None:
-        raise InvalidSignal(f"cannot read the time {value[:40]!r}")
+        raise InvalidSignal("the time cannot be read")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=LOCAL_ZONE)
     return moment

@@ -24,11 +24,18 @@ _STREET = (
     r"(?:[A-Za-zÀ-ÿ][a-zà-ÿ'’\-]{2,}(?:" + "|".join(_STREET_ENDINGS) + r")"
     r"|[Ll]aan[ ]van[ ][A-Z][a-zà-ÿ]+|[Pp]lein[ ]\d{4})"
 )
+# A house number with its addition: "12", "12a", "12 A", "12-3", "12 bis", "12 hs", "12-II", "12 zw".
+HOUSE_NUMBER = (r"[1-9]\d{0,4}(?:[ ]?-?[ ]?[A-Za-z](?![A-Za-z'’])|-\d{1,4}|[ ]?-?[ ]?(?:I{1,3}|IV)\b"
+                r"|[ ](?:hs|bis|zw|rd|huis|boven|beneden|bg)\b|/\d{1,3}\b)?")
+_NOT_A_NUMBER_AFTER = (r"(?!\d|[.,:]\d|[ ]?%|[ ]?(?:" + "|".join(re.escape(u) for u in _UNITS) + r")\b)")
 STREET_HOUSE_NUMBER = re.compile(
     r"(?<![\w\-@#/])" + _STREET + r"[ ]{1,2}(?:(?i:nr|nummer|no)\.?[ ]?)?"
-    r"(?P<pii>[1-9]\d{0,4}(?:[ ]?-?[ ]?[A-Za-z](?![A-Za-z'’])|-\d{1,4}|[ ](?:hs|bis)\b)?)"
-    r"(?!\d|[.,:]\d|[ ]?%|[ ]?(?:" + "|".join(re.escape(u) for u in _UNITS) + r")\b)"
+    r"(?P<pii>" + HOUSE_NUMBER + r")" + _NOT_A_NUMBER_AFTER
 )
+# A house number after a word, for streets without a street-like ending ("Het Rond 4", "Brink 12").
+_NUMBER_AFTER_WORD = re.compile(
+    r"(?<=[A-Za-zà-ÿ'’])[ ]{1,2}(?:(?i:nr|nummer|no)\.?[ ]?)?(?P<pii>" + HOUSE_NUMBER + r")" + _NOT_A_NUMBER_AFTER)
+_WORDS_BEFORE = re.compile(r"((?:[\w'’\-]+[ ]){0,3}[\w'’\-]+)$")
 
 
 def street_house_number_ok(match: re.Match[str]) -> bool:
@@ -41,5 +48,22 @@ def street_house_number_ok(match: re.Match[str]) -> bool:
 _NOT_STREETS: frozenset[str] = frozenset(
     """snelweg rijksweg provinciale bijweg omweg tussenweg halfweg onderweg wegweg speelplein parkeerhof
     binnenhof voorhof achterhof kerkhof sportpark bedrijvenpark voetbalveld sportveld grasveld speelveld
-    evenemententerrein marktplein woonerf fietspad voetpad zandpad wandelpad ruiterpad""".split()
+    evenemententerrein woonerf fietspad voetpad zandpad wandelpad ruiterpad""".split()
 )
+
+
+def listed_street_numbers(text: str, streets: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of house numbers after a street from the street list (its first word capitalised)."""
+    spans = []
+    for match in _NUMBER_AFTER_WORD.finditer(text):
+        words = _WORDS_BEFORE.search(text, max(0, match.start() - 60), match.start())
+        if words is None:
+            continue
+        parts = words.group(1).split(" ")
+        for size in range(len(parts), 0, -1):
+            phrase = parts[-size:]
+            if phrase[0][:1].isupper() or phrase[0][:1].isdigit():
+                if " ".join(phrase).lower() in streets and phrase[-1].lower() not in _NOT_STREETS:
+                    spans.append(match.span("pii"))
+                    break
+    return spans

@@ -1,47 +1,309 @@
-"""Full names without a title ("Petra de Vries belde"): a common Dutch first name and a surname.
+"""Names of people in free text: first names, surnames with particles, initials, and names after a title.
 
-The first-name list is short and team-written; a name is only redacted when a capitalised surname
-follows, so a lone "Jan" or "Kees" stays (too ambiguous to remove without a name model).
+A word scan (no model) over the text, using the name lists of `wordlists.py`:
+- after a title or a relation word ("mw.", "dhr.", "meneer", "namens", "zoon") the name that follows;
+- initials with a surname ("T. Brouwer", "J.P. van Dam");
+- a first name with a surname ("Petra de Vries", "henk Bakker");
+- a particle with a listed surname ("van der Heijden", "de Groot");
+- a listed first name or surname alone, when it is not also an ordinary word ("Lisa", "Yilmaz").
+Places ("De Bilt", "Den Dolder"), streets and ordinary words ("Roos", "Bakker" alone) stay.
 """
 from __future__ import annotations
 
 import re
+from typing import Iterator
 
-FIRST_NAMES: tuple[str, ...] = tuple("""
-Aad Adrie Anja Anna Anne Annemarie Anneke Annie Anouk Arie Arjan Arjen Bart Bas Bea Ben Bert Bianca
-Bram Carla Carolien Cees Chantal Chris Daan Danielle Dennis Dick Diederik Dirk Edwin Eline Els Els
-Emma Erik Esther Eva Evert Femke Floor Frank Frans Freek Gerard Gerda Gerrit Gert Geert Greet Hans Harm
-Hanneke Hein Hendrik Henk Herman Hetty Ilse Inge Ingrid Iris Ivo Jaap Jacob Jan Janneke Jannie Jasper
-Jeroen Jesse Joke Joop Joost Jorien Jos Josje Joyce Judith Julia Karin Kees Kim Klaas Koen Laura Lars
-Lieke Lisa Lotte Luuk Maaike Marco Marcel Margreet Maria Marieke Marijke Marjan Mark Martijn Martin
-Mieke Milan Mirjam Monique Nicole Niels Nienke Noor Paul Peter Petra Piet Pim Priscilla Rob Robert
-Roel Ronald Rik Rianne Ria Rinus Roos Ruud Sander Sanne Saskia Sem Simone Sjaak Sophie Stefan Thijs
-Thomas Tineke Tom Ton Truus Wendy Wil Willem Wim Wouter Yvonne Youssef Mohammed Mohamed Fatima Ahmed
-Ayoub Said Samira Hatice Mehmet Emre Fatma Yasmina Khadija
-""".split())
+from pipeline.enrich.pii.wordlists import NameLists, name_lists, street_names
 
-_INFIX = r"(?:[Vv]an|[Dd]e|[Dd]en|[Dd]er|[Hh]et|'t|[Tt]en|[Tt]er|[Tt]e|[Ii]n|[Oo]p|[Ll]a|[Ll]e|[Ee]l)"
-FULL_NAME = re.compile(
-    r"(?<![\w@#\-])(?:" + "|".join(sorted(set(FIRST_NAMES), key=len, reverse=True)) + r")"
-    r"[ ](?:(?:[A-Z]\.[ ]?){1,3})?(?:" + _INFIX + r"[ ]){0,3}"
-    r"(?P<surname>[A-Z][a-zà-ÿ'’]+(?:-[A-Z][a-zà-ÿ'’]+)?)(?![\w\-])"
-)
-
-
-_FIRST_NAME_SET = frozenset(FIRST_NAMES)
-_CAPITALISED = re.compile(r"\b[A-Z][a-z]+\b")
-_STREET_LIKE = re.compile(r"(?:straat|laan|weg|plein|singel|gracht|kade|dreef|steeg|plantsoen)$")
-_NUMBER_NEXT = re.compile(r"[ ]{1,2}\d")
+_TOKEN = re.compile(r"'t\b|[^\W\d_](?:[\w'’]|-(?=[^\W\d_]))*")
+_URLISH = re.compile(r"(?:https?://|www\.)\S+|[\w.+\-]+@\S+")
+_TITLES = frozenset("""mw mevr mevrouw dhr hr heer meneer mijnheer mnr fam familie mr dr drs ir ing
+    namens zoon dochter vader moeder broer zus zuster buurman buurvrouw partner echtgenoot echtgenote
+    kleinzoon kleindochter oom tante schoonzoon schoondochter contactpersoon genaamd heet naam""".split())
+_PARTICLES = frozenset("van de der den ter ten te het 't in op la le el al da dos du von di del d' bin uit aan bij".split())
+_LEADING_PARTICLES = frozenset("van de den der ter ten 't la le el da dos du von di del d'".split())
+_STREET_LIKE = re.compile(r"(?:straat|laan|weg|plein|singel|gracht|kade|dreef|steeg|plantsoen|kwartier|wijk|buurt)$")
+_GAP_AFTER_TITLE = re.compile(r"\.?:?,?[ ]{1,2}|\.")
+_GAP = re.compile(r"[ ]{1,2}")
+_GAP_ONE = re.compile(r"[ ]")
+_INITIAL = re.compile(r"(?<![\w.])[A-Z]\.")
+_CAPITALISED = re.compile(r"(?<![\w\[@#/])[A-ZÀ-Þ][^\W\d_]*")
+_LOWER_WORD = re.compile(r"(?<![\w\[@#/])[a-zß-ÿ][^\W\d_]*")
+_SENTENCE_END = frozenset(".!?:;\n")
+MAX_FIRST_NAMES = 3
+MAX_PARTICLES = 3
 
 
-def may_contain_full_name(text: str) -> bool:
-    """Cheap pre-check: some capitalised word of the text is a listed first name."""
-    return not _FIRST_NAME_SET.isdisjoint(_CAPITALISED.findall(text))
+class _Tok:
+    """One word of the text with its position and the forms the rules look at."""
+
+    __slots__ = ("start", "end", "word", "lower", "upper_first", "initial", "protected")
+
+    def __init__(self, match: re.Match[str], text: str) -> None:
+        self.start, self.end = match.span()
+        self.word = match.group()
+        self.lower = self.word.lower()
+        self.upper_first = self.word[:1].isupper() and not (len(self.word) > 1 and self.word.isupper())
+        if self.upper_first and "-" in self.word:   # "Jansen-Bakker", "Jansen-de": yes; "Wmo-aanvraag": no
+            self.upper_first = all(part[:1].isupper() or part.lower() in _PARTICLES
+                                   for part in self.word.split("-")[1:])
+        self.initial = len(self.word) == 1 and self.word.isupper() and text[self.end:self.end + 1] == "."
+        self.protected = False
 
 
-def full_name_ok(match: re.Match[str], not_names: frozenset[str]) -> bool:
-    """Reject a surname that is a common word or a street ("Anne Frankstraat", "Jan Steen 4")."""
-    surname = match.group("surname")
-    if surname.lower() in not_names or _STREET_LIKE.search(surname.lower()):
-        return False
-    return _NUMBER_NEXT.match(match.string, match.end()) is None
+def _tokens(text: str) -> list[_Tok]:
+    """The words of the text, leaving out placeholders ("[naam]"), handles, hashtags, URLs and e-mail."""
+    skip: list[tuple[int, int]] = []
+    if "http" in text or "www." in text or "@" in text:
+        skip = [m.span() for m in _URLISH.finditer(text)]
+    out = []
+    for match in _TOKEN.finditer(text):
+        start = match.start()
+        if start and text[start - 1] in "[@#_/":
+            continue
+        if skip and any(a <= start < b for a, b in skip):
+            continue
+        out.append(_Tok(match, text))
+    return out
+
+
+class NameFinder:
+    """Finds the character spans of people's names in a text."""
+
+    def __init__(self, lists: NameLists | None = None, streets: frozenset[str] | None = None) -> None:
+        self._lists = lists
+        self._streets = streets
+        self._trigger_sets: tuple[frozenset[str], frozenset[str]] | None = None
+        self._starts: frozenset[str] = frozenset()
+        self._phrase_heads: frozenset[str] = frozenset()
+
+    @property
+    def lists(self) -> NameLists:
+        """The name lists (loaded on first use)."""
+        if self._lists is None:
+            self._lists = name_lists()
+        return self._lists
+
+    @property
+    def streets(self) -> frozenset[str]:
+        """The street names (loaded on first use)."""
+        if self._streets is None:
+            self._streets = street_names()
+        return self._streets
+
+    def _protect(self, text: str, toks: list[_Tok]) -> None:
+        """Mark the words of multi-word places and streets ("Huis ter Heide", "Prins Hendriklaan")."""
+        places, streets = self.lists.places, self.streets
+        n = len(toks)
+        heads = self._phrase_heads
+        for i, tok in enumerate(toks):
+            if not tok.upper_first or tok.protected or tok.lower not in heads:
+                continue
+            if i and (toks[i - 1].initial or toks[i - 1].lower in _TITLES):
+                continue   # "C. Ter Horst", "mw Van Dam": a name, even when a street or place has that name
+            for size in (4, 3, 2):
+                if i + size > n or not all(_GAP_ONE.fullmatch(text, toks[m].end, toks[m + 1].start)
+                                           for m in range(i, i + size - 1)):
+                    continue
+                phrase = " ".join(t.lower for t in toks[i:i + size])
+                if phrase in places or phrase in streets:
+                    for m in range(i, i + size):
+                        toks[m].protected = True
+                    break
+
+    def _triggers(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Words that can start a name: in any case (capitalised), and in lower case (not ordinary words)."""
+        if self._trigger_sets is None:
+            lists = self.lists
+            names = lists.first | lists.surname
+            single_places = frozenset(p for p in lists.places if " " not in p)
+            capitalised = (((names - lists.ambiguous - lists.not_names - single_places) | lists.interfix_surname)
+                           - _PARTICLES) | _TITLES
+            lower = (names - lists.ambiguous - lists.not_names) | _TITLES
+            self._trigger_sets = (capitalised, lower)
+            self._starts = names | lists.interfix_surname | _PARTICLES
+            heads = {phrase.split(" ", 1)[0] for phrase in lists.places if " " in phrase}
+            heads.update(phrase.split(" ", 1)[0] for phrase in self.streets if " " in phrase)
+            self._phrase_heads = frozenset(heads)
+        return self._trigger_sets
+
+    def may_contain_name(self, text: str) -> bool:
+        """Cheap pre-check: an initial, a title, or a listed name word (capitalised, or lower-case and unambiguous)."""
+        if _INITIAL.search(text):
+            return True
+        capitalised, lower = self._triggers()
+        if not capitalised.isdisjoint(word.lower() for word in _CAPITALISED.findall(text)):
+            return True
+        return not lower.isdisjoint(_LOWER_WORD.findall(text))
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Non-overlapping (start, end) spans of names, in text order."""
+        if not self.may_contain_name(text):
+            return []
+        toks = _tokens(text)
+        self._protect(text, toks)
+        found: list[tuple[int, int]] = []
+        i = 0
+        starts = self._starts
+        while i < len(toks):
+            strong = i > 0 and toks[i - 1].lower in _TITLES and _gap_ok(text, toks[i - 1], toks[i], _GAP_AFTER_TITLE)
+            tok = toks[i]
+            end = self._name_at(text, toks, i, strong) if strong or tok.initial or tok.lower in starts else None
+            if end is None:
+                i += 1
+                continue
+            found.append((toks[i].start, toks[end - 1].end))
+            i = end
+        return found
+
+    def _name_at(self, text: str, toks: list[_Tok], i: int, strong: bool) -> int | None:
+        """The token index just after a name starting at token i, or None when no name starts there."""
+        lists = self.lists
+        n = len(toks)
+        j = i
+        initials = firsts = 0
+        ambiguous_first = False
+        while j < n and toks[j].initial and (j == i or _initial_gap(text, toks[j - 1], toks[j])):
+            initials += 1
+            j += 1
+        while j < n and firsts < MAX_FIRST_NAMES and (j == i or _joined(text, toks[j - 1], toks[j])):
+            level = self._first_level(toks[j], strong or firsts > 0)
+            if not level or (firsts and toks[j].lower in _PARTICLES):
+                break
+            ambiguous_first |= level == 1 or toks[j].lower in lists.ambiguous
+            firsts += 1
+            j += 1
+        k = j
+        while (k < n and k - j < MAX_PARTICLES and toks[k].lower in _PARTICLES
+               and (k == i or _joined(text, toks[k - 1], toks[k]))
+               and (toks[k].lower in _LEADING_PARTICLES or k > j)):
+            k += 1
+        particles = k - j
+        if k < n and k > i and _joined(text, toks[k - 1], toks[k]) and (
+                _STREET_LIKE.search(toks[k].lower) or (toks[k].upper_first and _number_follows(text, toks[k].end))):
+            return None   # part of a street name ("Anne Frankstraat", "Jan Steen 4")
+        surname = (k < n and (k == i or _joined(text, toks[k - 1], toks[k]))
+                   and self._is_surname(text, toks, k, particles, initials + firsts > 0 or strong,
+                                        ambiguous_first and not strong and not initials))
+        if surname:
+            if firsts == 0 and initials == 0 and not strong and particles == 0:
+                if toks[k].lower in lists.ambiguous or toks[k].lower not in lists.surname or not toks[k].upper_first:
+                    return None
+            end = k + 1
+            while (end < n and toks[end - 1].lower.rsplit("-", 1)[-1] in _PARTICLES and "-" in toks[end - 1].word
+                   and _joined(text, toks[end - 1], toks[end]) and toks[end].upper_first):
+                end += 1
+            if end < n and _joined(text, toks[end - 1], toks[end]) and _STREET_LIKE.search(toks[end].lower):
+                return None   # a street named after someone ("Prins Hendriklaan")
+            return end
+        if initials and not firsts:
+            return i + initials if strong else None
+        if firsts:
+            if strong:
+                return j
+            if firsts >= 2 and toks[j - 1].upper_first and self._is_surname(
+                    text, toks, j - 1, 0, True, toks[j - 2].lower in lists.ambiguous):
+                return j   # "truus Mensah": the last "first name" is the surname
+            if ambiguous_first or not all(self._lone_first_ok(text, toks[m]) for m in range(i, j)):
+                return None
+            return j
+        return None
+
+    def _first_level(self, tok: _Tok, context: bool) -> int:
+        """2: a first name; 1: a first name only when a listed surname follows ("Mei Mulder", "roos Bakker"); 0: not."""
+        lists = self.lists
+        if tok.lower not in lists.first or tok.protected:
+            return 0
+        if tok.upper_first:
+            return 1 if tok.lower in lists.not_names else 2
+        if tok.lower in lists.not_names:
+            return 0
+        if tok.lower in lists.ambiguous:
+            return 1
+        return 2 if context or len(tok.word) >= 3 else 1
+
+    def _lone_first_ok(self, text: str, tok: _Tok) -> bool:
+        """A first name without surname is removed unless it is a place word or too short to tell; in lower case
+        only at the start of a sentence ("henk belt over"), as elsewhere it is more often a word ("where can")."""
+        if len(tok.word) < 3 or tok.lower in self.lists.place_words:
+            return False
+        return tok.upper_first or _sentence_start(text, tok.start)
+
+    def _is_surname(self, text: str, toks: list[_Tok], k: int, particles: int, after_name: bool,
+                    listed_only: bool) -> bool:
+        """Whether token k is a surname here (capitalised, not a place, street or ordinary verb)."""
+        lists = self.lists
+        tok = toks[k]
+        if tok.lower in lists.not_names or _STREET_LIKE.search(tok.lower) or tok.initial or tok.protected:
+            return False
+        if not after_name and _is_place(lists, toks, k, particles):
+            return False
+        if _number_follows(text, tok.end):
+            return False
+        head = tok.lower.split("-")[0]
+        listed = head in lists.surname or head in lists.interfix_surname
+        if not tok.upper_first:
+            if listed_only:
+                return False
+            if particles:
+                return after_name and head in lists.interfix_surname
+            return after_name and listed and tok.lower not in lists.ambiguous
+        if listed_only and particles and toks[k - particles].lower in _LEADING_PARTICLES and toks[k - particles - 1].upper_first:
+            return listed or head not in lists.ambiguous   # "Lieve El Khatib", "Roos van Dam"
+        if listed_only or (particles and not after_name):
+            return listed or (particles >= 2 and head not in lists.ambiguous)
+        return True
+
+
+def _sentence_start(text: str, start: int) -> bool:
+    """True when only spaces stand between the word and the start of the text or a sentence end."""
+    before = text[:start].rstrip(" ")
+    return not before or before[-1] in _SENTENCE_END
+
+
+def _is_place(lists: NameLists, toks: list[_Tok], k: int, particles: int) -> bool:
+    """True when the word, alone or with the particles before it, names a place."""
+    if toks[k].lower in lists.places:
+        return True
+    for back in range(1, particles + 1):
+        phrase = " ".join(t.lower for t in toks[k - back:k + 1])
+        if phrase in lists.places:
+            return True
+    if k >= 2 and f"{toks[k - 2].lower} {toks[k - 1].lower} {toks[k].lower}" in lists.places:
+        return True
+    return False
+
+
+def _gap_ok(text: str, left: _Tok, right: _Tok, pattern: re.Pattern[str]) -> bool:
+    """True when only the allowed separator stands between two words."""
+    return pattern.fullmatch(text, left.end, right.start) is not None
+
+
+def _joined(text: str, left: _Tok, right: _Tok) -> bool:
+    """True when two words of one name follow each other (a space, or a full stop after an initial)."""
+    if left.initial:
+        return _initial_gap(text, left, right)
+    return _GAP.fullmatch(text, left.end, right.start) is not None
+
+
+def _initial_gap(text: str, left: _Tok, right: _Tok) -> bool:
+    """After an initial: a full stop, optionally a space."""
+    gap = text[left.end:right.start]
+    return gap in (".", ". ", ".  ")
+
+
+def _number_follows(text: str, end: int) -> bool:
+    """True when a house number follows the word ("Jan Steen 4" is an address)."""
+    rest = text[end:end + 13]
+    return len(rest) >= 2 and rest[0] == " " and (rest[1].isdigit() or rest[1:] == "[huisnummer]")
+
+
+_DEFAULT: NameFinder | None = None
+
+
+def find_names(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of names in `text` with the shared finder."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = NameFinder()
+    return iter(_DEFAULT.spans(text))

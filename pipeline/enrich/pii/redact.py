@@ -1,8 +1,8 @@
-"""Redaction of personal data: phone, e-mail, BSN, IBAN, postcode + house number, street + house number,
-licence plate, names.
+"""Redaction of personal data: phone, e-mail, BSN, IBAN, postcode (with or without house number), street +
+house number, licence plate, birth date, names.
 
 Each finding is replaced by a placeholder such as `[telefoon]`; only the *kinds* found are reported.
-URLs are kept as they are.
+URLs keep their address but lose their query string and fragment (`?email=...` is personal data).
 """
 from __future__ import annotations
 
@@ -11,8 +11,11 @@ import re
 from datetime import date
 from typing import Callable, Iterator
 
-from pipeline.enrich.pii.addresses import STREET_HOUSE_NUMBER, street_house_number_ok
-from pipeline.enrich.pii.names import FULL_NAME, full_name_ok, may_contain_full_name
+from pipeline.enrich.pii.addresses import STREET_HOUSE_NUMBER, listed_street_numbers, street_house_number_ok
+from pipeline.enrich.pii.dates import BIRTH_DATE, BIRTH_YEAR, birth_date_ok
+from pipeline.enrich.pii.names import NameFinder
+from pipeline.enrich.pii.urls import strip_query
+from pipeline.enrich.pii.wordlists import street_names
 
 KIND_PHONE = "phone"
 KIND_EMAIL = "email"
@@ -22,6 +25,9 @@ KIND_POSTCODE = "postcode_house_number"
 KIND_STREET_NUMBER = "street_house_number"
 KIND_PLATE = "licence_plate"
 KIND_NAME = "name"
+KIND_POSTCODE_ONLY = "postcode"
+KIND_BIRTH_DATE = "birth_date"
+KIND_URL_QUERY = "url_query"
 
 PLACEHOLDERS: dict[str, str] = {
     KIND_PHONE: "[telefoon]",
@@ -32,6 +38,8 @@ PLACEHOLDERS: dict[str, str] = {
     KIND_STREET_NUMBER: "[huisnummer]",
     KIND_PLATE: "[kenteken]",
     KIND_NAME: "[naam]",
+    KIND_POSTCODE_ONLY: "[postcode]",
+    KIND_BIRTH_DATE: "[geboortedatum]",
 }
 
 # The 14 Dutch sidecodes (9 = digit, X = letter). Dashed forms are accepted in any case; without
@@ -64,6 +72,12 @@ _POSTCODE = re.compile(
     r"(?:[ ]?[A-Z]{2}|[a-z]{2}|[ ](?!(?:en|is|om|op|in|te|de|al|of|na|nu|ik|je|we|ze|er|ga|ja|zo|uw|ok|tv|pm|am)\b)[a-z]{2})"
     r"\b(?:,[ ]?|[ ]{1,2})\d{1,5}"
     r"(?:[ ]?-?[ ]?[A-Za-z](?![A-Za-z])|-\d{1,4}|[ ](?:hs|bis|bs)\b)?")
+# A postcode without house number: upper-case letters, or lower-case ones written against the digits
+# when they are not a unit ("1500km").
+_POSTCODE_ONLY = re.compile(
+    r"(?<![\w\-/.,])[1-9]\d{3}(?:[ ]?(?!SA|SD|SS)[A-Z]{2}"
+    r"|(?!km|kg|cm|mm|ml|pm|am|st|nd|rd|th|uu|mb|gb|kb|ct|mg)[a-z]{2})(?![\w\-])")
+_POSTCODE_CUED = re.compile(r"(?i:postcode|pc)\W{0,3}(?P<pii>[1-9]\d{3}[ ]?[A-Za-z]{2})(?![\w\-])")
 _PLATE = re.compile(r"(?<![\w\-])(?:[A-Za-z0-9]{1,3}-[A-Za-z0-9]{2,3}-[A-Za-z0-9]{1,3}|[A-Z0-9]{6})(?![\w\-])")
 _PHONE = re.compile(
     r"(?<![\w+])(?:(?:\+|00)31[ \-]?(?:\(0\)[ \-]?)?|\(0(?=\d{1,3}\))|0)(?:[ \-.)]{0,2}\d){9}(?!\d)")
@@ -72,30 +86,6 @@ _DIGIT = re.compile(r"\d")
 # A date such as 06-12-2024 followed by another number is not a phone number.
 _DATE_START = re.compile(r"\(?\d{1,2}[\-./]\d{1,2}[\-./](?:19|20)\d\d")
 _BSN_CONTEXT = re.compile(r"(?:bsn|burgerservicenummer|sofi)\W{0,3}(?:nr|nummer)?\W{0,3}$", re.IGNORECASE)
-
-_TITLE = r"(?:mw|mevr|mevrouw|dhr|hr|meneer|mijnheer|mnr)"
-# Abbreviated titles may carry a full stop ("mw."); after a full word a full stop ends the sentence.
-_TITLE_WITH_DOT = r"(?:(?:mw|mevr|dhr|hr|mnr)\.?|mevrouw|meneer|mijnheer)"
-_INFIX = r"(?:[Vv]an|[Dd]e|[Dd]en|[Dd]er|[Hh]et|'t|[Tt]en|[Tt]er|[Tt]e|[Ii]n|[Oo]p|[Ll]a|[Ll]e|[Dd]u|[Vv]on)"
-_SURNAME = r"[A-Z][a-zà-ÿ'’]+(?:-(?:[a-z]+[ ]){0,3}[A-Z][a-zà-ÿ'’]+)?"
-_NAME = re.compile(
-    rf"(?<![\w])(?P<title>(?i:{_TITLE_WITH_DOT}))(?P<gap>[ ]+)"
-    rf"(?P<name>(?P<initials>(?:[A-Z]\.[ ]?){{1,4}})?(?P<infix>(?:{_INFIX}[ ]+){{1,3}})?(?P<surname>{_SURNAME}))"
-)
-_HAS_TITLE = re.compile(rf"(?i:(?<![\w]){_TITLE}\b)")
-# Capitalised words straight after a title that are verbs or ordinary words, not names ("Mw Belt terug").
-_NOT_NAMES: frozenset[str] = frozenset(
-    """belt beldt bellen wil wilde wilt vraagt vroeg heeft had hebben is was geeft gaf komt kwam zegt zei
-    wordt werd gaat ging kan kon moet moest zou meldt meldde wacht woont woonde ontvangt krijgt kreeg neemt
-    nam stuurt stuurde mailt mailde wist weet vindt vond ziet zag laat liet verwacht klaagt klaagde
-    informeert informeerde hoort hoorde staat stond ligt lag ergert ervaart reageert reageerde wenst
-    vertelt vertelde benadrukt graag niet geen ook nog al wel verder en of maar die dat deze dit u ik hij
-    zij ze we wij er hier daar hierdoor daardoor daarom omdat want toen nu dan ook vorige volgende vraag
-    vraagt kunnen willen zullen mogen gemeente meneer mevrouw mw dhr de het een bij in op naar om met
-    vandaag gisteren morgen maandag dinsdag woensdag donderdag vrijdag zaterdag zondag januari februari
-    maart april mei juni juli augustus september oktober november december""".split()
-)
-
 
 def _bsn_valid(digits: str) -> bool:
     """The 11-proof for a 9-digit BSN (an 8-digit number is read with a leading zero)."""
@@ -168,8 +158,12 @@ def _always(match: re.Match[str]) -> bool:
 _DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool], bool], ...] = (
     (KIND_EMAIL, _EMAIL, _always, False),
     (KIND_IBAN, _IBAN, _iban_ok, True),
+    (KIND_BIRTH_DATE, BIRTH_DATE, birth_date_ok, True),
+    (KIND_BIRTH_DATE, BIRTH_YEAR, _always, True),
     (KIND_PHONE, _PHONE, _phone_ok, True),
     (KIND_POSTCODE, _POSTCODE, _always, True),
+    (KIND_POSTCODE_ONLY, _POSTCODE_CUED, _always, True),
+    (KIND_POSTCODE_ONLY, _POSTCODE_ONLY, _always, True),
     (KIND_STREET_NUMBER, STREET_HOUSE_NUMBER, street_house_number_ok, True),
     (KIND_PLATE, _PLATE, _plate_ok, True),
     (KIND_BSN, _BSN, _bsn_ok, True),
@@ -204,18 +198,35 @@ class _Spans:
 class PiiRedactor:
     """Replaces personal data in a text by placeholders and reports the kinds it removed."""
 
+    def __init__(self, names: NameFinder | None = None) -> None:
+        self.names = names if names is not None else NameFinder()
+
     def redact(self, text: str) -> tuple[str, list[str]]:
         """Return the redacted text and the sorted unique kinds of personal data found in it."""
         kinds: set[str] = set()
+        if "http" in text or "www." in text:
+            text, stripped = strip_query(text)
+            if stripped:
+                kinds.add(KIND_URL_QUERY)
         has_digit = _DIGIT.search(text) is not None
         has_at = "@" in text
         if has_digit or has_at:
             text = self._redact_numberish(text, has_digit, has_at, kinds)
-        if _HAS_TITLE.search(text):
-            text = _NAME.sub(lambda m: self._replace_name(m, kinds), text)
-        if may_contain_full_name(text):
-            text = FULL_NAME.sub(lambda m: self._replace_full_name(m, kinds), text)
+        spans = self.names.spans(text)
+        if spans:
+            kinds.add(KIND_NAME)
+            text = _splice(text, spans, PLACEHOLDERS[KIND_NAME])
         return text, sorted(kinds)
+
+    def redact_structured(self, text: str) -> str:
+        """Only the structured kinds (numbers, e-mail, URL query strings): for texts the pipeline wrote itself,
+        such as rejection reasons, where a name finder would mistake words for names."""
+        kinds: set[str] = set()
+        if "http" in text or "www." in text:
+            text, _ = strip_query(text)
+        has_digit = _DIGIT.search(text) is not None
+        has_at = "@" in text
+        return self._redact_numberish(text, has_digit, has_at, kinds) if has_digit or has_at else text
 
     @staticmethod
     def _redact_numberish(text: str, has_digit: bool, has_at: bool, kinds: set[str]) -> str:
@@ -233,7 +244,12 @@ class PiiRedactor:
                 if not spans.overlaps(start, end) and accept(match):
                     spans.add(start, end, PLACEHOLDERS[kind])
                     kinds.add(kind)
-        if not kinds:
+        if has_digit:
+            for start, end in listed_street_numbers(text, street_names()):
+                if not spans.overlaps(start, end):
+                    spans.add(start, end, PLACEHOLDERS[KIND_STREET_NUMBER])
+                    kinds.add(KIND_STREET_NUMBER)
+        if not kinds - {KIND_URL_QUERY}:
             return text
         pieces: list[str] = []
         cursor = 0
@@ -245,22 +261,17 @@ class PiiRedactor:
         pieces.append(text[cursor:])
         return "".join(pieces)
 
-    @staticmethod
-    def _replace_name(match: re.Match[str], kinds: set[str]) -> str:
-        """Replace the surname after a title, unless the only word after the title is a verb or common word."""
-        if (not match.group("initials") and not match.group("infix")
-                and match.group("surname").lower() in _NOT_NAMES):
-            return match.group()
-        kinds.add(KIND_NAME)
-        return match.group("title") + match.group("gap") + PLACEHOLDERS[KIND_NAME]
 
-    @staticmethod
-    def _replace_full_name(match: re.Match[str], kinds: set[str]) -> str:
-        """Replace a first name with its surname, unless the surname is a common word or a street."""
-        if not full_name_ok(match, _NOT_NAMES):
-            return match.group()
-        kinds.add(KIND_NAME)
-        return PLACEHOLDERS[KIND_NAME]
+def _splice(text: str, spans: list[tuple[int, int]], placeholder: str) -> str:
+    """Replace each (start, end) span, in text order and not overlapping, by the placeholder."""
+    pieces: list[str] = []
+    cursor = 0
+    for start, end in spans:
+        pieces.append(text[cursor:start])
+        pieces.append(placeholder)
+        cursor = end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
 
 
 _DEFAULT = PiiRedactor()
@@ -269,3 +280,8 @@ _DEFAULT = PiiRedactor()
 def redact(text: str) -> tuple[str, list[str]]:
     """Redact `text` with the default redactor; returns (redacted text, sorted kinds)."""
     return _DEFAULT.redact(text)
+
+
+def redact_structured(text: str) -> str:
+    """Structured kinds only (see PiiRedactor.redact_structured)."""
+    return _DEFAULT.redact_structured(text)

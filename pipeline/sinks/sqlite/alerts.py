@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from pipeline.alerts.detector import SpikeDetector
 from pipeline.alerts.model import AlertEvent
+from pipeline.sinks.sqlite.examples import has_purged, scrub
 from pipeline.sinks.sqlite.schema import migrate
 from pipeline.sinks.sqlite.store import connect
 
@@ -59,8 +60,17 @@ class AlertStore:
         if not rows:
             return 0
         with self._lock, self._conn:
+            if has_purged(self._conn):
+                rows = [self._scrubbed_row(row) for row in rows]
             self._conn.executemany(_UPSERT, rows)
         return len(rows)
+
+    def _scrubbed_row(self, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        """The row with the example texts of purged signals blanked in its document."""
+        doc = json.loads(row[-1])
+        if not scrub(self._conn, doc):
+            return row
+        return (*row[:-1], json.dumps(doc, ensure_ascii=False, separators=(",", ":")))
 
     def _has_table(self) -> bool:
         """True when the store has an alerts table."""
@@ -109,8 +119,11 @@ class AlertStore:
     def save_state(self, state: dict[str, Any], name: str = "detector") -> None:
         """Persist the detector snapshot (JSON) so a restarted runner resumes its baselines and episodes."""
         stamp = datetime.now(timezone.utc).isoformat()
-        text = json.dumps(state, separators=(",", ":"))
         with self._lock, self._conn:
+            if has_purged(self._conn):
+                state = json.loads(json.dumps(state))   # a copy: the live detector keeps its own
+                scrub(self._conn, state)
+            text = json.dumps(state, separators=(",", ":"))
             self._conn.execute("INSERT INTO detector_state (name, state, saved_at) VALUES (?,?,?) "
                                "ON CONFLICT(name) DO UPDATE SET state=excluded.state, saved_at=excluded.saved_at",
                                (name, text, stamp))

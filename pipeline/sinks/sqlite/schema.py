@@ -4,6 +4,7 @@ The store file holds the signals and everything kept beside them: dead letters, 
 detector's state, connector status, the webteam's review, and the advisers' side tables (terms, flags, hourly
 counts, dossiers and their membership, a trigram text index). `migrate` is the only code that creates schema;
 every module that opens the store calls it. The file's `PRAGMA user_version` says which migrations ran.
+Version 3 is not idempotent (ALTER TABLE); it runs once, under the write lock, after re-reading the version.
 """
 from __future__ import annotations
 
@@ -149,10 +150,24 @@ CREATE VIRTUAL TABLE IF NOT EXISTS signal_text USING fts5(
     text, content='signals', content_rowid='rowid', tokenize='trigram');
 """
 
+# Dead letters keep a redacted record with the raw record's size and hash; rows written before are scrubbed.
+# `purges` records each purge, so example texts kept for alerts can be blanked once their signal is gone.
+DEADLETTER_FINGERPRINT = """
+ALTER TABLE deadletters ADD COLUMN raw_bytes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE deadletters ADD COLUMN raw_sha256 TEXT NOT NULL DEFAULT '';
+UPDATE deadletters SET raw = '[verwijderd]', reason = '[verwijderd]';
+CREATE TABLE IF NOT EXISTS purges (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    cutoff REAL NOT NULL,
+    at TEXT NOT NULL
+)
+"""
+
 # Version n is reached by running the scripts of every version up to n, in order; each script is idempotent.
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (1, SIGNALS),
     (2, ALERTS + CONNECTOR_STATUS + SEARCH_REVIEW + ADVISERS),
+    (3, DEADLETTER_FINGERPRINT),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from pipeline.sinks.sqlite.retention import PurgeResult
+from pipeline.sinks.sqlite.examples import scrub_stored
 from pipeline.sinks.sqlite.schema import migrate
 from pipeline.sinks.sqlite.side_rows import SideRowWriter, existing_rows, last_per_id, rowids_of, side_tables_account
+from pipeline.core.private_files import make_private
 from pipeline.core.signal import DeadLetter
 from pipeline.core.timeutil import utc_datetime
 
@@ -38,10 +40,14 @@ def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
     if readonly:
         conn = sqlite3.connect(f"file:{Path(path)}?mode=ro", uri=True, check_same_thread=False, timeout=30)
     else:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        make_private(path)   # SQLite gives its -wal and -shm files the mode of the store file
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
+        for suffix in ("-wal", "-shm"):
+            side = Path(f"{path}{suffix}")
+            if side.exists():
+                make_private(side)
     conn.execute("PRAGMA busy_timeout=30000")
     conn.row_factory = sqlite3.Row
     return conn
@@ -109,13 +115,15 @@ class SqliteStore:
         stamp = now.timestamp() if stored_at is None else stored_at
         docs = list(docs)
         rows = [signal_row(doc, stamp, text) for doc, text in zip(docs, usable_encodings(docs, encoded))]
-        dead_rows = [(d.source, d.position, d.reason, d.raw, d.at.isoformat()) for d in dead]
+        dead_rows = [(d.source, d.position, d.reason, d.raw, d.raw_bytes, d.raw_sha256, d.at.isoformat())
+                     for d in dead]
         with self._lock, self._conn:
             if rows:
                 self._write_rows(docs, rows)
             if dead_rows:
                 self._conn.executemany(
-                    "INSERT INTO deadletters (source, position, reason, raw, at) VALUES (?,?,?,?,?)", dead_rows)
+                    "INSERT INTO deadletters (source, position, reason, raw, raw_bytes, raw_sha256, at) "
+                    "VALUES (?,?,?,?,?,?,?)", dead_rows)
             if source is not None and cursor is not None:
                 self._conn.execute(
                     "INSERT INTO cursors (source, cursor, updated_at) VALUES (?,?,?) "
@@ -155,6 +163,11 @@ class SqliteStore:
         cutoff = utc_datetime(before)
         with self._lock, self._conn:
             dead = self._conn.execute("DELETE FROM deadletters WHERE at < ?", (cutoff.isoformat(),)).rowcount
+            self._conn.execute("INSERT INTO purges (cutoff, at) VALUES (?, ?)",
+                               (before, datetime.now(timezone.utc).isoformat()))
+            blanked = scrub_stored(self._conn)
+        if blanked:
+            log.info("retention: blanked %d example texts of purged signals", blanked)
         return PurgeResult(removed, dead, cutoff)
 
     def count(self) -> int:
@@ -164,7 +177,8 @@ class SqliteStore:
     def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
         """The most recent dead letters, newest first."""
         rows = self._conn.execute(
-            "SELECT source, position, reason, raw, at FROM deadletters ORDER BY seq DESC LIMIT ?", (limit,))
+            "SELECT source, position, reason, raw, raw_bytes, raw_sha256, at FROM deadletters "
+            "ORDER BY seq DESC LIMIT ?", (limit,))
         return [dict(r) for r in rows]
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.timeutil import iso as iso_seconds
+from pipeline.core.private_files import make_private
 from pipeline.sinks.sqlite.schema import migrate
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ class StatusRecorder:
     def __init__(self, store_path: str | Path, clock: Any = time) -> None:
         """Open (and if needed create) the status table in `store_path`."""
         self.path = Path(store_path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private(self.path)
         self._clock = clock
         self._lock = threading.Lock()
         self._conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30)

@@ -421,7 +421,7 @@ class TwitterStreamSource:
                 dead.append(DeadLetter.of(self.name, "stream", "a stream message must be a JSON object", line))
                 continue
             if "data" not in body:
-                log.warning("%s: stream message without data: %s", self.name, body_preview(line))
+                log.warning("%s: stream message without data (%d bytes)", self.name, len(line))
                 continue
             got, bad = page_signals(body, self.name, "stream", self.settings.own_account_id)
             signals.extend(got)
