@@ -177,12 +177,15 @@ class LoginGate:
             return
         path = scope.get("path", "/")
         headers = Headers(scope=scope)
+        user = self.user_of(headers)
+        if user is not None:
+            scope.setdefault("state", {})["account"] = user  # who acts, e.g. on an alert (request.state.account)
         if path == "/login":
             response = await self._login(scope, receive, headers)
         elif path == "/logout":
             response = RedirectResponse("/login", status_code=303)
             response.delete_cookie(COOKIE, path="/")
-        elif path in PUBLIC_PATHS or self.user_of(headers) is not None:
+        elif path in PUBLIC_PATHS or user is not None:
             await self.app(scope, receive, send)
             return
         elif path.startswith("/api/") or "/api/" in path:

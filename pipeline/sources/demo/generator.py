@@ -33,7 +33,7 @@ DEFAULT_RATE_PER_HOUR = 300.0
 LIVE_SPIKE_DELAY = timedelta(seconds=60)
 # The live spike adds LIVE_SPIKE_SHARE of the *average* live rate, whatever the hour: at 04:00 as at 15:00
 # the Slotlaan complaints arrive at the same pace, so they alert within a few minutes at any hour of the day.
-LIVE_SPIKE_SHARE = 1.5
+LIVE_SPIKE_SHARE = 3.0
 MIN_LIVE_RATE = 0.05  # at night a signal every ~20 s: quiet, like the city, but alive
 HEARTBEAT_SECONDS = 0.5
 FLUSH_SECONDS = 0.2

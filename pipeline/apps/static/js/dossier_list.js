@@ -1,7 +1,7 @@
 // The dossier overview: saved dossiers and the form to start a new one.
 
-import { el, replaceChildren, formatDateTime } from "./dom.js";
-import { getJSON } from "./api.js";
+import { el, replaceChildren, formatDateTime, formatDateTimeZone } from "./dom.js";
+import { getJSON, postJSON } from "./api.js";
 
 /** One line describing a dossier's watch. */
 export function describeDossier(d, labels) {
@@ -11,7 +11,7 @@ export function describeDossier(d, labels) {
   parts.push(d.channels.length ? `kanalen: ${d.channels.map(labels.channel).join(", ")}` : "alle kanalen");
   if (d.place) parts.push(`wijk: ${d.place}`);
   if (d.start || d.end) {
-    parts.push(`periode: ${d.start ? formatDateTime(d.start) : "…"} – ${d.end ? formatDateTime(d.end) : "nu"}`);
+    parts.push(`periode: ${d.start ? formatDateTime(d.start) : "…"} – ${d.end ? formatDateTimeZone(d.end) : "nu"}`);
   }
   return parts.join(" · ");
 }
@@ -23,12 +23,8 @@ function checkboxes(name, entries) {
 }
 
 /** POST a new dossier; resolves to the saved dossier or rejects with the API's message. */
-async function createDossier(body) {
-  const response = await fetch("/api/dossiers", { method: "POST", headers: { "content-type": "application/json" },
-    body: JSON.stringify(body) });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
-  return data;
+function createDossier(body) {
+  return postJSON("/api/dossiers", body);
 }
 
 /** The form for a new dossier; on success it opens the dossier's page. */
