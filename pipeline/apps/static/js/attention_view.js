@@ -1,7 +1,7 @@
 // Messages that need attention: questions and complaints to the municipality without a recorded reply,
 // oldest first, with the service norm of each and overdue ones highlighted.
 
-import { el, replaceChildren, formatNumber, formatDateTime } from "./dom.js";
+import { el, replaceChildren, formatNumber, formatDateTime, formatZone } from "./dom.js";
 import { getJSON } from "./api.js";
 import { readParams, writeParams } from "./urlstate.js";
 
@@ -48,6 +48,6 @@ export async function showAttention(view, meta, labels) {
         el("div", { class: "norms", id: "norms" }, Object.values(data.norms).map((n) => el("span", { class: "norm" }, n.text)))),
       el("div", { class: "filters" }, el("label", {}, "Kanaal", select)),
       el("div", { class: "table-wrap" }, el("table", { class: "signals" },
-        el("thead", {}, el("tr", {}, ["Ontvangen", "Kanaal", "Onderwerp", "Bericht", "Open", "Norm"].map((h) => el("th", {}, h)))),
+        el("thead", {}, el("tr", {}, [`Ontvangen (${formatZone(Date.now() / 1000)})`, "Kanaal", "Onderwerp", "Bericht", "Open", "Norm"].map((h) => el("th", {}, h)))),
         el("tbody", { id: "attention-body" }, rows)))));
 }
