@@ -61,6 +61,16 @@ export function formatDay(ts) {
   return dateFormat({ day: "numeric", month: "short" }).format(new Date(ts * 1000));
 }
 
+/** An ISO time as a Dutch date ("24 nov 2026") in `zone` (Amsterdam unless told), "–" when absent. */
+export function formatDate(iso, zone = TZ) {
+  if (!iso) return "–";
+  const key = `date|${zone}`;
+  if (!fmtCache.has(key)) {
+    fmtCache.set(key, new Intl.DateTimeFormat("nl-NL", { timeZone: zone, day: "numeric", month: "short", year: "numeric" }));
+  }
+  return fmtCache.get(key).format(new Date(iso));
+}
+
 /** The zone abbreviation at `ts`, "CET" in winter and "CEST" in summer. */
 export function formatZone(ts) {
   const part = dateFormat({ timeZoneName: "short" }).formatToParts(new Date(ts * 1000))

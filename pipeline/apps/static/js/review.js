@@ -1,6 +1,6 @@
 // Review page for zero-result search groups. Resident text goes in as text nodes only.
 
-import { el, replaceChildren, formatNumber, formatPercent } from "./dom.js";
+import { el, replaceChildren, formatNumber, formatPercent, formatDate } from "./dom.js";
 import { getJSON, postJSON, apiUrl } from "./api.js";
 import { loadLabels } from "./labels.js";
 
@@ -28,12 +28,8 @@ function showError(message) {
   box.textContent = message || "";
 }
 
-/** An ISO time as a Dutch date, or a dash: in Amsterdam time, or in UTC for the bounds of review periods
- * (whole UTC days). */
-function day(iso, zone = "Europe/Amsterdam") {
-  return iso ? new Date(iso).toLocaleDateString("nl-NL", { timeZone: zone, day: "numeric",
-    month: "short", year: "numeric" }) : "–";
-}
+/** An ISO time as a Dutch date in Amsterdam, or in UTC for the bounds of review periods (whole UTC days). */
+const day = (iso, zone) => formatDate(iso, zone);
 
 /** Fill the topic filter with the topics present, keeping the current choice. */
 function fillTopics(topics) {
