@@ -75,7 +75,11 @@ export async function showDossierList(view, meta, labels) {
       el("li", {}, el("div", {},
         el("a", { href: `/dossiers/${d.id}` }, d.name),
         el("div", { class: "dossier-def" }, describeDossier(d, labels))))))
-    : el("p", { class: "hint", id: "dossier-list" }, "Nog geen dossiers. Maak er rechts een aan.");
+    : el("div", { class: "empty-state", id: "dossier-list" },
+      el("p", {}, "Nog geen dossiers. Een dossier volgt een kwestie over langere tijd, bijvoorbeeld "
+        + "‘Wegwerkzaamheden Slotlaan’: kies rechts de woorden en onderwerpen, dan staat het dossier hier met het "
+        + "aantal berichten, het verloop, het sentiment en de meest genoemde woorden, en elke dag in het Dagoverzicht."),
+      el("p", { class: "hint" }, "Berichten die nu binnenkomen ziet u op ", el("a", { href: "/" }, "Live luisteren"), "."));
   replaceChildren(view,
     el("section", { class: "adv-grid" },
       el("article", { class: "panel" }, el("div", { class: "panel-head" }, el("h2", {}, "Dossiers")), list),
