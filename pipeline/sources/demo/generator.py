@@ -52,6 +52,7 @@ SENTIMENT_WEIGHTS: dict[str, dict[str, float]] = {
 }
 SPIKE_CHANNEL_WEIGHTS = {"twitter": 0.45, "facebook": 0.30, "call_note": 0.15, "site_search": 0.10}
 ENGLISH_SHARE = 0.05
+ANSWERED_SHARE = 0.95  # of the messages to the municipality: answered in time, so "Aandacht nodig" stays short
 FLEMISH_SHARE = 0.03
 
 
@@ -105,10 +106,19 @@ def compose(seed: int, index: int, moment: datetime, spiking: bool = False,
     spike = spiking and rng.random() < spike_share / (1 + spike_share)
     channel = _pick_channel(rng, moment, spike)
     if channel in ("twitter", "facebook"):
-        return _social(rng, seed, index, moment, channel, spike)
+        return _answered(_social(rng, seed, index, moment, channel, spike), seed, index)
     if channel == "call_note":
-        return _call_note(rng, seed, index, moment, spike)
+        return _answered(_call_note(rng, seed, index, moment, spike), seed, index)
     return _site_search(rng, index, moment, spike)
+
+
+def _answered(record: DemoRecord, seed: int, index: int) -> DemoRecord:
+    """Mark most messages as answered (a reply to a post, a call returned), as a working team does; the rest
+    is what "Aandacht nodig" lists. A separate random stream keeps every other choice of the signal the same."""
+    if random.Random(f"{seed}:{index}:answered").random() < ANSWERED_SHARE:
+        key = "called_back" if record.signal.channel == "call_note" else "replied_by_municipality"
+        record.signal.meta = {**record.signal.meta, key: True}
+    return record
 
 
 def _social(rng: random.Random, seed: int, index: int, moment: datetime, channel: str, spike: bool) -> DemoRecord:
