@@ -156,4 +156,5 @@ def test_no_change_figures_against_a_day_the_store_does_not_cover(store_path: Pa
     page = digest_html(partial, "Zeist")
     assert not re.search(r"[+-]\d+%", page)
     assert change_text(0.25, 80) == "+25%" and change_text(None, 0) == "nieuw" and change_text(1.5, 4, False) == "–"
+    assert change_text(-0.004, 250) == "0%" and change_text(-0.25, 4) == "-25%" and change_text(172.8, 5) == "+17.280%"
     assert number(65489) == "65.489" and number(3.94, 1) == "3,9"

@@ -37,7 +37,8 @@ def change_text(change: float | None, before: int, covered: bool = True) -> str:
         return "–"
     if change is None:
         return "nieuw" if before == 0 else "–"
-    return f"{'+' if change > 0 else ''}{number(change * 100)}%"
+    whole = round(change * 100)
+    return f"{'+' if whole > 0 else ''}{number(whole)}%"  # never "-0%"
 
 
 def topic_name(code: str) -> str:

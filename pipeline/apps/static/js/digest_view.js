@@ -7,7 +7,8 @@ import { getJSON } from "./api.js";
 function changeText(change, before, covered) {
   if (!covered) return "–";
   if (change === null || change === undefined) return before === 0 ? "nieuw" : "–";
-  return `${change > 0 ? "+" : ""}${formatPercent(change)}`;
+  const whole = Math.round(change * 100);
+  return `${whole > 0 ? "+" : ""}${formatNumber(whole === 0 ? 0 : whole)}%`;   // never "-0%"
 }
 
 /** A table with a header row, or an explanation when there are no rows. */
