@@ -57,7 +57,7 @@ def test_alerts_page_lists_alerts_and_shows_details(store_path: Path, artifacts:
                 link = first.locator(".alert-links a").nth(0).get_attribute("href")
                 assert link.startswith("/?period=all&topic=verkeer&place=Centrum&from=")
                 page.select_option("#filter-topic", "afval")
-                page.wait_for_function("document.querySelectorAll('.alert-card').length === 1", timeout=10_000)
+                page.wait_for_function("() => document.querySelectorAll('.alert-card').length === 1", timeout=10_000)
                 assert "topic=afval" in page.url
                 page.screenshot(path=str(artifacts / "alerts-view.png"))
                 assert dialogs == [] and errors == []
