@@ -41,7 +41,7 @@ export async function showAttention(view, meta, labels) {
     el("section", { class: "cards" },
       el("article", { class: "card" }, el("h3", {}, "Open"), el("div", { class: "card-value", id: "attention-total" },
         formatNumber(data.total)), el("div", { class: "card-sub" }, "vragen en klachten zonder reactie")),
-      el("article", { class: "card" }, el("h3", {}, "Over de norm"), el("div", { class: "card-value negative", id: "attention-overdue" },
+      el("article", { class: "card" }, el("h3", {}, "Over de norm"), el("div", { class: data.overdue ? "card-value negative" : "card-value", id: "attention-overdue" },
         formatNumber(data.overdue)), el("div", { class: "card-sub" }, "langer open dan de servicenorm"))),
     el("section", { class: "panel" },
       el("div", { class: "panel-head" }, el("h2", {}, "Aandacht nodig · oudste eerst"),
