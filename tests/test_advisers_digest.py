@@ -136,3 +136,26 @@ def test_digest_command(day_store: Path, tmp_path: Path) -> None:
     assert out.exists() and "written to" in result.output
     bad = CliRunner().invoke(digest_command, ["--store", str(day_store), "--output", str(out), "--at", "25:00"])
     assert bad.exit_code == 1 and "HH:MM" in bad.output
+
+
+def test_no_change_figures_against_a_day_the_store_does_not_cover(store_path: Path, tmp_path: Path) -> None:
+    """With 26 hours of signals the day before is two hours: the digest shows no change rather than +17280%."""
+    from pipeline.apps.advisers.digest import change_text, digest_html, number
+    from pipeline.apps.advisers.queries import digest_figures
+    from pipeline.sinks.sqlite.store import connect
+
+    store = SqliteStore(store_path)
+    store.write(None, None, sample_docs(600, end=T0 - 60, span_seconds=26 * H, seed=5))
+    store.close()
+    conn = connect(store_path, readonly=True)
+    try:
+        partial = digest_figures(conn, T0, 24)
+    finally:
+        conn.close()
+    assert not partial["before_covered"] and all(t["change"] is None for t in partial["topics"])
+    assert any(t["before"] > 0 for t in partial["topics"])
+    page = digest_html(partial, "Zeist")
+    assert not re.search(r"[+-]\d+%", page)
+    assert change_text(0.25, 80) == "+25%" and change_text(None, 0) == "nieuw" and change_text(1.5, 4, False) == "–"
+    assert change_text(-0.004, 250) == "0%" and change_text(-0.25, 4) == "-25%" and change_text(172.8, 5) == "+17.280%"
+    assert number(65489) == "65.489" and number(3.94, 1) == "3,9"

@@ -1,6 +1,9 @@
 """The alert store (upsert per episode, detector state), the `alerts` command and the alerts view routes."""
 from __future__ import annotations
 
+import csv
+import io
+
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -89,10 +92,13 @@ def test_alerts_command_json_and_table(store_path: Path) -> None:
     table = runner.invoke(alerts_command, ["--store", str(store_path), "--topic", "verkeer"])
     assert table.exit_code == 0
     lines = table.output.splitlines()
-    assert lines[0].split()[:4] == ["start", "end", "topic", "scope"]
-    assert len(lines) == 2 and "place=Centrum" in lines[1] and "15.0x" in lines[1]
+    assert lines[0].split()[:5] == ["START", "(UTC)", "END", "(UTC)", "TOPIC"] and set(lines[1]) <= {"-", " "}
+    assert len(lines) == 3 and "place=Centrum" in lines[2] and "15.0x" in lines[2]
+    csv_out = runner.invoke(alerts_command, ["--store", str(store_path), "--format", "csv"])
+    rows = list(csv.DictReader(io.StringIO(csv_out.output)))
+    assert csv_out.exit_code == 0 and [r["topic"] for r in rows] == ["afval", "verkeer"] and rows[0]["end"] == "open"
     missing = runner.invoke(alerts_command, ["--store", str(store_path.parent / "none.db")])
-    assert missing.exit_code != 0 and "store not found" in missing.output
+    assert missing.exit_code == 1 and "store not found" in missing.output
 
 
 def test_commands_have_help() -> None:
@@ -118,9 +124,17 @@ def test_alerts_view_routes(store_path: Path) -> None:
     assert one.status_code == 200 and one.json()["link"].startswith("/?topic=verkeer&place=Centrum")
     assert client.get("/api/alerts/unknown").status_code == 404
     page = client.get("/alerts")
-    assert page.status_code == 200 and "/alerts/alerts.js" in page.text and "text/html" in page.headers["content-type"]
-    script = client.get("/alerts/alerts.js")
-    assert script.status_code == 200 and "/api/alerts" in script.text
+    assert page.status_code == 200 and "/static/js/alerts.js" in page.text and "text/html" in page.headers["content-type"]
+    assert "<style" not in page.text and 'aria-current="page">Pieken' in page.text
+    curve = client.get("/api/alerts/verkeer-20260303T1400Z/curve").json()
+    assert curve["bucket_seconds"] == 900 and len(curve["buckets"]) == len(curve["observed"]) == len(curve["expected"])
+    note = client.post("/api/alerts/verkeer-20260303T1400Z/notes", json={"action": "ack", "note": "wegbeheer belt"})
+    assert note.status_code == 201 and note.json()["account"] == "lokaal"
+    assert client.post("/api/alerts/verkeer-20260303T1400Z/notes", json={"action": "oops"}).status_code == 400
+    assert client.post("/api/alerts/unknown/notes", json={"action": "ack"}).status_code == 404
+    acked = client.get("/api/alerts", params={"handling": "acknowledged"}).json()["alerts"]
+    assert [a["id"] for a in acked] == ["verkeer-20260303T1400Z"] and acked[0]["notes"][0]["note"] == "wegbeheer belt"
+    assert client.get("/api/alerts", params={"handling": "new"}).json()["alerts"][0]["topic"] == "afval"
     empty = TestClient(Starlette(routes=alerts_routes(store_path.parent / "absent.db")))
     assert empty.get("/api/alerts").json() == {"alerts": [], "count": 0}
 

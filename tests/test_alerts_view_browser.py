@@ -5,7 +5,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from starlette.applications import Starlette
+from pipeline.apps.dashboard.app import create_app
+from pipeline.core.settings import Settings
 
 from pipeline.alerts.model import Alert, AlertEvent, Example, dashboard_link
 from pipeline.sinks.sqlite.alerts import AlertStore
@@ -35,29 +36,29 @@ def test_alerts_page_lists_alerts_and_shows_details(store_path: Path, artifacts:
     store = AlertStore(store_path)
     store.write([_event("verkeer", 1, closed=False), _event("afval", 5, closed=True)])
     store.close()
-    server = DashboardServer(Starlette(routes=alerts_routes(store_path)), "127.0.0.1", 0)
+    app = create_app(store_path, Settings(municipality="Zeist"), alerts_routes(store_path, "Zeist"))
+    server = DashboardServer(app, "127.0.0.1", 0)
     server.start()
     try:
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
-                page, dialogs, errors = watched_page(browser, console_errors=False)
+                page, dialogs, errors = watched_page(browser, viewport={"width": 1366, "height": 900})
                 page.goto(server.url + "alerts")
-                page.wait_for_selector("tr.alert-row", timeout=20_000)
-                rows = page.locator("tr.alert-row")
-                assert rows.count() == 2
-                first = rows.nth(0)
-                assert first.locator("td").nth(0).text_content() == "lopend"
-                assert first.locator("td").nth(2).text_content() == "wijk: Centrum"
-                assert rows.nth(1).locator("td").nth(0).text_content() == "voorbij"
-                first.click()
-                details = page.locator("tr.details").nth(0)
-                assert details.is_visible()
-                assert MARKUP in details.text_content() and details.locator("img").count() == 0
-                assert details.locator("a").get_attribute("href").startswith("/?topic=verkeer&place=Centrum")
-                page.fill("#topic", "afval")
-                page.click("button[type=submit]")
-                page.wait_for_function("document.querySelectorAll('tr.alert-row').length === 1", timeout=10_000)
+                page.wait_for_selector(".alert-card", timeout=20_000)
+                cards = page.locator(".alert-card")
+                assert cards.count() == 2
+                first = cards.nth(0)
+                assert first.get_attribute("data-status") == "open"
+                assert first.locator(".badge-episode-open").text_content() == "Loopt"
+                assert first.locator(".alert-scope").text_content() == "Wijk: Centrum"
+                assert cards.nth(1).locator(".badge-episode-closed").text_content() == "Voorbij"
+                assert MARKUP in first.locator(".examples").text_content() and first.locator("img").count() == 0
+                link = first.locator(".alert-links a").nth(0).get_attribute("href")
+                assert link.startswith("/?period=all&topic=verkeer&place=Centrum&from=")
+                page.select_option("#filter-topic", "afval")
+                page.wait_for_function("() => document.querySelectorAll('.alert-card').length === 1", timeout=10_000)
+                assert "topic=afval" in page.url
                 page.screenshot(path=str(artifacts / "alerts-view.png"))
                 assert dialogs == [] and errors == []
             finally:

@@ -196,3 +196,35 @@ def test_extra_routes_are_mounted_before_the_catch_alls(store_path: Path) -> Non
         response = client.get(path)
         assert response.status_code == 200 and response.text == "hallo"
         assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_a_selection_narrows_every_figure_of_the_live_page(store_path: Path) -> None:
+    """With topic (or place) chosen, summary, both volume charts, sentiment and zero results count only those
+    signals, and the counts agree with each other and with SQL straight on the table."""
+    import sqlite3
+
+    from pipeline.bench.synthetic_signals import sample_docs
+
+    store = SqliteStore(store_path)
+    store.write(None, None, sample_docs(800, end=1_772_000_000.0, span_seconds=20 * 3_600, seed=4))
+    store.close()
+    client = client_for(store_path)
+    conn = sqlite3.connect(store_path)
+    for name, value in (("topic", "verkeer"), ("place", "Centrum"), ("channel", "twitter")):
+        expected = conn.execute(f"SELECT COUNT(*) FROM signals WHERE {name} = ?", (value,)).fetchone()[0]
+        params = {"period": "all", name: value}
+        summary = client.get("/api/summary", params=params).json()
+        assert 0 < summary["total"] == expected < summary["total_all"], name
+        assert sum(summary["channels"].values()) == expected
+        by_channel = client.get("/api/volume", params={**params, "by": "channel"}).json()
+        by_topic = client.get("/api/volume", params={**params, "by": "topic"}).json()
+        assert sum(s["total"] for s in by_channel["series"]) == sum(s["total"] for s in by_topic["series"]) == expected
+        if name == "topic":
+            assert [s["key"] for s in by_topic["series"]] == ["verkeer"]
+        sentiment = client.get("/api/sentiment", params=params).json()
+        assert sum(sentiment["totals"]) == sum(summary["sentiments"].values())
+        zero = client.get("/api/zero-results", params=params).json()
+        assert all(g["zero_results"] <= summary["zero_result_searches"] for g in zero["groups"])
+    whole = client.get("/api/summary", params={"period": "all"}).json()
+    assert whole["total"] == whole["total_all"] and "selection" not in whole
+    conn.close()

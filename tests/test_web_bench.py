@@ -21,7 +21,7 @@ def test_dashboard_bench_prints_a_timing_per_query_and_window(tmp_path: Path) ->
         for query in ("summary", "volume/channel", "volume/topic", "sentiment", "zero-results", "latest"):
             assert any(line.startswith(f"{window} {query} ") and line.endswith(" ms") for line in lines), (window, query)
     for endpoint in ("/api/dossiers/1", "/api/signals?dossier=1", "/api/whats-new?hours=24", "/api/attention",
-                     "/digest", "/api/summary?period=24h"):
+                     "/api/digest", "/api/summary?period=24h", "/api/summary?period=24h&topic=afval"):
         assert any(line.startswith(f"GET {endpoint}") and " p50 " in line and line.endswith(" ms") for line in lines), endpoint
     assert any(line.startswith("writes into an empty store: ") and line.endswith("(300 docs)") for line in lines)
     assert any(line.startswith("writes into the 2,000-signal store: ") for line in lines)

@@ -119,7 +119,8 @@ def _bench_dossiers(path: Path) -> bool:
 
 def endpoint_paths(dossier_ids: list[int], newest: float) -> list[str]:
     """Every dashboard request to time: the live page's endpoints per period with its drill-down filters (a bar,
-    a topic, sentiment + channel + neighbourhood, free text, paging), and the advisers' pages with theirs."""
+    a topic, sentiment + channel + neighbourhood, free text, paging) and with a selection, and the advisers' pages
+    with theirs."""
     day_ago, hour = int(newest) - 86_400, 3_600 * (int(newest) // 3_600 - 30 * 24)
     paths = ["/api/meta", "/api/health"]
     for window in ("1h", "24h", "7d", "all"):
@@ -138,7 +139,12 @@ def endpoint_paths(dossier_ids: list[int], newest: float) -> list[str]:
               "/api/dossiers", "/api/whats-new?hours=24", "/api/whats-new?hours=48",
               f"/api/signals?from={day_ago}&to={int(newest) + 1}&term=wachttijd&limit=30",
               f"/api/signals?from={day_ago}&to={int(newest) + 1}&topic=afval&limit=30",
-              "/api/attention?limit=200", "/api/attention?limit=200&channel=call_note", "/digest"]
+              "/api/attention?limit=200", "/api/attention?limit=200&channel=call_note", "/api/digest"]
+    for window in ("24h", "7d"):   # a clicked topic or neighbourhood filters the whole live page
+        for chosen in ("topic=afval", f"place={SAMPLE_PLACES[0]}"):
+            paths += [f"/api/summary?period={window}&{chosen}", f"/api/volume?period={window}&by=channel&{chosen}",
+                      f"/api/volume?period={window}&by=topic&{chosen}", f"/api/sentiment?period={window}&{chosen}",
+                      f"/api/zero-results?period={window}&{chosen}"]
     for sid in dossier_ids:
         paths += [f"/api/dossiers/{sid}", f"/api/signals?dossier={sid}&limit=30",
                   f"/api/signals?dossier={sid}&limit=30&sentiment=negative&channel=twitter",

@@ -1,7 +1,6 @@
 """Click commands: `alerts` lists stored alerts; `bench_alerts` runs the alert benchmark (`stadssignaal bench alerts`)."""
 from __future__ import annotations
 
-import json
 import logging
 import sqlite3
 import time
@@ -11,6 +10,7 @@ import click
 
 from pipeline.alerts.config import MODELS, DetectorConfig
 from pipeline.sinks.sqlite.alerts import AlertStore
+from pipeline.cli.listing import FORMAT_OPTION, existing_store, render
 
 
 def _default_store() -> Path:
@@ -22,24 +22,23 @@ def _default_store() -> Path:
         return Path("var/stadssignaal.db")
 
 
-def _table(alerts: list[dict]) -> str:
-    """Alerts as aligned text columns, one line each."""
-    header = ("start", "end", "topic", "scope", "observed", "expected", "ratio", "trigger", "id")
-    rows = [header]
-    for a in alerts:
-        scope = a["scope"]["value"] if a["scope"]["type"] == "topic" else f"{a['scope']['type']}={a['scope']['value']}"
-        rows.append((a["start"] or "", a["end"] or "open", a["topic"], scope, str(a["observed"]),
-                     f"{a['expected']:.1f}", "-" if a.get("ratio") is None else f"{a['ratio']:.1f}x",
-                     a["trigger"], a["id"]))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+ALERT_COLUMNS = (("start", "START (UTC)"), ("end", "END (UTC)"), ("topic", "TOPIC"), ("scope", "SCOPE"),
+                 ("observed", "OBSERVED"), ("expected", "EXPECTED"), ("ratio", "RATIO"), ("trigger", "TRIGGER"),
+                 ("id", "ID"))
+
+
+def _flat(alert: dict) -> dict:
+    """An alert with its scope as one text and open episodes marked (for table and CSV)."""
+    scope = alert["scope"]
+    return {**alert, "end": alert["end"] or "open",
+            "scope": scope["value"] if scope["type"] == "topic" else f"{scope['type']}={scope['value']}",
+            "ratio": None if alert.get("ratio") is None else f"{alert['ratio']:.1f}x"}
 
 
 @click.command("alerts")
 @click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="SQLite store file (default: the `store` setting, var/stadssignaal.db).")
-@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True,
-              help="json: a list of alert objects; table: one line per alert.")
+@FORMAT_OPTION
 @click.option("--topic", default=None, help="Only alerts of this topic code, e.g. verkeer.")
 @click.option("--status", type=click.Choice(["open", "closed"]), default=None, help="Only open or closed alerts.")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True,
@@ -59,9 +58,7 @@ def alerts_command(store_path: Path | None, fmt: str, topic: str | None, status:
         found = _es_alerts(es_url, limit, topic, status)
         _echo_alerts(found, fmt)
         return
-    path = store_path or _default_store()
-    if not path.is_file():
-        raise click.ClickException(f"store not found: {path}")
+    path = existing_store(store_path or _default_store())
     try:
         store = AlertStore(path, readonly=True)
         found = store.list(limit=limit, topic=topic, status=status)
@@ -89,13 +86,13 @@ def _es_alerts(url: str, limit: int, topic: str | None, status: str | None) -> l
 
 
 def _echo_alerts(found: list[dict], fmt: str) -> None:
-    """Print alerts as JSON or a table."""
+    """Print alerts as a table with headers, JSON or CSV (a table without alerts says so on stderr)."""
     if fmt == "json":
-        click.echo(json.dumps(found, ensure_ascii=False, indent=2))
-    elif found:
-        click.echo(_table(found))
-    else:
-        click.echo("no alerts")
+        click.echo(render(found, ALERT_COLUMNS, fmt))
+        return
+    click.echo(render([_flat(a) for a in found], ALERT_COLUMNS, fmt))
+    if not found and fmt == "table":
+        click.echo("no alerts yet", err=True)
 
 
 @click.command("bench_alerts")

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from pipeline.cli.listing import existing_store
+
 from pipeline.core.settings import Settings, load_settings
 
 
@@ -34,7 +36,7 @@ def dashboard(ctx: click.Context, store_path: Path | None, host: str | None, por
     store = store_path or settings.store
     bind = host or settings.host
     try:
-        app = dashboard_app(store, settings, bind, feature_routes(store))
+        app = dashboard_app(store, settings, bind, feature_routes(store, settings.municipality))
     except ValueError as err:
         raise click.ClickException(str(err)) from err
     server = DashboardServer(app, bind, settings.port if port is None else port)
@@ -106,7 +108,7 @@ def digest(ctx: click.Context, store_path: Path | None, output: Path, pdf_path: 
     from pipeline.apps.advisers.digest_run import DigestJob
 
     settings = _settings(ctx)
-    job = DigestJob(store_path or settings.store, settings, output, pdf_path, mail, until, hours)
+    job = DigestJob(existing_store(Path(store_path or settings.store)), settings, output, pdf_path, mail, until, hours)
     try:
         if at_time is None:
             for line in job.run_once():

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import signal as os_signal
-import sys
 import threading
 from pathlib import Path
 from typing import Any

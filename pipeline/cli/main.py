@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import logging
 import signal as os_signal
 import sys
@@ -250,7 +251,7 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
             """Call notes pushed by a contact-centre system: enriched and committed before the answer."""
             store.write(None, None, enricher.enrich_many(raws))
 
-        routes = [*feature_routes(store_path), *tracking_routes(ingest_beacon),
+        routes = [*feature_routes(store_path, settings.municipality), *tracking_routes(ingest_beacon),
                   *_ingest_routes(settings, ingest_call_notes)]
         try:
             app = dashboard_app(store_path, settings, host, routes)  # login unless bound to loopback
@@ -331,8 +332,14 @@ def demo(ctx: click.Context, port: int, host: str, store_path: Path, seed: int, 
         for suffix in ("", "-wal", "-shm"):
             Path(f"{store_path}{suffix}").unlink(missing_ok=True)
     url = f"http://{host}:{port}/"
+    store = shlex.quote(str(store_path))
     banner = (f"\n  Stadssignaal demo: open {url} in your browser\n"
-              f"  (a day of history loads first, then live signals; a roadworks spike starts in a minute)\n"
+              f"  (eight days of history load first, then live signals; a roadworks spike starts in a minute\n"
+              f"  and raises an alert on {url}alerts within a few minutes, at any hour)\n"
+              f"  The demo writes {store_path}; in another terminal:\n"
+              f"    stadssignaal alerts --store {store}\n"
+              f"    stadssignaal search groups --store {store}\n"
+              f"    stadssignaal digest --store {store}\n"
               f"  Stop with Ctrl-C.\n")
     run_local(settings, f"demo:{seed}", store_path, None, True, False, host, port, banner=banner)
 

@@ -1,7 +1,6 @@
 """Click commands for the site-search review: group keys, group lists, marking, weekly summary, log preview, bench."""
 from __future__ import annotations
 
-import json
 import threading
 from datetime import timezone
 from pathlib import Path
@@ -17,6 +16,7 @@ from pipeline.apps.webteam.periods import WINDOWS, parse_end_day
 from pipeline.apps.webteam.queries import STATUSES
 from pipeline.apps.webteam.review import STATUS_FILTERS, GroupFilter, ReviewService
 from pipeline.apps.webteam.summary import build_summary, write_summary
+from pipeline.cli.listing import FORMAT_OPTION, existing_store, render
 
 DEFAULT_STORE = Path("var/stadssignaal.db")
 
@@ -54,6 +54,10 @@ def search_group_key(queries: tuple[str, ...]) -> None:
         click.echo(f"{query!r}\tnormalized={normalized!r}\tgroup={key!r}\ttopic={grouper.topic(key) or '-'}")
 
 
+GROUP_COLUMNS = (("zero_results", "ZERO"), ("searches", "SEARCHES"), ("zero_rate", "RATE"), ("trend", "TREND"),
+                 ("status", "STATUS"), ("topic", "TOPIC"), ("name", "QUERY"), ("group", "GROUP"))
+
+
 @click.command("search_groups")
 @STORE_OPTION
 @click.option("--window", type=click.Choice(list(WINDOWS)), default="7d", show_default=True, help="Period length.")
@@ -62,28 +66,20 @@ def search_group_key(queries: tuple[str, ...]) -> None:
 @click.option("--status", type=click.Choice(list(STATUS_FILTERS)), default="open", show_default=True,
               help="Only groups with this review status.")
 @click.option("--limit", default=25, show_default=True, help="How many groups to print.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True,
-              help="Output format.")
+@FORMAT_OPTION
 @click.pass_context
 def search_groups(ctx: click.Context, store: Path | None, window: str, end: str | None, topic: str | None,
                   status: str, limit: int, fmt: str) -> None:
     """List zero-result search groups with counts, trend and review status."""
-    service = ReviewService(_store_path(ctx, store))
-    flt = GroupFilter(window=window, end=_end(end), topic=topic, status=status)
-    if fmt == "csv":
-        click.echo(service.csv_text(flt), nl=False)
-        return
-    result = service.groups(flt)
-    rows = result["groups"][:limit]
-    if fmt == "json":
-        click.echo(json.dumps({"period": result["period"], "groups": rows}, ensure_ascii=False, indent=2))
-        return
-    period = result["period"]
-    click.echo(f"{period['start']} .. {period['end']}: {len(result['groups'])} group(s)")
-    for row in rows:
-        rate = "-" if row["zero_rate"] is None else f"{row['zero_rate']:.0%}"
-        click.echo(f"{row['zero_results']:>6} {rate:>5} {row['trend']:<8} {row['status']:<8} {row['topic']:<16} "
-                   f"{row['name']}  [{row['group']}]")
+    service = ReviewService(existing_store(_store_path(ctx, store)))
+    result = service.groups(GroupFilter(window=window, end=_end(end), topic=topic, status=status))
+    rows = [{**row, "zero_rate": None if row["zero_rate"] is None else round(row["zero_rate"], 4)}
+            for row in result["groups"][:limit]]
+    if fmt == "table":
+        period = result["period"]
+        click.echo(f"{period['start']} .. {period['end']}: {len(result['groups'])} group(s)", err=True)
+        rows = [{**row, "zero_rate": "-" if row["zero_rate"] is None else f"{row['zero_rate']:.0%}"} for row in rows]
+    click.echo(render(rows, GROUP_COLUMNS, fmt))
 
 
 @click.command("search_mark")
@@ -95,7 +91,9 @@ def search_groups(ctx: click.Context, store: Path | None, window: str, end: str 
 def search_mark(ctx: click.Context, store: Path | None, group: str, status: str, note: str) -> None:
     """Mark search group GROUP (its key, see `stadssignaal search groups`) as open, handled or ignored."""
     try:
-        stored = ReviewService(_store_path(ctx, store)).set_status(group, status, note)
+        stored = ReviewService(existing_store(_store_path(ctx, store))).set_status(group, status, note)
+    except LookupError as err:
+        raise click.ClickException(str(err).strip("'\"")) from None
     except ValueError as err:
         raise click.UsageError(str(err)) from None
     click.echo(f"{stored['group']}: {stored['status']} at {stored['at']}")
@@ -111,7 +109,7 @@ def search_mark(ctx: click.Context, store: Path | None, group: str, status: str,
 @click.pass_context
 def search_summary(ctx: click.Context, store: Path | None, end: str | None, output: Path | None, mail: bool) -> None:
     """Write the weekly summary of zero-result searches as Markdown, and optionally e-mail it."""
-    service = ReviewService(_store_path(ctx, store))
+    service = ReviewService(existing_store(_store_path(ctx, store)))
     text = build_summary(service, _end(end))
     title = text.splitlines()[0].lstrip("# ").strip()
     last_day = title.rsplit(" ", 1)[-1]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from pipeline.alerts.model import AlertEvent
@@ -57,6 +58,11 @@ def facts(event: AlertEvent) -> list[tuple[str, str]]:
     return rows
 
 
+def alert_page_link(event: AlertEvent, base: str = "") -> str:
+    """The duty officer's page of the alert (curve, examples, acknowledge and close), absolute when `base` is set."""
+    return absolute_link(f"/alerts?{urlencode({'id': event.alert.id})}", base)
+
+
 def example_lines(event: AlertEvent, limit: int = 5) -> list[str]:
     """The example signals as short lines (already redacted by enrichment)."""
     lines = []
@@ -71,6 +77,7 @@ def generic_payload(event: AlertEvent, base: str = "") -> dict[str, Any]:
     body = event.to_dict()
     body["source"] = SOURCE
     body["alert"]["link"] = absolute_link(body["alert"]["link"], base)
+    body["alert"]["page"] = alert_page_link(event, base)
     return body
 
 
@@ -87,7 +94,8 @@ def teams_payload(event: AlertEvent, base: str = "") -> dict[str, Any]:
     card = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard", "version": "1.4",
         "body": body,
-        "actions": [{"type": "Action.OpenUrl", "title": "Open in dashboard",
+        "actions": [{"type": "Action.OpenUrl", "title": "Piek openen", "url": alert_page_link(event, base)},
+                    {"type": "Action.OpenUrl", "title": "Berichten in dashboard",
                      "url": absolute_link(event.alert.link, base)}],
     }
     return {"type": "message",
@@ -97,7 +105,7 @@ def teams_payload(event: AlertEvent, base: str = "") -> dict[str, Any]:
 
 def slack_payload(event: AlertEvent, base: str = "") -> dict[str, Any]:
     """A Slack or Mattermost incoming-webhook body (text plus one attachment, understood by both)."""
-    link = absolute_link(event.alert.link, base)
+    link = alert_page_link(event, base)
     summary = title(event)
     examples = "\n".join(f"> {line}" for line in example_lines(event))
     return {
@@ -125,6 +133,7 @@ def email_message(event: AlertEvent, sender: str, recipients: list[str], base: s
     examples = example_lines(event)
     if examples:
         lines += ["", "Voorbeelden:"] + [f"- {line}" for line in examples]
-    lines += ["", f"Dashboard: {absolute_link(alert.link, base)}", f"Melding-id: {alert.id}"]
+    lines += ["", f"Piek bekijken en afhandelen: {alert_page_link(event, base)}",
+              f"Berichten in het dashboard: {absolute_link(alert.link, base)}", f"Melding-id: {alert.id}"]
     message.set_content("\n".join(lines))
     return message

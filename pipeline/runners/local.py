@@ -9,7 +9,7 @@ from typing import Any, Callable
 from pipeline.core.run_stats import RunStats
 from pipeline.sinks.sqlite.retention import RetentionTimer
 from pipeline.sinks.sqlite.store import SqliteStore
-from pipeline.core.signal import DeadLetter, SourceBatch
+from pipeline.core.signal import SourceBatch
 from pipeline.enrich.batch import BatchEnricher, enrich_batch
 from pipeline.sources.base import Source
 

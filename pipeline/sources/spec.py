@@ -8,8 +8,8 @@ if TYPE_CHECKING:
     from pipeline.core.settings import Settings
     from pipeline.sources.base import Source
 
-DEMO_HISTORY_PER_HOUR = 2400
-DEMO_HISTORY_HOURS = 26
+DEMO_HISTORY_PER_HOUR = 200
+DEMO_HISTORY_HOURS = 8 * 24 + 2
 SPEC_HELP = ("replay:FILE (JSONL or CSV), folder:DIR (call-note exports), access-log:FILE (site searches "
              "from a web server log), twitter-search[:SETTINGS.toml], twitter-stream[:SETTINGS.toml], "
              "facebook[:SETTINGS.toml] (connectors; settings default to the `connectors` setting), "
@@ -66,9 +66,9 @@ def open_source(spec: str, settings: Settings, speed: float | None = None, once:
     if kind == "demo":
         from pipeline.sources.demo.generator import DemoSource
         seed = int(arg) if arg else 7
-        # A day of history at a busy city's volume, then live at the same rate and rhythm, so that the
-        # spike detector's baseline from the history fits the live stream. Two hours more than the detector's
-        # 24-hour warm-up, so the hours of day around the start of the live phase have been seen once.
+        # Eight days of history, then live at the same rate and rhythm, so that the spike detector's baseline
+        # fits the live stream, "what is new" has last week to compare with and the digest a full day before.
+        # The volume keeps the history's load (about 39,000 signals) to two or three minutes on a busy laptop.
         return DemoSource(seed=seed, history_hours=DEMO_HISTORY_HOURS, history_per_hour=DEMO_HISTORY_PER_HOUR,
                           live_rate=DEMO_HISTORY_PER_HOUR / 3600)
     raise ValueError(f"unknown source {spec!r}; expected {SPEC_HELP}")

@@ -21,14 +21,24 @@ def local_time(ts: float) -> str:
 
 def percent(share: float | None) -> str:
     """A share 0..1 as '12%', '–' when unknown."""
-    return "–" if share is None else f"{round(share * 100)}%"
+    return "–" if share is None else f"{round(share * 100)}%"  # whole percents need no separators
 
 
-def change_text(change: float | None, before: int) -> str:
-    """'+25%' / '-10%' against the day before, 'nieuw' when there was nothing."""
+def number(n: float, digits: int = 0) -> str:
+    """A number the Dutch way: 65.489 and 3,9."""
+    text = f"{n:,.{digits}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def change_text(change: float | None, before: int, covered: bool = True) -> str:
+    """'+25%' / '-10%' against the day before, 'nieuw' when there was nothing, '–' when the store does not
+    reach back to the day before."""
+    if not covered:
+        return "–"
     if change is None:
         return "nieuw" if before == 0 else "–"
-    return f"{change * 100:+.0f}%"
+    whole = round(change * 100)
+    return f"{'+' if whole > 0 else ''}{number(whole)}%"  # never "-0%"
 
 
 def topic_name(code: str) -> str:
@@ -55,24 +65,25 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}.neg{color:#b91c1c}.up{c
 def digest_html(data: dict[str, Any], municipality: str) -> str:
     """One self-contained HTML page (inline CSS only, no script); every value from the store is escaped."""
     esc = html.escape
-    channels = ", ".join(f"{esc(CHANNEL_LABELS.get(k, k))} {n}" for k, n in data["channels"].items()) or "–"
+    channels = ", ".join(f"{esc(CHANNEL_LABELS.get(k, k))} {number(n)}" for k, n in data["channels"].items()) or "–"
+    covered = data.get("before_covered", True)
     topic_rows = "".join(
-        f"<tr><td>{esc(topic_name(t['topic']))}</td><td class='n'>{t['count']}</td><td class='n'>{t['before']}</td>"
-        f"<td class='n{' up' if (t['change'] or 0) > 0.25 else ''}'>{esc(change_text(t['change'], t['before']))}</td>"
-        f"<td class='n{' neg' if t['negative'] else ''}'>{t['negative']}</td><td class='n'>{esc(percent(t['negative_share']))}</td></tr>"
+        f"<tr><td>{esc(topic_name(t['topic']))}</td><td class='n'>{number(t['count'])}</td><td class='n'>{number(t['before'])}</td>"
+        f"<td class='n{' up' if (t['change'] or 0) > 0.25 else ''}'>{esc(change_text(t['change'], t['before'], covered))}</td>"
+        f"<td class='n{' neg' if t['negative'] else ''}'>{number(t['negative'])}</td><td class='n'>{esc(percent(t['negative_share']))}</td></tr>"
         for t in data["topics"]) or "<tr><td colspan='6' class='muted'>Geen signalen in deze periode</td></tr>"
     dossier_rows = "".join(
-        f"<tr><td>{esc(d['name'])}</td><td class='n'>{d['count']}</td><td class='n'>{d['before']}</td>"
-        f"<td class='n'>{esc(change_text(d['change'], d['before']))}</td><td class='n'>{esc(percent(d['negative_share']))}</td>"
+        f"<tr><td>{esc(d['name'])}</td><td class='n'>{number(d['count'])}</td><td class='n'>{number(d['before'])}</td>"
+        f"<td class='n'>{esc(change_text(d['change'], d['before'], covered))}</td><td class='n'>{esc(percent(d['negative_share']))}</td>"
         f"<td>{esc(', '.join(d['terms']))}</td></tr>"
         for d in data["dossiers"]) or "<tr><td colspan='6' class='muted'>Nog geen dossiers</td></tr>"
     return f"""<!doctype html><html lang="nl"><head><meta charset="utf-8">
 <title>Dagoverzicht Stadssignaal · Gemeente {esc(municipality)}</title><style>{_CSS}</style></head><body>
 <h1>Dagoverzicht · Gemeente {esc(municipality)}</h1>
-<p class="sub">{esc(local_time(data['start']))} – {esc(local_time(data['end']))} (afgelopen {data['hours']} uur)</p>
-<div class="kpis"><div class="kpi">Signalen<b id="digest-total">{data['total']}</b></div>
+<p class="sub">{esc(local_time(data['start']))} – {esc(local_time(data['end']))} (afgelopen {data['hours']} uur, Nederlandse tijd)</p>
+<div class="kpis"><div class="kpi">Signalen<b id="digest-total">{number(data['total'])}</b></div>
 <div class="kpi">Negatief<b class="neg" id="digest-negative">{esc(percent(data['negative_share']))}</b>
-{data['sentiments']['negative']} berichten</div><div class="kpi">Per kanaal<br><span>{channels}</span></div></div>
+{number(data['sentiments']['negative'])} berichten</div><div class="kpi">Per kanaal<br><span>{channels}</span></div></div>
 <h2>Per onderwerp</h2><table id="digest-topics"><thead><tr><th>Onderwerp</th><th class="n">Signalen</th>
 <th class="n">Dag ervoor</th><th class="n">Verschil</th><th class="n">Negatief</th><th class="n">Aandeel neg.</th></tr>
 </thead><tbody>{topic_rows}</tbody></table>

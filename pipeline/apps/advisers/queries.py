@@ -370,8 +370,15 @@ def digest_figures(conn: Connection, end: float, hours: int = 24,
                                     f"AND s.ts >= ? AND s.ts < ? AND {cond} GROUP BY s.topic", (start, end)):
             negative[str(topic)] = int(n)
     summary = queries.summary(conn, start, end)
+    oldest = queries.store_span(conn)[0] if conn is not None else None
+    covered = oldest is not None and oldest <= prev + 3_600  # the store holds (nearly) the whole day before
+
+    def change(now: int, before: int) -> float | None:
+        """The change against the day before, None when the store does not cover that day."""
+        return _change(now, before) if covered else None
+
     topic_rows = [{"topic": t, "count": n, "before": topics_before.get(t, 0), "negative": negative.get(t, 0),
-                   "negative_share": _share(negative.get(t, 0), n), "change": _change(n, topics_before.get(t, 0))}
+                   "negative_share": _share(negative.get(t, 0), n), "change": change(n, topics_before.get(t, 0))}
                   for t, n in sorted(topics_now.items(), key=lambda kv: (-kv[1], kv[0]))]
     dossier_rows = []
     for dossier in (list_dossiers(conn) if dossiers is None else dossiers):
@@ -380,8 +387,8 @@ def digest_figures(conn: Connection, end: float, hours: int = 24,
         dossier_rows.append({"id": dossier.id, "name": dossier.name, "count": figures["total"],
                              "before": before["total"], "negative": figures["sentiments"]["negative"],
                              "negative_share": figures["negative_share"],
-                             "change": _change(figures["total"], before["total"]),
+                             "change": change(figures["total"], before["total"]),
                              "terms": [t["term"] for t in dossier_terms(conn, dossier, start, end, 5)]})
     return {"start": start, "end": end, "start_iso": iso(start), "end_iso": iso(end), "hours": hours,
-            "total": summary["total"], "channels": summary["channels"], "sentiments": summary["sentiments"],
+            "before_covered": covered, "total": summary["total"], "channels": summary["channels"], "sentiments": summary["sentiments"],
             "negative_share": summary["negative_share"], "topics": topic_rows, "dossiers": dossier_rows}

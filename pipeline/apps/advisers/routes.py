@@ -7,12 +7,11 @@ application/json and with the session's CSRF token; the route checks the media t
 """
 from __future__ import annotations
 
-import html
 import json
+import time
 import logging
 import sqlite3
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -25,9 +24,9 @@ from pipeline.core.signal import CHANNELS
 from pipeline.apps.advisers import queries as dq
 from pipeline.apps.advisers.settings import advisers_settings
 from pipeline.sinks.sqlite.advisers import Dossier, SchemaKeeper, delete_dossier, save_dossier
-from pipeline.apps.advisers.digest import render_html
-from pipeline.apps.static_files import STATIC_DIR
 from pipeline.apps.dashboard.security import is_exactly, read_body
+from pipeline.apps.advisers.digest import digest_data
+from pipeline.apps.pages import page_html
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +34,6 @@ MAX_BODY_BYTES = 16_384
 MAX_NAME_CHARS = 120
 MAX_KEYWORDS = 20
 NO_STORE = {"cache-control": "no-store"}
-# The digest page carries its own inline CSS and no script at all.
-DIGEST_CSP = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
 
 class BadDossier(ValueError):
@@ -112,8 +109,6 @@ def advisers_routes(reader: Any, settings: Settings, keeper: SchemaKeeper) -> li
     """Pages and JSON endpoints of the advisers' features over the store `reader` opens."""
     adv = advisers_settings(settings)
     norms = dq.ServiceNorms(adv.call_back_hours, adv.mail_reply_hours, adv.social_reply_hours)
-    page = (STATIC_DIR / "advisers.html").read_text(encoding="utf-8").replace(
-        "{{municipality}}", html.escape(settings.municipality))
 
     def read(call: Any) -> Response:
         """Run `call(conn)` on a read-only connection; map errors to 400/404/503 JSON."""
@@ -139,9 +134,10 @@ def advisers_routes(reader: Any, settings: Settings, keeper: SchemaKeeper) -> li
             raise ValueError(f"{name} must be a whole number between {low} and {high}")
         return int(raw)
 
-    async def show_page(_request: Request) -> Response:
-        """The advisers' page (the script picks the view from the path)."""
-        return HTMLResponse(page, headers=NO_STORE)
+    async def show_page(request: Request) -> Response:
+        """The advisers' page with its navigation entry marked (the script picks the view from the path)."""
+        section = "/" + request.url.path.strip("/").split("/")[0]
+        return HTMLResponse(page_html("advisers.html", settings.municipality, section), headers=NO_STORE)
 
     async def dossiers(request: Request) -> Response:
         """GET: every dossier; POST: create one from JSON."""
@@ -204,27 +200,22 @@ def advisers_routes(reader: Any, settings: Settings, keeper: SchemaKeeper) -> li
             return JSONResponse({"error": str(err)}, status_code=400, headers=NO_STORE)
         return await run_in_threadpool(read, lambda conn: dq.needs_attention(conn, norms, channel=channel, limit=limit))
 
-    async def digest_page(request: Request) -> Response:
-        """GET /digest: the daily digest (last 24 hours up to the newest signal) as an HTML page."""
-        def build() -> str:
-            keeper.ensure()
-            with reader.connection() as conn:
-                newest = dq.queries.store_span(conn)[1]
-                end = (int(newest) + 1.0) if newest is not None else None
-                return render_html(conn, settings.municipality, end)
-        try:
-            text = await run_in_threadpool(build)
-        except sqlite3.Error as err:
-            log.error("digest preview failed on %s: %s", reader.path, err)
-            return HTMLResponse("<p>De opslag is nu niet leesbaar.</p>", status_code=503)
-        return HTMLResponse(text, headers={**NO_STORE, "content-security-policy": DIGEST_CSP})
+    async def digest(request: Request) -> Response:
+        """GET /api/digest: the daily digest's figures (24 hours up to the newest signal, and the day before)."""
+        def build(conn: Any) -> dict[str, Any]:
+            newest = dq.queries.store_span(conn)[1] if conn is not None else None
+            end = (int(newest) + 1.0) if newest is not None else time.time()
+            return digest_data(conn, end)
+
+        return await run_in_threadpool(read, build)
 
     return [
         Route("/dossiers", show_page),
         Route("/dossiers/{dossier_id:int}", show_page),
         Route("/nieuw", show_page),
         Route("/aandacht", show_page),
-        Route("/digest", digest_page),
+        Route("/digest", show_page),
+        Route("/api/digest", digest),
         Route("/api/dossiers", dossiers, methods=["GET", "POST"]),
         Route("/api/dossiers/{dossier_id}", dossier, methods=["GET", "DELETE"]),
         Route("/api/whats-new", whats_new),

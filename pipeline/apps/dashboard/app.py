@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import html
 import logging
 import math
 import sqlite3
@@ -23,7 +22,7 @@ from pipeline.core.signal import CHANNELS
 from pipeline.sinks.sqlite.store import connect
 from pipeline.apps.advisers import queries as dossier_queries
 from pipeline.apps.dashboard import labels
-from pipeline.apps.dashboard import queries
+from pipeline.apps.dashboard import filtered, queries
 from pipeline.apps.dashboard.access import is_loopback, needs_login
 from pipeline.apps.dashboard.login_gate import LoginGate
 from pipeline.apps.dashboard.security import LOOPBACK_HOSTS, RequestGuard, host_name
@@ -31,6 +30,7 @@ from pipeline.apps.dashboard.sessions import SessionStore
 from pipeline.apps.advisers.settings import advisers_settings, municipality_account
 from pipeline.sinks.sqlite.advisers import SchemaKeeper
 from pipeline.apps.static_files import STATIC_DIR
+from pipeline.apps.pages import page_html
 
 log = logging.getLogger(__name__)
 
@@ -184,23 +184,45 @@ def _period(params: QueryParams, conn: sqlite3.Connection | None) -> queries.Per
     return queries.period(conn, window)
 
 
+def _selection(params: QueryParams, p: queries.Period) -> queries.SignalFilter | None:
+    """The live page's selection (channel, topic, sentiment, place, text, keyword, from/to) within the period,
+    or None when nothing narrows it."""
+    lower, upper = params.number("from"), params.number("to")
+    found = queries.SignalFilter(
+        channel=params.choice("channel", CHANNELS), topic=params.text("topic", 100),
+        sentiment=params.choice("sentiment", queries.SENTIMENTS), q=params.text("q", 200),
+        place=params.text("place", 100), term=params.text("term", 60),
+        start=None if lower is None else max(lower, p.start), end=None if upper is None else min(upper, p.end))
+    return found if filtered.is_selection(found, p.start, p.end) else None
+
+
 def summary_payload(params: QueryParams, conn: sqlite3.Connection | None) -> dict[str, Any]:
-    """GET /api/summary?period=: totals for the period."""
+    """GET /api/summary?period=[&channel=&topic=&sentiment=&place=&q=&term=&from=&to=]: totals for the period
+    (for the selection when one is given)."""
     p = _period(params, conn)
+    chosen = _selection(params, p)
+    if chosen is not None:
+        return {"period": p.to_dict(), **filtered.summary(conn, chosen, p.start, p.end)}
     return {"period": p.to_dict(), **queries.summary(conn, p.start, p.end)}
 
 
 def volume_payload(params: QueryParams, conn: sqlite3.Connection | None) -> dict[str, Any]:
-    """GET /api/volume?period=&by=channel|topic: counts per bucket per channel or topic."""
+    """GET /api/volume?period=&by=channel|topic[&selection]: counts per bucket per channel or topic."""
     by = params.choice("by", ("channel", "topic"), "channel")
     assert by is not None
     p = _period(params, conn)
+    chosen = _selection(params, p)
+    if chosen is not None:
+        return {"period": p.to_dict(), **filtered.volume(conn, by, chosen, p.start, p.end, p.bucket_seconds)}
     return {"period": p.to_dict(), **queries.volume(conn, by, p.start, p.end, p.bucket_seconds)}
 
 
 def sentiment_payload(params: QueryParams, conn: sqlite3.Connection | None) -> dict[str, Any]:
-    """GET /api/sentiment?period=: negative/neutral/positive counts and shares per bucket."""
+    """GET /api/sentiment?period=[&selection]: negative/neutral/positive counts and shares per bucket."""
     p = _period(params, conn)
+    chosen = _selection(params, p)
+    if chosen is not None:
+        return {"period": p.to_dict(), **filtered.sentiment_over_time(conn, chosen, p.start, p.end, p.bucket_seconds)}
     return {"period": p.to_dict(), **queries.sentiment_over_time(conn, p.start, p.end, p.bucket_seconds)}
 
 
@@ -253,9 +275,12 @@ def signals_payload(params: QueryParams, conn: sqlite3.Connection | None) -> dic
 
 
 def zero_results_payload(params: QueryParams, conn: sqlite3.Connection | None) -> dict[str, Any]:
-    """GET /api/zero-results?period=&limit=: top site-search groups without results."""
+    """GET /api/zero-results?period=&limit=[&selection]: top site-search groups without results."""
     p = _period(params, conn)
     limit = params.integer("limit", 10, 1, 100)
+    chosen = _selection(params, p)
+    if chosen is not None:
+        return {"period": p.to_dict(), "groups": filtered.zero_result_searches(conn, chosen, p.start, p.end, limit)}
     return {"period": p.to_dict(), "groups": queries.zero_result_searches(conn, p.start, p.end, limit)}
 
 
@@ -275,15 +300,11 @@ def create_app(store_path: Path, settings: Settings | None = None,
     reader = StoreReader(Path(store_path))
     keeper = SchemaKeeper(reader.path, municipality_account(settings))
     keeper.ensure()
-    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8").replace(
-        "{{municipality}}", html.escape(settings.municipality))
+    page = page_html("index.html", settings.municipality, "/")
     meta = {
         "municipality": settings.municipality,
         "places": list(settings.neighbourhoods),
-        "channels": labels.CHANNEL_LABELS,
-        "topics": labels.TOPIC_LABELS,
-        "sentiments": labels.SENTIMENT_LABELS,
-        "windows": labels.WINDOW_LABELS,
+        **labels.label_tables(),
         "default_window": DEFAULT_WINDOW,
         "poll_seconds": POLL_SECONDS,
     }

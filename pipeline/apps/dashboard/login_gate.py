@@ -82,7 +82,8 @@ class LoginGate:
         elif path in PUBLIC_PATHS or path in CROSS_SITE_PATHS:
             await self.app(scope, receive, send)
             return
-        elif self.user_of(headers) is not None:
+        elif (user := self.user_of(headers)) is not None:
+            scope.setdefault("state", {})["account"] = user  # who acts, e.g. on an alert (request.state.account)
             await self.app(scope, receive, self._with_proxy_token(scope, headers, send))
             return
         elif path.startswith("/api/") or "/api/" in path:

@@ -471,9 +471,9 @@ def latest(conn: Connection, filters: SignalFilter | None = None, limit: int = 5
     return _latest(conn, filters, limit, before)
 
 
-def _latest(conn: Connection, filters: SignalFilter, limit: int, before: tuple[float, str | None] | None,
-            like: bool = False) -> list[dict[str, Any]]:
-    """latest() with the text condition as text_condition picks it (or LIKE when `like`)."""
+def filter_condition(conn: Connection, filters: SignalFilter, like: bool = False) -> tuple[list[str], list[Any]] | None:
+    """The WHERE parts and parameters keeping the signals `filters` describe (deleted ones left out), or None
+    when nothing can match (a keyword filter on a store without keywords)."""
     where: list[str] = []
     params: list[Any] = []
     for column in ("channel", "topic", "sentiment", "place"):
@@ -485,17 +485,16 @@ def _latest(conn: Connection, filters: SignalFilter, limit: int, before: tuple[f
         sql_q, params_q = text_condition(conn, filters.q, span=(filters.start, filters.end), like=like)
         where.append(sql_q)
         params.extend(params_q)
-    flags = has_table(conn, "signal_flags")
     if filters.term:
         if not has_table(conn, "signal_terms"):
-            return []
+            return None
         sql_t, params_t = _term_condition(conn, filters.term, filters.start, filters.end)
         where.append(sql_t)
         params.extend(params_t)
     if filters.extra_sql:
         where.append(f"({filters.extra_sql})")
         params.extend(filters.extra_params)
-    if flags:
+    if has_table(conn, "signal_flags"):
         where.append("id NOT IN (SELECT id FROM signal_flags WHERE deleted = 1)")
     if filters.start is not None:
         where.append("ts >= ?")
@@ -503,6 +502,16 @@ def _latest(conn: Connection, filters: SignalFilter, limit: int, before: tuple[f
     if filters.end is not None:
         where.append("ts < ?")
         params.append(filters.end)
+    return where, params
+
+
+def _latest(conn: Connection, filters: SignalFilter, limit: int, before: tuple[float, str | None] | None,
+            like: bool = False) -> list[dict[str, Any]]:
+    """latest() with the text condition as text_condition picks it (or LIKE when `like`)."""
+    condition = filter_condition(conn, filters, like)
+    if condition is None:
+        return []
+    where, params = condition
     if before is not None:
         before_ts, before_id = before
         if before_id is None:

@@ -162,7 +162,8 @@ class ReviewService:
         return {"group": group, "period": period.to_dict(), "variants": rows}
 
     def set_status(self, group: str, status: str, note: str = "", at: float | None = None) -> dict[str, Any]:
-        """Record open / handled / ignored with a note; returns the stored decision."""
+        """Record open / handled / ignored with a note; returns the stored decision. LookupError when no
+        search of the store belongs to `group`."""
         _check_group(group)
         if status not in queries.STATUSES:
             raise ValueError(f"status must be one of {', '.join(queries.STATUSES)}")
@@ -173,6 +174,9 @@ class ReviewService:
         moment = time.time() if at is None else at
         with self._connection(write=True) as conn:
             assert conn is not None
+            known = conn.execute("SELECT 1 FROM signals WHERE query_group = ? LIMIT 1", (group,)).fetchone()
+            if known is None:
+                raise LookupError(f"no search group {group!r} in the store (see `stadssignaal search groups`)")
             queries.set_review(conn, group, status, note.strip(), moment)
         log.info("search group %r marked %s", group, status)
         return {"group": group, "status": status, "note": note.strip(), "at": iso(moment)}

@@ -11,19 +11,18 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.concurrency import run_in_threadpool
 
 from pipeline.apps.webteam.periods import DEFAULT_WINDOW, WINDOWS, parse_end_day
 from pipeline.apps.webteam.review import SORT_FIELDS, STATUS_FILTERS, GroupFilter, ReviewService
 from pipeline.apps.webteam.summary import build_summary
-from pipeline.apps.static_files import STATIC_DIR
 from pipeline.apps.dashboard.security import is_exactly, read_body
+from pipeline.apps.pages import page_html
 
 log = logging.getLogger(__name__)
 
-ASSETS: dict[str, str] = {"review.js": "text/javascript", "review.css": "text/css"}
 CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
        "frame-ancestors 'none'; form-action 'self'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
@@ -67,6 +66,8 @@ def _guarded(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Req
             return await handler(request)
         except (BadRequest, ValueError) as err:
             return JSONResponse({"error": str(err)}, status_code=400, headers=HEADERS)
+        except LookupError as err:
+            return JSONResponse({"error": str(err).strip("'\"")}, status_code=404, headers=HEADERS)
         except Exception:
             log.exception("review page: %s %s failed", request.method, request.url.path)
             return JSONResponse({"error": "internal error; see the server log"}, status_code=500, headers=HEADERS)
@@ -74,20 +75,15 @@ def _guarded(handler: Callable[[Request], Awaitable[Response]]) -> Callable[[Req
     return endpoint
 
 
-def review_routes(store_path: str | Path, service: ReviewService | None = None) -> list[BaseRoute]:
-    """The review page and its API over the SQLite store at `store_path`."""
+def review_routes(store_path: str | Path, service: ReviewService | None = None,
+                  municipality: str = "") -> list[BaseRoute]:
+    """The review page and its API over the SQLite store at `store_path`; its script and styles are served
+    from the dashboard's /static like every page's."""
     reviews = service or ReviewService(store_path)
 
     async def page(request: Request) -> Response:
-        """The review page."""
-        return FileResponse(STATIC_DIR / "review.html", media_type="text/html; charset=utf-8", headers=HEADERS)
-
-    async def asset(request: Request) -> Response:
-        """review.js and review.css (nothing else)."""
-        name = request.path_params["name"]
-        if name not in ASSETS:
-            return PlainTextResponse("not found", status_code=404, headers=HEADERS)
-        return FileResponse(STATIC_DIR / name, media_type=ASSETS[name], headers=HEADERS)
+        """The review page (with the shared navigation)."""
+        return HTMLResponse(page_html("review.html", municipality, "/review"), headers=HEADERS)
 
     async def groups(request: Request) -> Response:
         """Zero-result groups for the period, filtered and sorted."""
@@ -135,7 +131,6 @@ def review_routes(store_path: str | Path, service: ReviewService | None = None) 
 
     return [
         Route("/review", page, name="review_page"),
-        Route("/review/static/{name}", asset, name="review_asset"),
         Route("/review/api/groups", _guarded(groups)),
         Route("/review/api/variants", _guarded(variants)),
         Route("/review/api/status", _guarded(set_status), methods=["POST"]),

@@ -163,11 +163,25 @@ CREATE TABLE IF NOT EXISTS purges (
 )
 """
 
+# What duty officers did with an alert: acknowledged, closed or a note, with time and account.
+ALERT_NOTES = """
+CREATE TABLE IF NOT EXISTS alert_notes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    alert_id TEXT NOT NULL,
+    action TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    account TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alert_notes_alert ON alert_notes (alert_id, seq);
+"""
+
 # Version n is reached by running the scripts of every version up to n, in order; each script is idempotent.
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (1, SIGNALS),
     (2, ALERTS + CONNECTOR_STATUS + SEARCH_REVIEW + ADVISERS),
     (3, DEADLETTER_FINGERPRINT),
+    (4, ALERT_NOTES),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

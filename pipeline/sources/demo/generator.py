@@ -31,10 +31,9 @@ log = logging.getLogger(__name__)
 DEFAULT_START = datetime(2026, 3, 2, 0, 0, tzinfo=LOCAL_ZONE)  # a Monday
 DEFAULT_RATE_PER_HOUR = 300.0
 LIVE_SPIKE_DELAY = timedelta(seconds=60)
-# The live spike is larger than the history's: the detector has only a day of history when the live phase
-# starts, so every hour-of-week slot is still unseen and it waits for clear evidence (see pipeline/alerts);
-# at this size the Slotlaan complaints alert within a few minutes, as someone watching the demo expects.
-LIVE_SPIKE_SHARE = 0.25
+# The live spike adds LIVE_SPIKE_SHARE of the *average* live rate, whatever the hour: at 04:00 as at 15:00
+# the Slotlaan complaints arrive at the same pace, so they alert within a few minutes at any hour of the day.
+LIVE_SPIKE_SHARE = 3.0
 MIN_LIVE_RATE = 0.05  # at night a signal every ~20 s: quiet, like the city, but alive
 HEARTBEAT_SECONDS = 0.5
 FLUSH_SECONDS = 0.2
@@ -53,6 +52,7 @@ SENTIMENT_WEIGHTS: dict[str, dict[str, float]] = {
 }
 SPIKE_CHANNEL_WEIGHTS = {"twitter": 0.45, "facebook": 0.30, "call_note": 0.15, "site_search": 0.10}
 ENGLISH_SHARE = 0.05
+ANSWERED_SHARE = 0.95  # of the messages to the municipality: answered in time, so "Aandacht nodig" stays short
 FLEMISH_SHARE = 0.03
 
 
@@ -106,10 +106,19 @@ def compose(seed: int, index: int, moment: datetime, spiking: bool = False,
     spike = spiking and rng.random() < spike_share / (1 + spike_share)
     channel = _pick_channel(rng, moment, spike)
     if channel in ("twitter", "facebook"):
-        return _social(rng, seed, index, moment, channel, spike)
+        return _answered(_social(rng, seed, index, moment, channel, spike), seed, index)
     if channel == "call_note":
-        return _call_note(rng, seed, index, moment, spike)
+        return _answered(_call_note(rng, seed, index, moment, spike), seed, index)
     return _site_search(rng, index, moment, spike)
+
+
+def _answered(record: DemoRecord, seed: int, index: int) -> DemoRecord:
+    """Mark most messages as answered (a reply to a post, a call returned), as a working team does; the rest
+    is what "Aandacht nodig" lists. A separate random stream keeps every other choice of the signal the same."""
+    if random.Random(f"{seed}:{index}:answered").random() < ANSWERED_SHARE:
+        key = "called_back" if record.signal.channel == "call_note" else "replied_by_municipality"
+        record.signal.meta = {**record.signal.meta, key: True}
+    return record
 
 
 def _social(rng: random.Random, seed: int, index: int, moment: datetime, channel: str, spike: bool) -> DemoRecord:
@@ -304,10 +313,23 @@ class DemoSource:
         """The live spike starts a minute after the first start, so someone watching the demo sees it."""
         return [origin + LIVE_SPIKE_DELAY] if self.spike else []
 
+    def base_rate_at(self, moment: datetime) -> float:
+        """Signals per second at `moment` without spikes: live_rate shaped by the daily rhythm, at least MIN_LIVE_RATE."""
+        return max(MIN_LIVE_RATE, self.live_rate * intensity(moment)) if self.live_rate > 0 else 0.0
+
+    def spike_rate(self) -> float:
+        """Extra signals per second during the live spike: a share of the average rate, the same at every hour."""
+        return max(self.live_rate, MIN_LIVE_RATE) * self.live_spike_share
+
     def live_rate_at(self, moment: datetime, spikes: Sequence[datetime]) -> float:
-        """Signals per second at `moment`: live_rate shaped by the daily rhythm (at least MIN_LIVE_RATE), plus spikes."""
-        rate = max(MIN_LIVE_RATE, self.live_rate * intensity(moment)) if self.live_rate > 0 else 0.0
-        return rate * (1 + self.live_spike_share) if in_spike(moment, spikes) else rate
+        """Signals per second at `moment`: the rhythm's rate, plus the spike's fixed extra rate during a spike."""
+        rate = self.base_rate_at(moment)
+        return rate + self.spike_rate() if rate > 0 and in_spike(moment, spikes) else rate
+
+    def spike_share_at(self, moment: datetime) -> float:
+        """The spike's extra rate relative to the rhythm's rate at `moment` (what compose() expects)."""
+        base = self.base_rate_at(moment)
+        return self.spike_rate() / base if base > 0 else 0.0
 
     def _live(self, origin_ts: float, index: int, spikes: Sequence[datetime], clock: Any,
               stop: threading.Event) -> Iterator[SourceBatch]:
@@ -339,7 +361,7 @@ class DemoSource:
             if stop.is_set():
                 break
             moment = clock()
-            signals.append(compose(self.seed, index, moment, in_spike(moment, spikes), self.live_spike_share).signal)
+            signals.append(compose(self.seed, index, moment, in_spike(moment, spikes), self.spike_share_at(moment)).signal)
             received.append(time.monotonic())
             index += 1
         if signals:

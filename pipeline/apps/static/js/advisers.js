@@ -1,11 +1,11 @@
-// The advisers' pages: picks the view from the path (/dossiers, /dossiers/<id>, /nieuw, /aandacht).
+// The advisers' pages: picks the view from the path (/dossiers, /dossiers/<id>, /nieuw, /aandacht, /digest).
 
-import { getJSON } from "./api.js";
-import { labeller } from "./messages.js";
+import { loadMeta, labeller } from "./labels.js";
 import { showDossierList } from "./dossier_list.js";
 import { showDossier } from "./dossier_view.js";
 import { showWhatsNew } from "./whatsnew_view.js";
 import { showAttention } from "./attention_view.js";
+import { showDigest } from "./digest_view.js";
 
 /** Set the status pill in the header. */
 export function setStatus(status, text) {
@@ -22,12 +22,13 @@ async function route(meta) {
   const match = path.match(/^\/dossiers\/(\d+)$/);
   const section = match ? "dossiers" : path.slice(1);
   for (const link of document.querySelectorAll("[data-nav]")) {
-    if (link.dataset.nav === section) link.setAttribute("aria-current", "page");
+    if (link.dataset.nav === `/${section}`) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
   if (match) return showDossier(view, Number(match[1]), meta, labels);
   if (section === "nieuw") return showWhatsNew(view, meta, labels);
   if (section === "aandacht") return showAttention(view, meta, labels);
+  if (section === "digest") return showDigest(view, meta, labels);
   return showDossierList(view, meta, labels);
 }
 
@@ -35,7 +36,7 @@ async function route(meta) {
 async function start() {
   let meta;
   try {
-    meta = await getJSON("/api/meta");
+    meta = await loadMeta();
   } catch (err) {
     setStatus("error", `Geen verbinding (${err.message})`);
     setTimeout(start, 3000);

@@ -1,10 +1,12 @@
-// The dashboard page: loads the API every few seconds and redraws cards, charts and the signal list.
+// The dashboard page: loads the API every few seconds and redraws cards, charts and the signal list. A click on a
+// topic, channel, place, sentiment or hour selects it, and every card, chart and list then shows that selection.
 
-import { el, replaceChildren, formatNumber, formatPercent, formatDateTime, formatClock, humanize } from "./dom.js";
+import { el, replaceChildren, formatNumber, formatPercent, formatDateTime, formatClock, formatZone, humanize } from "./dom.js";
 import { stackedColumns, horizontalBars } from "./charts.js";
 import { getJSON } from "./api.js";
 import { readParams, writeParams } from "./urlstate.js";
 import { renderActiveFilters } from "./messages.js";
+import { loadMeta } from "./labels.js";
 
 const CHANNEL_COLORS = {
   twitter: "#2563eb", facebook: "#7c3aed", call_note: "#0d9488", site_search: "#d97706",
@@ -48,11 +50,20 @@ function channelColor(code) {
   return EXTRA_COLORS[hash % EXTRA_COLORS.length];
 }
 
-/** Dutch label of a topic: the model's own label, else the known code's label, else the code. */
+/** Dutch label of a topic: the taxonomy's label, else the model's own label, else the code. */
 function topicLabel(code, ownLabel) {
-  if (ownLabel) return ownLabel;
   if (code === null || code === undefined) return "Onbekend";
-  return state.meta?.topics?.[code] || humanize(code);
+  return state.meta?.topics?.[code] || ownLabel || humanize(code);
+}
+
+/** The selection as API parameters (empty values are left out by getJSON). */
+function selection() {
+  return { ...state.filters };
+}
+
+/** True when a filter narrows the page. */
+function selecting() {
+  return Object.values(state.filters).some(Boolean);
 }
 
 /** Dutch label of a sentiment. */
@@ -89,8 +100,10 @@ function renderCards(summary) {
     summary.newest_ts ? formatDateTime(summary.newest_ts).replace(/ \d\d:\d\d$/, "") : "nog geen signalen");
   const p = summary.period;
   $("period-range").textContent = summary.newest_ts
-    ? `${formatDateTime(p.start)} – ${formatDateTime(p.end)} · tot het nieuwste signaal`
-    : "Nog geen signalen in de opslag";
+    ? `${formatDateTime(p.start)} – ${formatDateTime(p.end)} ${formatZone(p.end)} · tot het nieuwste signaal`
+    + (selecting() ? " · alleen de selectie" : "")
+    : "Nog geen signalen in de opslag: zodra de eerste binnenkomen, verschijnen hier cijfers, grafieken en berichten";
+  $("time-head").textContent = `Tijd (${formatZone(summary.newest_ts || Date.now() / 1000)})`;
   const channels = $("channel-breakdown");
   replaceChildren(channels, Object.entries(summary.channels).map(([code, n]) =>
     el("li", {}, el("button", { type: "button", class: "linkish", "data-channel": code,
@@ -222,14 +235,18 @@ function signalRow(s, isNew) {
     notes.push(el("a", { class: "source-link", href: s.url, target: "_blank", rel: "noopener noreferrer" }, "bron ↗"));
   }
   if (notes.length) textCell.appendChild(el("div", { class: "message-notes" }, notes));
+  const pick = (name, value, text, className) => el("button", { type: "button", class: `linkish ${className}`,
+    title: `Alleen ${text} tonen`, onclick: () => setFilter(name, state.filters[name] === value ? "" : value) }, text);
+  const channel = pick("channel", s.channel, channelLabel(s.channel), "drill-channel");
+  channel.prepend(el("span", { class: "dot", "data-color": channelColor(s.channel) }));
   const row = el("tr", { class: isNew ? "is-new" : null, "data-id": s.id },
     el("td", { class: "col-time", title: s.created_at }, formatDateTime(s.ts)),
-    el("td", { class: "col-channel" }, badge(channelLabel(s.channel), "badge-channel", channelColor(s.channel))),
-    el("td", { class: "col-topic" }, topicLabel(s.topic, s.topic_label),
+    el("td", { class: "col-channel" }, channel),
+    el("td", { class: "col-topic" }, s.topic ? pick("topic", s.topic, topicLabel(s.topic, s.topic_label), "drill-topic") : "–",
       s.needs_review ? el("span", { class: "chip chip-review", title: "Onderwerp onzeker: graag beoordelen" }, "?") : null),
     el("td", { class: "col-sentiment" },
       s.sentiment ? badge(sentimentLabel(s.sentiment), `badge-${s.sentiment}`) : "–"),
-    el("td", { class: "col-place" }, s.place || "–"),
+    el("td", { class: "col-place" }, s.place ? pick("place", s.place, s.place, "drill-place") : "–"),
     textCell);
   paintSwatches(row);
   return row;
@@ -241,7 +258,9 @@ function renderSignals() {
   if (!state.rows.length) {
     const filtered = Object.values(state.filters).some(Boolean);
     replaceChildren(body, el("tr", { class: "empty-row" }, el("td", { colspan: 6 },
-      filtered ? "Geen signalen die aan de filters voldoen" : "Nog geen signalen in deze periode")));
+      filtered ? "Geen signalen die aan de selectie voldoen: wis een filter om meer te zien"
+        : "Nog geen signalen in deze periode. Berichten van sociale media, telefoonnotities en zoekopdrachten "
+        + "verschijnen hier zodra ze binnenkomen, de nieuwste bovenaan.")));
   } else {
     const firstPaint = state.seen.size === 0;
     replaceChildren(body, state.rows.map((s) => signalRow(s, !firstPaint && !state.seen.has(s.id))));
@@ -329,29 +348,48 @@ function setFilters(changes, replace = false) {
   applyFilters();
 }
 
-/** Redraw the selection marks and chips, and reload the list for state.filters. */
+/** Redraw the selection marks and chips, and reload cards, charts and list for state.filters. */
 function applyFilters() {
   resetSignals();
   renderFilterChips();
   redrawCharts();
-  if (state.data.summary) renderCards(state.data.summary);
-  refreshSignals().catch((err) => setLive("error", `Laden mislukt: ${err.message}`));
+  state.dirty = true;
+  tick();
 }
 
-/** Chips for filters without a form control (the clicked hour). */
+/** Chips for every active filter (the whole page shows the selection), each with a button that removes it. */
 function renderFilterChips() {
+  const f = state.filters;
   const chips = [];
-  if (state.filters.from) {
-    chips.push({ name: "from", text: `Tijd: ${formatDateTime(Number(state.filters.from))}`
-      + (state.filters.to ? ` – ${formatClock(Number(state.filters.to))}` : "") });
+  if (f.topic) chips.push({ name: "topic", text: `Onderwerp: ${topicLabel(f.topic)}` });
+  if (f.channel) chips.push({ name: "channel", text: `Kanaal: ${channelLabel(f.channel)}` });
+  if (f.place) chips.push({ name: "place", text: `Wijk: ${f.place}` });
+  if (f.sentiment) chips.push({ name: "sentiment", text: `Sentiment: ${sentimentLabel(f.sentiment)}` });
+  if (f.q) chips.push({ name: "q", text: `Tekst: ${f.q}` });
+  if (f.from) {
+    chips.push({ name: "from", text: `Tijd: ${formatDateTime(Number(f.from))}`
+      + (f.to ? ` – ${formatDateTime(Number(f.to))}` : "") + ` ${formatZone(Number(f.from))}` });
   }
-  renderActiveFilters($("active-filters"), chips, () => setFilters({ from: "", to: "" }));
+  renderActiveFilters($("active-filters"), chips, (name) => setFilters(name === "from" ? { from: "", to: "" } : { [name]: "" }));
+  $("selection-banner").hidden = chips.length === 0;
+  replaceChildren($("selection-banner"), chips.length
+    ? ["Alle cijfers, grafieken en berichten tonen alleen de selectie. ",
+      el("button", { type: "button", class: "linkish", onclick: () => $("filters").reset() }, "Selectie wissen")] : []);
+}
+
+/** A time from the URL as unix seconds: seconds stay, an ISO time (from an alert's link) is converted. */
+function urlSeconds(value) {
+  if (!value || /^\d+(\.\d+)?$/.test(value)) return value;
+  const parsed = Date.parse(value);
+  return Number.isNaN(parsed) ? "" : String(Math.floor(parsed / 1000));
 }
 
 /** Take period and filters from the URL (on start and on back/forward). */
 function loadUrlState() {
   const values = readParams(["period", ...Object.keys(state.filters)]);
   if (values.period && state.meta.windows[values.period]) state.window = values.period;
+  values.from = urlSeconds(values.from);
+  values.to = urlSeconds(values.to);
   for (const name of Object.keys(state.filters)) {
     state.filters[name] = values[name];
     const input = $(`filter-${name}`);
@@ -418,11 +456,12 @@ function setupControls() {
 /** Reload charts, zero-result list and signal list for the current period. */
 async function refreshAll() {
   const period = state.window;
+  const chosen = selection();
   const [volume, topics, sentiment, zero] = await Promise.all([
-    getJSON("/api/volume", { period, by: "channel" }),
-    getJSON("/api/volume", { period, by: "topic" }),
-    getJSON("/api/sentiment", { period }),
-    getJSON("/api/zero-results", { period, limit: 10 }),
+    getJSON("/api/volume", { period, by: "channel", ...chosen }),
+    getJSON("/api/volume", { period, by: "topic", ...chosen }),
+    getJSON("/api/sentiment", { period, ...chosen }),
+    getJSON("/api/zero-results", { period, limit: 10, ...chosen }),
     refreshSignals(),
   ]);
   if (period !== state.window) return;  // the user picked another period meanwhile
@@ -442,11 +481,12 @@ async function tick() {
   state.busy = true;
   try {
     const period = state.window;
-    const summary = await getJSON("/api/summary", { period });
-    if (period !== state.window) return;
+    const chosen = JSON.stringify(state.filters);
+    const summary = await getJSON("/api/summary", { period, ...selection() });
+    if (period !== state.window || chosen !== JSON.stringify(state.filters)) return;
     state.data.summary = summary;
     renderCards(summary);
-    const version = `${period}|${summary.newest_ts}|${summary.total_all}|${summary.dead_letters}`;
+    const version = `${period}|${chosen}|${summary.newest_ts}|${summary.total_all}|${summary.dead_letters}`;
     const stale = Date.now() - state.lastFull > FULL_REFRESH_MS;
     if (state.dirty || stale || version !== state.version) {
       state.dirty = false;
@@ -480,7 +520,7 @@ function redrawCharts() {
 /** Load the settings, draw once, then poll. */
 async function start() {
   try {
-    state.meta = await getJSON("/api/meta");
+    state.meta = await loadMeta();
   } catch (err) {
     setLive("error", `Geen verbinding (${err.message})`);
     setTimeout(start, 3000);

@@ -1,7 +1,7 @@
 // Messages that need attention: questions and complaints to the municipality without a recorded reply,
 // oldest first, with the service norm of each and overdue ones highlighted.
 
-import { el, replaceChildren, formatNumber, formatDateTime } from "./dom.js";
+import { el, replaceChildren, formatNumber, formatDateTime, formatZone } from "./dom.js";
 import { getJSON } from "./api.js";
 import { readParams, writeParams } from "./urlstate.js";
 
@@ -41,13 +41,13 @@ export async function showAttention(view, meta, labels) {
     el("section", { class: "cards" },
       el("article", { class: "card" }, el("h3", {}, "Open"), el("div", { class: "card-value", id: "attention-total" },
         formatNumber(data.total)), el("div", { class: "card-sub" }, "vragen en klachten zonder reactie")),
-      el("article", { class: "card" }, el("h3", {}, "Over de norm"), el("div", { class: "card-value negative", id: "attention-overdue" },
+      el("article", { class: "card" }, el("h3", {}, "Over de norm"), el("div", { class: data.overdue ? "card-value negative" : "card-value", id: "attention-overdue" },
         formatNumber(data.overdue)), el("div", { class: "card-sub" }, "langer open dan de servicenorm"))),
     el("section", { class: "panel" },
       el("div", { class: "panel-head" }, el("h2", {}, "Aandacht nodig · oudste eerst"),
         el("div", { class: "norms", id: "norms" }, Object.values(data.norms).map((n) => el("span", { class: "norm" }, n.text)))),
       el("div", { class: "filters" }, el("label", {}, "Kanaal", select)),
       el("div", { class: "table-wrap" }, el("table", { class: "signals" },
-        el("thead", {}, el("tr", {}, ["Ontvangen", "Kanaal", "Onderwerp", "Bericht", "Open", "Norm"].map((h) => el("th", {}, h)))),
+        el("thead", {}, el("tr", {}, [`Ontvangen (${formatZone(Date.now() / 1000)})`, "Kanaal", "Onderwerp", "Bericht", "Open", "Norm"].map((h) => el("th", {}, h)))),
         el("tbody", { id: "attention-body" }, rows)))));
 }

@@ -158,7 +158,7 @@ export function horizontalBars(container, items, opts = {}) {
     const top = i * rowH;
     const selected = opts.selectedKey !== undefined && opts.selectedKey === item.key;
     const row = svg("g", { class: `bar-row${selected ? " selected" : ""}${opts.onSelect ? " clickable" : ""}`,
-      role: "listitem", tabindex: opts.onSelect ? 0 : null },
+      role: "listitem", tabindex: opts.onSelect ? 0 : null, "data-key": item.key },
     svg("rect", { class: "bar-bg", x: 0, y: top + 1, width, height: rowH - 2, rx: 5 }),
     svg("text", { x: 6, y: top + 13, class: "bar-label" }, item.label),
     svg("rect", { class: "bar-track", x: 6, y: top + 18, width: barMax, height: 7, rx: 3.5 }),

@@ -61,6 +61,28 @@ export function formatDay(ts) {
   return dateFormat({ day: "numeric", month: "short" }).format(new Date(ts * 1000));
 }
 
+/** An ISO time as a Dutch date ("24 nov 2026") in `zone` (Amsterdam unless told), "–" when absent. */
+export function formatDate(iso, zone = TZ) {
+  if (!iso) return "–";
+  const key = `date|${zone}`;
+  if (!fmtCache.has(key)) {
+    fmtCache.set(key, new Intl.DateTimeFormat("nl-NL", { timeZone: zone, day: "numeric", month: "short", year: "numeric" }));
+  }
+  return fmtCache.get(key).format(new Date(iso));
+}
+
+/** The zone abbreviation at `ts`, "CET" in winter and "CEST" in summer. */
+export function formatZone(ts) {
+  const part = dateFormat({ timeZoneName: "short" }).formatToParts(new Date(ts * 1000))
+    .find((p) => p.type === "timeZoneName");
+  return part ? part.value : "CET";
+}
+
+/** Unix seconds as date and time with the zone, e.g. "12 nov 14:05 CET". */
+export function formatDateTimeZone(ts) {
+  return `${formatDateTime(ts)} ${formatZone(ts)}`;
+}
+
 /** Unix seconds as date and time, e.g. "12 nov 14:05". */
 export function formatDateTime(ts, seconds = false) {
   return `${formatDay(ts)} ${formatClock(ts, seconds)}`;
@@ -73,9 +95,9 @@ export function formatBucket(ts, bucketSeconds, spanSeconds) {
   return formatClock(ts);
 }
 
-/** A whole number with Dutch thousands separators. */
-export function formatNumber(n) {
-  return (n ?? 0).toLocaleString("nl-NL");
+/** A number with Dutch separators (12.345; 3,9 with `digits`). */
+export function formatNumber(n, digits = 0) {
+  return Number(n ?? 0).toLocaleString("nl-NL", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
 /** A share 0..1 as a percentage, "–" when unknown. */

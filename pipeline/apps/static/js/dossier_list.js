@@ -1,7 +1,7 @@
 // The dossier overview: saved dossiers and the form to start a new one.
 
-import { el, replaceChildren, formatDateTime } from "./dom.js";
-import { getJSON } from "./api.js";
+import { el, replaceChildren, formatDateTime, formatDateTimeZone } from "./dom.js";
+import { getJSON, postJSON } from "./api.js";
 
 /** One line describing a dossier's watch. */
 export function describeDossier(d, labels) {
@@ -11,7 +11,7 @@ export function describeDossier(d, labels) {
   parts.push(d.channels.length ? `kanalen: ${d.channels.map(labels.channel).join(", ")}` : "alle kanalen");
   if (d.place) parts.push(`wijk: ${d.place}`);
   if (d.start || d.end) {
-    parts.push(`periode: ${d.start ? formatDateTime(d.start) : "…"} – ${d.end ? formatDateTime(d.end) : "nu"}`);
+    parts.push(`periode: ${d.start ? formatDateTime(d.start) : "…"} – ${d.end ? formatDateTimeZone(d.end) : "nu"}`);
   }
   return parts.join(" · ");
 }
@@ -23,14 +23,8 @@ function checkboxes(name, entries) {
 }
 
 /** POST a new dossier; resolves to the saved dossier or rejects with the API's message. */
-async function createDossier(body) {
-  const csrf = document.cookie.match(/(?:^|;\s*)stadssignaal_csrf=([^;]*)/);
-  const response = await fetch("/api/dossiers", { method: "POST",
-    headers: { "content-type": "application/json", "x-csrf-token": csrf ? decodeURIComponent(csrf[1]) : "" },
-    body: JSON.stringify(body) });
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
-  return data;
+function createDossier(body) {
+  return postJSON("/api/dossiers", body);
 }
 
 /** The form for a new dossier; on success it opens the dossier's page. */
@@ -81,7 +75,11 @@ export async function showDossierList(view, meta, labels) {
       el("li", {}, el("div", {},
         el("a", { href: `/dossiers/${d.id}` }, d.name),
         el("div", { class: "dossier-def" }, describeDossier(d, labels))))))
-    : el("p", { class: "hint", id: "dossier-list" }, "Nog geen dossiers. Maak er rechts een aan.");
+    : el("div", { class: "empty-state", id: "dossier-list" },
+      el("p", {}, "Nog geen dossiers. Een dossier volgt een kwestie over langere tijd, bijvoorbeeld "
+        + "‘Wegwerkzaamheden Slotlaan’: kies rechts de woorden en onderwerpen, dan staat het dossier hier met het "
+        + "aantal berichten, het verloop, het sentiment en de meest genoemde woorden, en elke dag in het Dagoverzicht."),
+      el("p", { class: "hint" }, "Berichten die nu binnenkomen ziet u op ", el("a", { href: "/" }, "Live luisteren"), "."));
   replaceChildren(view,
     el("section", { class: "adv-grid" },
       el("article", { class: "panel" }, el("div", { class: "panel-head" }, el("h2", {}, "Dossiers")), list),

@@ -1,7 +1,7 @@
 // One dossier: key figures against the period before, volume and sentiment over time, top terms, channels,
 // and its messages. Every click (bar, term, channel, sentiment) filters the messages; filters live in the URL.
 
-import { el, replaceChildren, formatNumber, formatPercent, formatDateTime, formatBucket } from "./dom.js";
+import { el, replaceChildren, formatNumber, formatPercent, formatDateTime, formatBucket, formatZone } from "./dom.js";
 import { stackedColumns, horizontalBars } from "./charts.js";
 import { getJSON } from "./api.js";
 import { MessageList, renderActiveFilters } from "./messages.js";
@@ -74,7 +74,7 @@ export async function showDossier(view, dossierId, meta, labels) {
       el("div", { class: "panel-head" }, el("h2", {}, "Berichten"), count),
       active,
       el("div", { class: "table-wrap" }, el("table", { class: "signals" },
-        el("thead", {}, el("tr", {}, ["Tijd", "Kanaal", "Onderwerp", "Sentiment", "Wijk", "Bericht"].map((h) => el("th", {}, h)))),
+        el("thead", {}, el("tr", {}, [`Tijd (${formatZone(Date.now() / 1000)})`, "Kanaal", "Onderwerp", "Sentiment", "Wijk", "Bericht"].map((h) => el("th", {}, h)))),
         tbody)),
       el("div", { class: "more-wrap" }, more)));
 

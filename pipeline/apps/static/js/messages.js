@@ -1,18 +1,11 @@
 // The message list shared by the advisers' pages: rows as text nodes, badges that drill down, paging.
 
-import { el, replaceChildren, formatDateTime, formatNumber, humanize } from "./dom.js";
+import { el, replaceChildren, formatDateTime, formatNumber } from "./dom.js";
 import { getJSON } from "./api.js";
 
-const PAGE_SIZE = 30;
+export { labeller } from "./labels.js";
 
-/** Labels from /api/meta: channel, topic and sentiment names. */
-export function labeller(meta) {
-  return {
-    channel: (code) => meta?.channels?.[code] || humanize(code),
-    topic: (code, own) => own || (code ? meta?.topics?.[code] || humanize(code) : "Onbekend"),
-    sentiment: (code) => meta?.sentiments?.[code] || humanize(code),
-  };
-}
+const PAGE_SIZE = 30;
 
 /** A small button that applies a filter when clicked (drill-down from a row). */
 function filterButton(text, className, onClick) {

@@ -1,6 +1,6 @@
 // "What's new": terms and topics whose volume rose most against the same hours a week earlier, with messages.
 
-import { el, replaceChildren, formatNumber, formatDateTime } from "./dom.js";
+import { el, replaceChildren, formatNumber, formatDateTime, formatZone } from "./dom.js";
 import { getJSON } from "./api.js";
 import { MessageList, renderActiveFilters } from "./messages.js";
 import { readParams, writeParams } from "./urlstate.js";
@@ -50,7 +50,7 @@ export async function showWhatsNew(view, meta, labels) {
 
   replaceChildren(view,
     el("div", { class: "toolbar" }, el("label", { class: "hint" }, "Periode ", select),
-      el("span", { class: "period-range" }, `${formatDateTime(data.start)} – ${formatDateTime(data.end)}, `
+      el("span", { class: "period-range" }, `${formatDateTime(data.start)} – ${formatDateTime(data.end)} ${formatZone(data.end)}, `
         + "vergeleken met dezelfde uren een week eerder")),
     el("section", { class: "row" },
       el("article", { class: "panel panel-wide" }, el("div", { class: "panel-head" }, el("h2", {}, "Termen in opkomst")), termList),
@@ -58,7 +58,7 @@ export async function showWhatsNew(view, meta, labels) {
     el("section", { class: "panel" },
       el("div", { class: "panel-head" }, el("h2", {}, "Berichten"), count), active,
       el("div", { class: "table-wrap" }, el("table", { class: "signals" },
-        el("thead", {}, el("tr", {}, ["Tijd", "Kanaal", "Onderwerp", "Sentiment", "Wijk", "Bericht"].map((h) => el("th", {}, h)))),
+        el("thead", {}, el("tr", {}, [`Tijd (${formatZone(Date.now() / 1000)})`, "Kanaal", "Onderwerp", "Sentiment", "Wijk", "Bericht"].map((h) => el("th", {}, h)))),
         tbody)),
       el("div", { class: "more-wrap" }, more)));
 
