@@ -106,12 +106,6 @@ KATWIJK_LABELS: dict[str, frozenset[str]] = {
 }
 
 
-def reference_data_dir() -> Path | None:
-    """../shared/data relative to the repository root, or None when it is not there."""
-    path = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    return path if path.is_dir() else None
-
-
 def evaluate_katwijk(path: Path) -> dict[str, float]:
     """Topic agreement, PII kinds found and throughput on the Katwijk meldingen (read only, nothing kept)."""
     from pipeline.enrich import Enricher
@@ -154,18 +148,14 @@ def evaluate_sentiment(path: Path) -> dict[str, float]:
 @click.command("bench-enrich")
 @click.option("--count", default=20_000, show_default=True, help="How many synthetic signals to enrich.")
 @click.option("--batch", default=500, show_default=True, help="Signals per enrich_many call.")
-@click.option("--reference/--no-reference", default=False, show_default=True,
-              help="Also evaluate on ../shared/data (Katwijk meldingen, political tweets) when present.")
-def bench_command(count: int, batch: int, reference: bool) -> None:
+@click.option("--data", "data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Reference data folder: also evaluate on its Katwijk meldingen and labelled tweets.")
+def bench_command(count: int, batch: int, data: Path | None) -> None:
     """Measure enrichment throughput (signals per second, one core) on synthetic typical signals."""
     wall, cpu = measure(count, batch)
     click.echo(f"enriched {count} signals: {wall:,.0f} signals/s wall clock, {cpu:,.0f} signals/s of CPU time "
                "(target >= 5,000 on one core)")
-    if not reference:
-        return
-    data = reference_data_dir()
     if data is None:
-        click.echo("reference data not found (../shared/data); skipped")
         return
     katwijk = data / "katwijk" / "meldingen_2024_dev.csv"
     if katwijk.is_file():
