@@ -1,7 +1,8 @@
 """Benchmark of search-query grouping: pairwise precision/recall, real queries grouped, and speed on 100k queries.
 
 Targets (issue 7): precision and recall >= 0.90 on the labelled pairs; 100,000 queries grouped in <= 10 s.
-The real queries in ../shared/data/search/ are read only, never copied; that part is skipped when absent.
+The real queries (the `search/` folder of the reference data given with --data DIR) are read only, never
+copied; that part is skipped when no folder is given or it is absent.
 """
 from __future__ import annotations
 
@@ -23,8 +24,6 @@ from pipeline.enrich.query.vocabulary import load_vocabulary
 log = logging.getLogger(__name__)
 
 PAIRS_PATH = Path(__file__).resolve().parents[1] / "enrich" / "query" / "data" / "pairs.tsv"
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SHARED_SEARCH = REPO_ROOT.parent / "shared" / "data" / "search"
 TARGET_PRECISION = 0.90
 TARGET_RECALL = 0.90
 TARGET_SECONDS = 10.0
@@ -80,7 +79,7 @@ def score_pairs(pairs: Iterable[tuple[str, str, int]], grouper: QueryGrouper) ->
                      tuple(misses))
 
 
-def read_real_queries(folder: Path = SHARED_SEARCH) -> list[str]:
+def read_real_queries(folder: Path) -> list[str]:
     """Query texts from the reference data: the TSV's Query column and the keyword CSV's text column."""
     queries: list[str] = []
     for path in sorted(folder.glob("*.tsv")):
@@ -143,7 +142,7 @@ def synthetic_queries(count: int, seed: int = 7) -> list[str]:
     return [perturb(q, rng) for q in picked]
 
 
-def run_benchmark(count: int = 100_000, sample: int = 10, data_dir: Path = SHARED_SEARCH) -> dict[str, Any]:
+def run_benchmark(count: int = 100_000, sample: int = 10, data_dir: Path | None = None) -> dict[str, Any]:
     """Run all three parts and return the figures (also used by the click command).
 
     The speed part groups the synthetic stream with a fresh grouper (empty caches), then runs
@@ -156,7 +155,7 @@ def run_benchmark(count: int = 100_000, sample: int = 10, data_dir: Path = SHARE
     figures["load_seconds"] = time.perf_counter() - started
     score = score_pairs(read_pairs(), grouper)
     figures["pairs"] = score
-    if data_dir.is_dir():
+    if data_dir is not None and data_dir.is_dir():
         real = read_real_queries(data_dir)
         groups = group_queries(real, grouper)
         figures["real"] = {"queries": len(real), "distinct": len({q.strip() for q in real}), "groups": len(groups),
@@ -183,11 +182,15 @@ def _verdict(ok: bool) -> str:
 @click.command("bench_search")
 @click.option("--count", default=100_000, show_default=True, help="How many synthetic queries to group for the speed test.")
 @click.option("--sample", default=10, show_default=True, help="How many of the largest real-query groups to print.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=SHARED_SEARCH,
-              show_default=True, help="Folder with the reference search queries (read only; skipped when absent).")
+@click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Reference data folder; its search/ queries are grouped (read only; skipped when absent).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder with the reference search queries itself (read only; skipped when absent).")
 @click.option("--show-misses", default=10, show_default=True, help="How many mis-grouped pairs to list.")
-def bench_search(count: int, sample: int, data_dir: Path, show_misses: int) -> None:
+def bench_search(count: int, sample: int, data: Path | None, data_dir: Path | None, show_misses: int) -> None:
     """Measure search-term grouping: precision/recall on the labelled pairs, real queries, and speed."""
+    if data_dir is None and data is not None:
+        data_dir = data / "search"
     figures = run_benchmark(count, sample, data_dir)
     score: PairScore = figures["pairs"]
     click.echo(f"vocabulary loaded in {figures['load_seconds']:.2f} s")
@@ -199,7 +202,7 @@ def bench_search(count: int, sample: int, data_dir: Path, show_misses: int) -> N
         click.echo(f"  {'split' if same else 'merged'}: {a!r} / {b!r}")
     real = figures.get("real")
     if real is None:
-        click.echo(f"real queries: skipped ({data_dir} not found)")
+        click.echo(f"real queries: skipped ({data_dir or 'no --data DIR given'} not found)")
     else:
         click.echo(f"real queries: {real['queries']} rows, {real['distinct']} distinct, {real['groups']} groups")
         for key, members in real["sample"]:
