@@ -1,4 +1,4 @@
-"""The --topic-model and --sentiment-model options shared by `enrich`, `run` and `worker`, and the enricher they build."""
+"""--topic-model and --sentiment-model, shared by `enrich`, `run` and `worker`, and the enricher they build."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -6,7 +6,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.models.labelled_data import LabelledData, LabelledDataError, _sniff_delimiter, file_sha256, parse_time
+from pipeline.models.labelled_data import LabelledData, LabelledDataError, sniff_delimiter, file_sha256, parse_time
 from pipeline.models.sentiment_model import SENTIMENT_LABELS, normalise_sentiment_label
 
 MIN_ROWS_PER_LABEL = 10
@@ -41,7 +41,7 @@ def read_sentiment_training_file(path: str | Path, text_column: str = "text", la
         with open(path, encoding="utf-8-sig", newline="") as handle:
             sample = handle.read(4096)
             handle.seek(0)
-            reader = csv.DictReader(handle, delimiter=_sniff_delimiter(path, sample))
+            reader = csv.DictReader(handle, delimiter=sniff_delimiter(path, sample))
             columns = reader.fieldnames or []
             missing = [c for c in (text_column, label_column, time_column) if c and c not in columns]
             if missing:

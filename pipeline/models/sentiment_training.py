@@ -9,7 +9,7 @@ from typing import Any
 from tqdm import tqdm
 
 from pipeline.models.model_dir import CONFUSION_PNG, REPORT_FILE
-from pipeline.models.report import evaluate_predictions
+from pipeline.models.report import EvaluationReport, evaluate_predictions
 from pipeline.models.report_plot import save_confusion_png
 from pipeline.models.sentiment_data import MIN_ROWS_PER_LABEL, read_sentiment_training_file
 from pipeline.models.sentiment_model import (
@@ -70,7 +70,7 @@ def train_sentiment_model(data_path: str | Path, out: str | Path, text_column: s
 
 
 def validate_sentiment(model: SupervisedSentiment, texts: list[str], labels: list[str],
-                       review_threshold: float = DEFAULT_REVIEW_THRESHOLD) -> Any:
+                       review_threshold: float = DEFAULT_REVIEW_THRESHOLD) -> EvaluationReport:
     """The evaluation report of `model` on labelled texts."""
     proba = model.proba(texts)
     predicted = [model.classes[int(i)] for i in proba.argmax(axis=1)]
