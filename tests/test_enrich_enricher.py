@@ -267,3 +267,29 @@ def test_a_failing_step_is_logged_and_defaulted(monkeypatch: pytest.MonkeyPatch,
     messages = [r.getMessage() for r in caplog.records]
     assert any("sentiment failed for signal twitter:1" in m for m in messages)
     assert any("place failed" in m for m in messages)
+
+
+class _RecordingSentiment:
+    """A sentiment model that records the texts it is asked to score and calls each one positive."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def score_many(self, texts: list[str]) -> list[tuple[str, float]]:
+        """Every text positive with score 0.5."""
+        self.seen.extend(texts)
+        return [("positive", 0.5)] * len(texts)
+
+
+def test_a_sentiment_model_scores_posts_but_never_site_searches() -> None:
+    model = _RecordingSentiment()
+    moment = datetime(2024, 6, 1, tzinfo=timezone.utc)
+    docs = Enricher(Settings(), sentiment_model=model).enrich_many([
+        RawSignal("twitter:1", "twitter", moment, "Container weer vol"),
+        RawSignal("site_search:1", "site_search", moment, "paspoort", meta={"results": 0}),
+        RawSignal("call_note:1", "call_note", moment, "Mw belt over de kliko"),
+    ])
+    assert model.seen == ["Container weer vol", "Mw belt over de kliko"]
+    assert [d["sentiment"] for d in docs] == [{"label": "positive", "score": 0.5},
+                                              {"label": "neutral", "score": 0.0},
+                                              {"label": "positive", "score": 0.5}]

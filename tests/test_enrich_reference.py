@@ -1,11 +1,10 @@
-"""Checks against the real reference data in ../shared/data (read only; skipped when it is absent)."""
+"""Checks against the real reference data (the `shared_data` fixture; read only; skipped when it is absent)."""
 from __future__ import annotations
 
 import csv
 import json
 from collections import Counter
 from datetime import datetime, timezone
-
 from pathlib import Path
 
 import pytest
@@ -15,13 +14,11 @@ from pipeline.bench.enrich import KATWIJK_LABELS, evaluate_sentiment
 from pipeline.core.settings import Settings
 from pipeline.core.signal import RawSignal
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="reference data ../shared/data not present")
 SAMPLE = 2000
 
 
-def test_katwijk_meldingen_enrich_cleanly_and_topics_agree_with_routing() -> None:
-    path = DATA / "katwijk" / "meldingen_2024_dev.csv"
+def test_katwijk_meldingen_enrich_cleanly_and_topics_agree_with_routing(shared_data: Path) -> None:
+    path = shared_data / "katwijk" / "meldingen_2024_dev.csv"
     if not path.is_file():
         pytest.skip("Katwijk meldingen not present")
     with path.open(encoding="utf-8", newline="") as handle:
@@ -37,8 +34,8 @@ def test_katwijk_meldingen_enrich_cleanly_and_topics_agree_with_routing() -> Non
     assert agree > 0.5
 
 
-def test_lexicon_beats_the_majority_class_on_labelled_tweets() -> None:
-    path = DATA / "sentiment" / "nl_political_tweets_polarity_dev.csv"
+def test_lexicon_beats_the_majority_class_on_labelled_tweets(shared_data: Path) -> None:
+    path = shared_data / "sentiment" / "nl_political_tweets_polarity_dev.csv"
     if not path.is_file():
         pytest.skip("labelled tweets not present")
     with path.open(encoding="utf-8", newline="") as handle:

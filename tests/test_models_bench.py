@@ -12,8 +12,11 @@ def test_benchmarks_skip_missing_data_and_still_measure_speed(tmp_path: Path) ->
     sections = run_benchmarks(tmp_path / "absent", speed_count=200, echo=printed.append)
     assert [s.skipped is not None for s in sections] == [True, True, True, False]
     assert "not found" in printed[0]
+    without = run_benchmarks(None, speed_count=200, echo=lambda _: None)
+    assert [s.skipped is not None for s in without] == [True, True, True, False]
+    assert "--data" in (without[0].skipped or "")
     speed = sections[-1]
-    assert len(speed.lines) == 4 and all(line.value > 0 for line in speed.lines)
+    assert len(speed.lines) == 5 and all(line.value > 0 for line in speed.lines)
 
 
 def test_bench_line_verdicts() -> None:

@@ -7,7 +7,7 @@ import time
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import click
 
@@ -69,14 +69,14 @@ def synthetic_signals(count: int, seed: int = 7) -> list[RawSignal]:
     return signals
 
 
-def measure(count: int = 20_000, batch: int = 500) -> tuple[float, float]:
+def measure(count: int = 20_000, batch: int = 500, sentiment_model: Any = None) -> tuple[float, float]:
     """(wall-clock, CPU-time) signals per second of Enricher.enrich_many over synthetic signals.
 
     The CPU-time rate is what one core delivers when other processes compete for it.
     """
     from pipeline.enrich import Enricher
 
-    enricher = Enricher(Settings())
+    enricher = Enricher(Settings(), sentiment_model=sentiment_model)
     signals = synthetic_signals(count)
     enricher.enrich_many(signals[:batch])
     wall, cpu = time.perf_counter(), time.process_time()
@@ -160,19 +160,25 @@ def echo_redaction_rates(echo: Callable[[str], None], notes: int = 3_000, seed: 
 @click.command("bench-enrich")
 @click.option("--count", default=20_000, show_default=True, help="How many synthetic signals to enrich.")
 @click.option("--batch", default=500, show_default=True, help="Signals per enrich_many call.")
-@click.option("--reference", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also evaluate on a reference data folder (katwijk/ meldingen, sentiment/ tweets), read only.")
-def bench_command(count: int, batch: int, reference: Path | None) -> None:
+@click.option("--data", "data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Reference data folder: also evaluate on its Katwijk meldingen and labelled tweets.")
+@click.option("--sentiment-model", type=click.Path(path_type=Path), default=None,
+              help="Also measure with this sentiment model directory ('starter': the bundled one).")
+def bench_command(count: int, batch: int, data: Path | None, sentiment_model: Path | None) -> None:
     """Measure enrichment throughput (signals per second, one core) on synthetic typical signals."""
     wall, cpu = measure(count, batch)
     click.echo(f"enriched {count} signals: {wall:,.0f} signals/s wall clock, {cpu:,.0f} signals/s of CPU time "
                "(target >= 5,000 on one core)")
     echo_redaction_rates(click.echo)
-    if reference is None:
-        return
-    data = reference
-    if not data.is_dir():
-        click.echo(f"reference data not found ({data}); skipped")
+    if sentiment_model is not None:
+        from pipeline.models.sentiment_model import load_sentiment_model
+        from pipeline.models.starter import starter_sentiment_dir
+
+        model = load_sentiment_model(starter_sentiment_dir() if str(sentiment_model) == "starter" else sentiment_model)
+        wall, cpu = measure(count, batch, model)
+        click.echo(f"with sentiment model {model.version}: {wall:,.0f} signals/s wall clock, "
+                   f"{cpu:,.0f} signals/s of CPU time")
+    if data is None:
         return
     katwijk = data / "katwijk" / "meldingen_2024_dev.csv"
     if katwijk.is_file():

@@ -1,7 +1,8 @@
 """Benchmark of search-query grouping: pairwise precision/recall, real queries grouped, and speed on 100k queries.
 
 Targets (issue 7): precision and recall >= 0.90 on the labelled pairs; 100,000 queries grouped in <= 10 s.
-Real queries from a folder given with --data-dir are read only, never copied; that part is skipped without it.
+The real queries (the `search/` folder of the reference data given with --data DIR) are read only, never
+copied; that part is skipped when no folder is given or it is absent.
 """
 from __future__ import annotations
 
@@ -181,11 +182,15 @@ def _verdict(ok: bool) -> str:
 @click.command("bench_search")
 @click.option("--count", default=100_000, show_default=True, help="How many synthetic queries to group for the speed test.")
 @click.option("--sample", default=10, show_default=True, help="How many of the largest real-query groups to print.")
+@click.option("--data", "data", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Reference data folder; its search/ queries are grouped (read only; skipped when absent).")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder with real search queries to group (read only; skipped without it).")
+              help="Folder with the reference search queries itself (read only; skipped when absent).")
 @click.option("--show-misses", default=10, show_default=True, help="How many mis-grouped pairs to list.")
-def bench_search(count: int, sample: int, data_dir: Path | None, show_misses: int) -> None:
+def bench_search(count: int, sample: int, data: Path | None, data_dir: Path | None, show_misses: int) -> None:
     """Measure search-term grouping: precision/recall on the labelled pairs, real queries, and speed."""
+    if data_dir is None and data is not None:
+        data_dir = data / "search"
     figures = run_benchmark(count, sample, data_dir)
     score: PairScore = figures["pairs"]
     click.echo(f"vocabulary loaded in {figures['load_seconds']:.2f} s")
@@ -197,7 +202,7 @@ def bench_search(count: int, sample: int, data_dir: Path | None, show_misses: in
         click.echo(f"  {'split' if same else 'merged'}: {a!r} / {b!r}")
     real = figures.get("real")
     if real is None:
-        click.echo(f"real queries: skipped ({data_dir or 'no --data-dir'} not found)")
+        click.echo(f"real queries: skipped ({data_dir or 'no --data DIR given'} not found)")
     else:
         click.echo(f"real queries: {real['queries']} rows, {real['distinct']} distinct, {real['groups']} groups")
         for key, members in real["sample"]:

@@ -1,4 +1,4 @@
-"""Click commands of issue 3: train, evaluate, evaluate-sentiment and the models benchmark."""
+"""Click commands of the models: train, evaluate, evaluate-sentiment and the models benchmark."""
 from __future__ import annotations
 
 import logging
@@ -24,31 +24,42 @@ def _review_threshold(ctx: click.Context) -> float:
 
 
 @click.command("train")
+@click.option("--task", type=click.Choice(["topic", "sentiment"]), default="topic", show_default=True,
+              help="What to learn: your own topic categories, or negative/neutral/positive sentiment.")
 @click.option("--data", "data_path", type=_FILE, required=True, help="Labelled CSV (or TSV) file.")
 @click.option("--text-column", default="text", show_default=True, help="Column with the text.")
-@click.option("--label-column", default="label", show_default=True, help="Column with the label (your own categories).")
+@click.option("--label-column", default="label", show_default=True,
+              help="Column with the label (topic: your own categories; sentiment: negative/neutral/positive).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), required=True,
               help="Model directory to write (model.joblib, metadata.json, report.txt, confusion.png).")
 @click.option("--time-column", default=None,
               help="Date/time column: validate on the newest 20 % instead of a stratified random 20 %.")
-@click.option("--name", default="topic", show_default=True, help="Name used in the model version.")
+@click.option("--name", default=None, help="Name used in the model version (default: the task).")
 @click.option("--tune/--no-tune", default=True, show_default=True,
-              help="Pick C on an inner hold-out of the training part.")
+              help="Topic: pick C on an inner hold-out of the training part.")
 @click.option("--refit-all", is_flag=True, help="After validation, refit the saved model on every row.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
-def train(ctx: click.Context, data_path: Path, text_column: str, label_column: str, out_dir: Path,
-          time_column: str | None, name: str, tune: bool, refit_all: bool, quiet: bool) -> None:
-    """Train a topic model on any labelled CSV and print its validation report.
+def train(ctx: click.Context, task: str, data_path: Path, text_column: str, label_column: str, out_dir: Path,
+          time_column: str | None, name: str | None, tune: bool, refit_all: bool, quiet: bool) -> None:
+    """Train a topic or sentiment model on any labelled CSV and print its validation report.
 
-    The model's own labels become `topic.code` when you run `stadssignaal enrich --topic-model OUT`.
+    Use the result with `stadssignaal enrich --topic-model OUT` (its labels become `topic.code`) or
+    `--sentiment-model OUT`.
     """
-    from pipeline.models.training import train_topic_model
-
     try:
-        result = train_topic_model(data_path, out_dir, text_column, label_column, time_column, tune=tune,
-                                   refit_all=refit_all, progress=not quiet, name=name,
-                                   review_threshold=_review_threshold(ctx))
+        if task == "sentiment":
+            from pipeline.models.sentiment_training import train_sentiment_model
+
+            result = train_sentiment_model(data_path, out_dir, text_column, label_column, time_column,
+                                           refit_all=refit_all, progress=not quiet, name=name or "sentiment",
+                                           review_threshold=_review_threshold(ctx))
+        else:
+            from pipeline.models.training import train_topic_model
+
+            result = train_topic_model(data_path, out_dir, text_column, label_column, time_column, tune=tune,
+                                       refit_all=refit_all, progress=not quiet, name=name or "topic",
+                                       review_threshold=_review_threshold(ctx))
     except (LabelledDataError, ValueError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(result.report_text)
@@ -114,11 +125,11 @@ def evaluate_sentiment(data_path: Path, text_column: str, label_column: str, mod
 
 
 @click.command("models")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder with the reference data (default: ../shared/data next to the repository).")
+@click.option("--data", "--data-dir", "data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="Reference data folder (with katwijk/ and sentiment/); without it only speed runs.")
 @click.option("--speed-count", default=10_000, show_default=True, help="Synthetic signals for the speed benchmark.")
 def bench_models(data_dir: Path | None, speed_count: int) -> None:
-    """Benchmarks of the topic and sentiment models against the issue-3 targets (skips what data is missing)."""
+    """Benchmarks of the topic and sentiment models against their targets (skips what data is missing)."""
     from pipeline.bench.models import run_benchmarks
 
     run_benchmarks(data_dir, speed_count, echo=click.echo)

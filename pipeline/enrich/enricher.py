@@ -153,16 +153,20 @@ class Enricher:
         """Sentiment from a plugged-in supervised model for the batch, or None to use the lexicon."""
         if self.sentiment_model is None or not work:
             return None
+        scored_rows = [k for k, w in enumerate(work) if w.raw.channel != SITE_SEARCH]   # searches stay neutral
         try:
-            scored = self.sentiment_model.score_many([w.text for w in work])
+            scored = self.sentiment_model.score_many([work[k].text for k in scored_rows]) if scored_rows else []
         except Exception:
             log.exception("enrich: sentiment model failed on a batch of %d; using the lexicon", len(work))
             return None
-        if len(scored) != len(work):
+        if len(scored) != len(scored_rows):
             log.error("enrich: sentiment model returned %d scores for %d texts; using the lexicon",
-                      len(scored), len(work))
+                      len(scored), len(scored_rows))
             return None
-        return [(str(label), max(-1.0, min(1.0, float(score)))) for label, score in scored]
+        moods: list[tuple[str, float]] = [(NEUTRAL, 0.0)] * len(work)
+        for k, (label, score) in zip(scored_rows, scored):
+            moods[k] = (str(label), max(-1.0, min(1.0, float(score))))
+        return moods
 
     def _document(self, work: _Work, ranked: Ranked, enriched_at: str,
                   mood: tuple[str, float] | None = None) -> dict[str, Any]:

@@ -26,9 +26,14 @@ CHANNEL_MIX: tuple[tuple[str, float], ...] = (
 TOPIC_FILE = "topics.csv"
 SENTIMENT_FILE = "sentiment.csv"
 DEFAULT_PER_CODE = 600
-DEFAULT_PER_SENTIMENT = 1200
+# Template-filled sentiment rows per label. 0: sentiment.csv holds only the hand-written sentences, because
+# template rows taught the model the templates rather than Dutch (they lowered macro-F1 on real tweets).
+DEFAULT_PER_SENTIMENT = 0
 SEED = 3
+WRITTEN_DIR = "sentiment_written"
+WRITTEN_NOISY_COPIES = 1
 _SLOT = re.compile(r"\{([a-z_0-9]+)\}")
+_CALL_NOTE = re.compile(r"^(mw|dhr|beller|klant|melding|terugbel|status|vraag|info|afgehandeld)", re.I)
 _START = datetime(2024, 1, 1, tzinfo=UTC)
 
 
@@ -210,7 +215,9 @@ def build_topic_corpus(per_code: int = DEFAULT_PER_CODE, seed: int = SEED) -> li
 
 
 def build_sentiment_corpus(per_label: int = DEFAULT_PER_SENTIMENT, seed: int = SEED) -> list[CorpusRow]:
-    """`per_label` negative, neutral and positive examples; deterministic for `seed`."""
+    """`per_label` template-filled negative, neutral and positive examples; deterministic for `seed`."""
+    if per_label <= 0:
+        return []
     rng = random.Random(seed + 1)
     frames = load_json("frames.json")
     spec = load_json("sentiment_phrases.json")
@@ -252,6 +259,35 @@ def build_sentiment_corpus(per_label: int = DEFAULT_PER_SENTIMENT, seed: int = S
     return rows
 
 
+def read_written_sentences(label: str) -> list[str]:
+    """The hand-written sentences of one label (sentiment_written/<label>.txt; '#' lines are comments)."""
+    path = corpus_dir() / WRITTEN_DIR / f"{label}.txt"
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def build_written_rows(seed: int = SEED, noisy_copies: int = WRITTEN_NOISY_COPIES) -> list[CorpusRow]:
+    """Every hand-written sentence once, plus `noisy_copies` informal variants (typos, case, punctuation).
+
+    The `subtopic` column names the sentence a row comes from, so cross-validation can keep variants together.
+    """
+    rng = random.Random(seed + 2)
+    rows: list[CorpusRow] = []
+    for label in ("negative", "neutral", "positive"):
+        seen: set[str] = set()
+        for number, sentence in enumerate(read_written_sentences(label), 1):
+            variants = [sentence] + [add_typos(sentence, rng, 0.06) for _ in range(noisy_copies)]
+            group = f"written-{label[:3]}-{number:04d}"   # a sentence and its variants share this
+            for text in variants:
+                if text in seen:
+                    continue
+                seen.add(text)
+                channel = "call_note" if _CALL_NOTE.match(text) else "twitter"
+                moment = _START + timedelta(minutes=rng.randrange(0, 366 * 24 * 60))
+                rows.append(CorpusRow(f"{label}-w{len(seen):04d}", moment.isoformat(), channel, label, group, text))
+    return rows
+
+
 def write_rows(rows: list[CorpusRow], path: Path) -> Path:
     """Write rows as CSV with columns id, created, channel, label, subtopic, text."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -268,5 +304,6 @@ def write_corpus(out_dir: Path | None = None, per_code: int = DEFAULT_PER_CODE,
     """Build and write topics.csv and sentiment.csv (default: into the corpus folder)."""
     out_dir = out_dir or corpus_dir()
     topics = write_rows(build_topic_corpus(per_code, seed), out_dir / TOPIC_FILE)
-    sentiment = write_rows(build_sentiment_corpus(per_label, seed), out_dir / SENTIMENT_FILE)
+    sentiment = write_rows(build_sentiment_corpus(per_label, seed) + build_written_rows(seed),
+                           out_dir / SENTIMENT_FILE)
     return topics, sentiment

@@ -65,7 +65,7 @@ def parse_time(value: str) -> datetime | None:
     return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _sniff_delimiter(path: Path, sample: str) -> str:
+def sniff_delimiter(path: Path, sample: str) -> str:
     """Tab for .tsv files or tab-separated headers, else comma."""
     if path.suffix.lower() == ".tsv":
         return "\t"
@@ -88,7 +88,7 @@ def read_labelled_csv(path: str | Path, text_column: str = "text", label_column:
         with open(path, encoding="utf-8-sig", newline="") as handle:
             sample = handle.read(4096)
             handle.seek(0)
-            reader = csv.DictReader(handle, delimiter=_sniff_delimiter(path, sample))
+            reader = csv.DictReader(handle, delimiter=sniff_delimiter(path, sample))
             columns = reader.fieldnames or []
             wanted = [c for c in (text_column, label_column, time_column) if c]
             missing = [c for c in wanted if c not in columns]

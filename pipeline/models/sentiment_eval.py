@@ -6,16 +6,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from sklearn.model_selection import StratifiedKFold
 from tqdm import tqdm
 
 from pipeline.models.corpus_builder import SENTIMENT_FILE, corpus_dir
 from pipeline.models.labelled_data import LabelledData, LabelledDataError, read_labelled_csv
 from pipeline.models.report import EvaluationReport, evaluate_predictions
+from pipeline.models.sentiment_features import NEGATORS, WORD, pattern_lexicon
 from pipeline.models.sentiment_model import (
+    NEGATIVE,
+    NEUTRAL,
+    POSITIVE,
     SENTIMENT_LABELS,
     SupervisedSentiment,
+    fold_splits,
     load_sentiment_model,
     normalise_sentiment_label,
     train_sentiment,
@@ -24,6 +27,7 @@ from pipeline.models.sentiment_model import (
 log = logging.getLogger(__name__)
 
 CV_SEED = 0
+PATTERN_THRESHOLD = 0.1
 
 
 @dataclass(slots=True)
@@ -68,6 +72,11 @@ def team_corpus() -> LabelledData:
     return read_sentiment_file(corpus_dir() / SENTIMENT_FILE)
 
 
+def team_corpus_groups() -> list[str]:
+    """Per row of `team_corpus()`: the sentence it was written as (its `subtopic` column), for grouped CV."""
+    return read_sentiment_file(corpus_dir() / SENTIMENT_FILE, "subtopic", "label").texts
+
+
 def lexicon_labels(texts: Sequence[str]) -> list[str] | None:
     """Labels from the enricher's lexicon scorer alone, or None when it is unavailable."""
     try:
@@ -78,16 +87,35 @@ def lexicon_labels(texts: Sequence[str]) -> list[str] | None:
     return [scorer.score(t)[0] for t in texts]
 
 
+def pattern_labels(texts: Sequence[str], threshold: float = PATTERN_THRESHOLD) -> list[str]:
+    """Labels from the Pattern lexicon alone: the mean polarity of the lexicon words in a text (a negator in the
+    three words before flips a word), positive above `threshold`, negative below minus it."""
+    lexicon = pattern_lexicon()
+    labels = []
+    for text in texts:
+        words = WORD.findall(text.lower())
+        values = []
+        for i, word in enumerate(words):
+            polarity = lexicon.get(word)
+            if polarity is not None and abs(polarity) >= 0.05:
+                negated = any(w in NEGATORS for w in words[max(0, i - 3):i])
+                values.append(-polarity if negated else polarity)
+        mean = sum(values) / len(values) if values else 0.0
+        labels.append(POSITIVE if mean > threshold else NEGATIVE if mean < -threshold else NEUTRAL)
+    return labels
+
+
 def cross_validated(texts: Sequence[str], labels: Sequence[str], folds: int = 5, extra: LabelledData | None = None,
-                    progress: bool = True, seed: int = CV_SEED) -> tuple[list[str], list[float]]:
-    """Out-of-fold predictions and confidences of the supervised model (`extra` rows join every training fold)."""
+                    progress: bool = True, seed: int = CV_SEED,
+                    groups: Sequence[str] | None = None) -> tuple[list[str], list[float]]:
+    """Out-of-fold predictions and confidences of the supervised model (`extra` rows join every training fold;
+    rows sharing a group stay in one fold)."""
     counts = {label: labels.count(label) for label in set(labels)}
     if min(counts.values()) < folds:
         raise ValueError(f"{folds}-fold CV needs at least {folds} rows per label, got {counts}")
     predicted: list[str] = [""] * len(texts)
     confidence = [0.0] * len(texts)
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train_idx, test_idx in tqdm(list(splitter.split(np.zeros(len(labels)), labels)), desc="cv", unit="fold",
+    for train_idx, test_idx in tqdm(fold_splits(labels, folds, seed, groups), desc="cv", unit="fold",
                                     disable=not progress):
         train_texts = [texts[i] for i in train_idx] + (extra.texts if extra else [])
         train_labels = [labels[i] for i in train_idx] + (extra.labels if extra else [])

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -28,6 +29,9 @@ _ALIASES: dict[str, str] = {
 DEFAULT_SENTIMENT_PARAMS: dict[str, Any] = {
     "word_ngrams": [1, 2], "char_ngrams": [3, 5], "min_df": 1, "lexicon_weight": 0.3, "C": 3.0,
 }
+# Never below 1: real text is harder than the rows the temperature is fitted on, so never sharpen.
+TEMPERATURE_GRID: tuple[float, ...] = tuple(round(1.0 + 0.1 * i, 1) for i in range(41))   # 1.0 .. 5.0
+CALIBRATION_FOLDS = 5
 
 
 def normalise_sentiment_label(value: str) -> str | None:
@@ -47,13 +51,31 @@ def build_sentiment_pipeline(params: dict[str, Any] | None = None) -> Pipeline:
     return Pipeline([("features", features), ("classifier", classifier)])
 
 
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    """Row-wise softmax of logits divided by `temperature`."""
+    scaled = logits / temperature
+    scaled = scaled - scaled.max(axis=1, keepdims=True)
+    exp = np.exp(scaled)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(logits: np.ndarray, truth: Sequence[int], grid: Sequence[float] = TEMPERATURE_GRID) -> float:
+    """The temperature on `grid` with the lowest log-loss of softmax(logits / T) against the true class indices."""
+    rows = np.arange(len(truth))
+    index = np.asarray(truth)
+    losses = [-np.log(softmax(logits, t)[rows, index] + 1e-12).mean() for t in grid]
+    return float(grid[int(np.argmin(losses))])
+
+
 class SupervisedSentiment:
     """A fitted sentiment pipeline with the lexicon scorer's interface: score(text) -> (label, score in -1..1)."""
 
-    def __init__(self, pipeline: Pipeline, version: str = "sentiment-supervised") -> None:
-        """Wrap a fitted pipeline whose classes include negative, neutral and positive."""
+    def __init__(self, pipeline: Pipeline, version: str = "sentiment-supervised", temperature: float = 1.0) -> None:
+        """Wrap a fitted pipeline whose classes include negative, neutral and positive; `temperature` softens
+        its probabilities (fitted on out-of-fold predictions, see `train_sentiment`)."""
         self.pipeline = pipeline
         self.version = version
+        self.temperature = float(temperature)
         classes = [str(c) for c in pipeline.classes_]
         missing = set(SENTIMENT_LABELS) - set(classes)
         if missing:
@@ -65,7 +87,10 @@ class SupervisedSentiment:
         """Class probabilities per text, columns in `classes` order."""
         if not len(texts):
             return np.zeros((0, len(self.classes)))
-        return self.pipeline.predict_proba([t if isinstance(t, str) else "" for t in texts])
+        clean = [t if isinstance(t, str) else "" for t in texts]
+        if self.temperature == 1.0:
+            return self.pipeline.predict_proba(clean)
+        return softmax(self.pipeline.decision_function(clean), self.temperature)
 
     def score_many(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         """(label, score) per text; score = P(positive) - P(negative). Batch this: it is much faster than score()."""
@@ -81,18 +106,53 @@ class SupervisedSentiment:
         return self.score_many([text])[0]
 
 
+def fold_splits(labels: Sequence[str], folds: int, seed: int = 0,
+                groups: Sequence[str] | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified (train, test) index pairs; rows that share a group (a sentence and its variants) stay together."""
+    dummy = np.zeros(len(labels))
+    if groups is not None:
+        splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed)
+        return list(splitter.split(dummy, list(labels), list(groups)))
+    return list(StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(dummy, list(labels)))
+
+
+def out_of_fold_temperature(texts: Sequence[str], labels: Sequence[str], params: dict[str, Any] | None = None,
+                            folds: int = CALIBRATION_FOLDS, seed: int = 0,
+                            groups: Sequence[str] | None = None) -> float:
+    """The softmax temperature that best fits out-of-fold decision values of the pipeline on these rows."""
+    texts, labels = list(texts), list(labels)
+    smallest = min(labels.count(label) for label in set(labels))
+    folds = min(folds, smallest)
+    if folds < 2:
+        return 1.0
+    classes = sorted(set(labels))
+    logits = np.zeros((len(texts), len(classes)))
+    for train_idx, test_idx in fold_splits(labels, folds, seed, groups):
+        pipeline = build_sentiment_pipeline(params).fit([texts[i] for i in train_idx], [labels[i] for i in train_idx])
+        logits[test_idx] = pipeline.decision_function([texts[i] for i in test_idx])
+    return fit_temperature(logits, [classes.index(label) for label in labels])
+
+
 def train_sentiment(texts: Sequence[str], labels: Sequence[str], params: dict[str, Any] | None = None,
-                    version: str | None = None) -> SupervisedSentiment:
-    """Fit the supervised sentiment pipeline on labelled texts (labels: negative/neutral/positive)."""
+                    version: str | None = None, calibrate: bool = False,
+                    groups: Sequence[str] | None = None, min_temperature: float = 1.0) -> SupervisedSentiment:
+    """Fit the supervised sentiment pipeline on labelled texts (labels: negative/neutral/positive).
+
+    With `calibrate`, a softmax temperature is fitted on 5-fold out-of-fold predictions first; it changes the
+    confidences and scores, never the predicted label. `groups` keeps related rows in one fold;
+    `min_temperature` is a floor for text that is harder than the training rows.
+    """
+    temperature = out_of_fold_temperature(texts, labels, params, groups=groups) if calibrate else 1.0
+    temperature = max(temperature, min_temperature)
     pipeline = build_sentiment_pipeline(params).fit(list(texts), list(labels))
     created = datetime.now(UTC)
-    return SupervisedSentiment(pipeline, version or f"sentiment-{created:%Y%m%d%H%M}")
+    return SupervisedSentiment(pipeline, version or f"sentiment-{created:%Y%m%d%H%M}", temperature)
 
 
 def save_sentiment_model(model: SupervisedSentiment, directory: str | Path, metadata: dict[str, Any]) -> Path:
     """Write the model directory (model.joblib + metadata.json)."""
     meta = {"format": SENTIMENT_FORMAT, "kind": "sentiment", "version": model.version, "labels": model.classes,
-            **metadata}
+            "temperature": model.temperature, **metadata}
     return save_model_dir(directory, model.pipeline, meta)
 
 
@@ -100,6 +160,7 @@ def load_sentiment_model(directory: str | Path) -> SupervisedSentiment:
     """A SupervisedSentiment from a model directory."""
     pipeline, meta = load_estimator(directory, SENTIMENT_FORMAT)
     try:
-        return SupervisedSentiment(pipeline, str(meta.get("version", "sentiment")))
-    except (AttributeError, ValueError) as err:
+        return SupervisedSentiment(pipeline, str(meta.get("version", "sentiment")),
+                                   float(meta.get("temperature", 1.0)))
+    except (AttributeError, TypeError, ValueError) as err:
         raise ModelDirError(f"{directory}: not a usable sentiment model ({err})") from None

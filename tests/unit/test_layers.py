@@ -131,3 +131,9 @@ def test_exactly_one_folder_defines_sqlite_schema() -> None:
                or "CREATE VIRTUAL TABLE" in p.read_text() or "CREATE TRIGGER" in p.read_text()}
     assert folders == {"sinks/sqlite"}
 
+
+
+def test_the_package_never_reaches_for_shared_data() -> None:
+    reaching = [p.relative_to(PACKAGE).as_posix() for p in PACKAGE.rglob("*.py")
+                if '"shared"' in p.read_text() or "'shared'" in p.read_text() or "../shared" in p.read_text()]
+    assert reaching == []
