@@ -45,6 +45,7 @@ def test_starter_on_real_katwijk_rows(shared_data: Path) -> None:
     with open(shared_data / "katwijk" / "meldingen_2024_dev.csv", encoding="utf-8", newline="") as handle:
         rows = [r for _, r in zip(range(400), csv.DictReader(handle))]
     scores = starter_katwijk_scores(load_starter_topic_model(), [r["text"] for r in rows], [r["label"] for r in rows])
-    assert 0.0 <= scores["strict"] <= scores["lenient"] <= 1.0
+    assert scores["strict"] <= scores["lenient"]
+    assert scores["strict"] >= 0.55 and scores["lenient"] >= 0.70  # measured 0.640 / 0.748 on these rows
     assert not scores["unknown_labels"]
     print(f"starter on 400 Katwijk rows: strict {scores['strict']:.3f}, name-compatible {scores['lenient']:.3f}")
