@@ -16,7 +16,7 @@ from pipeline.enrich.sentiment import NEUTRAL, LexiconSentiment
 from pipeline.enrich.short_texts import ShortTextMemo
 from pipeline.enrich.text import clean_text, stem_tokens, tokenize
 from pipeline.enrich.topics import KeywordTopicModel, Ranked, TopicAnalysis, TopicModel
-from pipeline.core.boundary import redact_value
+from pipeline.core.boundary import PERSONAL_KEYS, redact_value
 from pipeline.core.pseudonym_key import resolve_pseudonym_key
 from pipeline.core.settings import Settings
 from pipeline.core.signal import RawSignal, validate
@@ -124,6 +124,15 @@ class Enricher:
         if not meta:
             return {}, []
         kinds: set[str] = set()
+        if all(isinstance(v, (str, bool, int, float)) and (not isinstance(v, int) or abs(v) < 10_000_000)
+               for v in meta.values()) and PERSONAL_KEYS.isdisjoint(str(k).lower() for k in meta):
+            flat: dict[str, Any] = {}   # the usual case: a few flat values ({"team": ..., "callback": true})
+            for key, value in meta.items():
+                if isinstance(value, str):
+                    value, found = self._redacted_meta.get(value, self._redact_meta_value)
+                    kinds.update(found)
+                flat[str(key)] = value
+            return flat, sorted(kinds)
 
         def redact_string(value: str) -> str:
             text, found = self._redacted_meta.get(value, self._redact_meta_value)

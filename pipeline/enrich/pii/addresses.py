@@ -35,7 +35,7 @@ STREET_HOUSE_NUMBER = re.compile(
 # A house number after a word, for streets without a street-like ending ("Het Rond 4", "Brink 12").
 _NUMBER_AFTER_WORD = re.compile(
     r"(?<=[A-Za-zà-ÿ'’])[ ]{1,2}(?:(?i:nr|nummer|no)\.?[ ]?)?(?P<pii>" + HOUSE_NUMBER + r")" + _NOT_A_NUMBER_AFTER)
-_WORDS_BEFORE = re.compile(r"((?:[\w'’\-]+[ ]){0,3}[\w'’\-]+)$")
+_WORD = re.compile(r"[\w'’\-]+")
 
 
 def street_house_number_ok(match: re.Match[str]) -> bool:
@@ -56,10 +56,11 @@ def listed_street_numbers(text: str, streets: frozenset[str]) -> list[tuple[int,
     """Spans of house numbers after a street from the street list (its first word capitalised)."""
     spans = []
     for match in _NUMBER_AFTER_WORD.finditer(text):
-        words = _WORDS_BEFORE.search(text, max(0, match.start() - 60), match.start())
-        if words is None:
+        parts = text[max(0, match.start() - 60):match.start()].split(" ")[-4:]
+        while parts and not _WORD.fullmatch(parts[0]):
+            parts.pop(0)
+        if not parts or not all(_WORD.fullmatch(part) for part in parts):
             continue
-        parts = words.group(1).split(" ")
         for size in range(len(parts), 0, -1):
             phrase = parts[-size:]
             if phrase[0][:1].isupper() or phrase[0][:1].isdigit():

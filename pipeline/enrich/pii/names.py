@@ -22,48 +22,69 @@ _TITLES = frozenset("""mw mevr mevrouw dhr hr heer meneer mijnheer mnr fam famil
     kleinzoon kleindochter oom tante schoonzoon schoondochter contactpersoon genaamd heet naam""".split())
 _PARTICLES = frozenset("van de der den ter ten te het 't in op la le el al da dos du von di del d' bin uit aan bij".split())
 _LEADING_PARTICLES = frozenset("van de den der ter ten 't la le el da dos du von di del d'".split())
+# Capitalised particles that start a surname far more often than a sentence ("El Khatib", "Van Dam").
+_TRIGGER_PARTICLES = frozenset("van den der ter ten el la le da dos du von di del".split())
 _STREET_LIKE = re.compile(r"(?:straat|laan|weg|plein|singel|gracht|kade|dreef|steeg|plantsoen|kwartier|wijk|buurt)$")
 _GAP_AFTER_TITLE = re.compile(r"\.?:?,?[ ]{1,2}|\.")
 _GAP = re.compile(r"[ ]{1,2}")
 _GAP_ONE = re.compile(r"[ ]")
 _INITIAL = re.compile(r"(?<![\w.])[A-Z]\.")
 _CAPITALISED = re.compile(r"(?<![\w\[@#/])[A-ZÀ-Þ][^\W\d_]*")
-_LOWER_WORD = re.compile(r"(?<![\w\[@#/])[a-zß-ÿ][^\W\d_]*")
+# Every character that is not part of a word becomes a space (fast splitting into words in C).
+_PUNCTUATION_TO_SPACE = {c: " " for c in range(0x3000) if not (chr(c).isalnum() or chr(c) in "'’-")}
 _SENTENCE_END = frozenset(".!?:;\n")
 MAX_FIRST_NAMES = 3
+WINDOW_BEFORE = 40   # characters before a trigger word that a name can start in (title, initials, particles)
+WINDOW_AFTER = 60    # characters after it that a name can run on in
 MAX_PARTICLES = 3
 
 
 class _Tok:
     """One word of the text with its position and the forms the rules look at."""
 
-    __slots__ = ("start", "end", "word", "lower", "upper_first", "initial", "protected")
+    __slots__ = ("start", "end", "word", "lower", "upper_first", "initial", "protected", "trigger")
 
-    def __init__(self, match: re.Match[str], text: str) -> None:
-        self.start, self.end = match.span()
-        self.word = match.group()
-        self.lower = self.word.lower()
-        self.upper_first = self.word[:1].isupper() and not (len(self.word) > 1 and self.word.isupper())
-        if self.upper_first and "-" in self.word:   # "Jansen-Bakker", "Jansen-de": yes; "Wmo-aanvraag": no
-            self.upper_first = all(part[:1].isupper() or part.lower() in _PARTICLES
-                                   for part in self.word.split("-")[1:])
-        self.initial = len(self.word) == 1 and self.word.isupper() and text[self.end:self.end + 1] == "."
+    def __init__(self, start: int, word: str, text: str) -> None:
+        self.start = start
+        self.end = end = start + len(word)
+        self.word = word
+        self.lower = word.lower()
+        first_upper = word[0].isupper()
+        if len(word) == 1:
+            self.upper_first = first_upper
+            self.initial = first_upper and text[end:end + 1] == "."
+        else:
+            self.initial = False
+            self.upper_first = first_upper and not word.isupper()
+            if self.upper_first and "-" in word:   # "Jansen-Bakker", "Jansen-de": yes; "Wmo-aanvraag": no
+                self.upper_first = all(part[:1].isupper() or part.lower() in _PARTICLES for part in word.split("-")[1:])
         self.protected = False
+        self.trigger = True
 
 
-def _tokens(text: str) -> list[_Tok]:
-    """The words of the text, leaving out placeholders ("[naam]"), handles, hashtags, URLs and e-mail."""
+def _tokens(text: str, keep: frozenset[str] = frozenset(), start: int = 0, end: int | None = None) -> list[_Tok]:
+    """The words of the text that can be part of a name or place (capitalised, short, or in `keep`; all words when
+    `keep` is empty), leaving out placeholders ("[naam]"), handles, hashtags, URLs and e-mail. A word left out
+    breaks the run of words around it, as a word that is no part of a name does."""
     skip: list[tuple[int, int]] = []
     if "http" in text or "www." in text or "@" in text:
         skip = [m.span() for m in _URLISH.finditer(text)]
+    end = len(text) if end is None else end
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] in "'’-"):
+        start -= 1   # never start inside a word
+    while end < len(text) and (text[end].isalnum() or text[end] in "'’-"):
+        end += 1
     out = []
-    for match in _TOKEN.finditer(text):
+    for match in _TOKEN.finditer(text, start, end):
         start = match.start()
         if start and text[start - 1] in "[@#_/":
             continue
         if skip and any(a <= start < b for a, b in skip):
             continue
-        out.append(_Tok(match, text))
+        word = match.group()
+        if keep and not (word[0].isupper() or len(word) <= 3 or word.lower() in keep):
+            continue
+        out.append(_Tok(start, word, text))
     return out
 
 
@@ -75,6 +96,8 @@ class NameFinder:
         self._streets = streets
         self._trigger_sets: tuple[frozenset[str], frozenset[str]] | None = None
         self._starts: frozenset[str] = frozenset()
+        self._keep: frozenset[str] = frozenset()
+        self._ambiguous_triggers: frozenset[str] = frozenset()
         self._phrase_heads: frozenset[str] = frozenset()
 
     @property
@@ -117,11 +140,13 @@ class NameFinder:
             lists = self.lists
             names = lists.first | lists.surname
             single_places = frozenset(p for p in lists.places if " " not in p)
-            capitalised = (((names - lists.ambiguous - lists.not_names - single_places) | lists.interfix_surname)
-                           - _PARTICLES) | _TITLES
+            capitalised = ((((names - lists.ambiguous - lists.not_names - single_places) | lists.interfix_surname)
+                            - _PARTICLES) | _TITLES | _TRIGGER_PARTICLES)
             lower = (names - lists.ambiguous - lists.not_names) | _TITLES
             self._trigger_sets = (capitalised, lower)
+            self._ambiguous_triggers = (names & lists.ambiguous) - lists.not_names - single_places - _PARTICLES
             self._starts = names | lists.interfix_surname | _PARTICLES
+            self._keep = self._starts | _TITLES | lists.place_words
             heads = {phrase.split(" ", 1)[0] for phrase in lists.places if " " in phrase}
             heads.update(phrase.split(" ", 1)[0] for phrase in self.streets if " " in phrase)
             self._phrase_heads = frozenset(heads)
@@ -129,18 +154,57 @@ class NameFinder:
 
     def may_contain_name(self, text: str) -> bool:
         """Cheap pre-check: an initial, a title, or a listed name word (capitalised, or lower-case and unambiguous)."""
-        if _INITIAL.search(text):
-            return True
+        return bool(self._trigger_words(text))
+
+    def _trigger_words(self, text: str) -> list[str]:
+        """The words of the text (as written) that can be part of a name and show one may be there."""
         capitalised, lower = self._triggers()
-        if not capitalised.isdisjoint(word.lower() for word in _CAPITALISED.findall(text)):
-            return True
-        return not lower.isdisjoint(_LOWER_WORD.findall(text))
+        found = [m.group()[0] for m in _INITIAL.finditer(text)] if "." in text else []
+        words = set(text.translate(_PUNCTUATION_TO_SPACE).split())
+        found += lower.intersection(words)
+        lowered = {word.lower() for word in words if word[:1].isupper()}
+        if lowered:
+            hits = capitalised.intersection(lowered)
+            if hits:
+                found += [word for word in words if word[:1].isupper() and word.lower() in hits]
+            if not self._ambiguous_triggers.isdisjoint(lowered):
+                ambiguous = self._ambiguous_triggers
+                for match in _CAPITALISED.finditer(text):
+                    word = match.group()
+                    if word.lower() in ambiguous and not _sentence_start(text, match.start()):
+                        found.append(word)   # "Wei Schouten", "Roos Bakker": an ordinary word mid-sentence
+        return found
+
+    def _windows(self, text: str, triggers: list[str]) -> list[tuple[int, int]]:
+        """Stretches of text around each trigger word that hold any name it can be part of, merged."""
+        spots: list[tuple[int, int]] = []
+        for word in set(triggers):
+            at = text.find(word)
+            while at >= 0:
+                spots.append((max(0, at - WINDOW_BEFORE), min(len(text), at + len(word) + WINDOW_AFTER)))
+                at = text.find(word, at + len(word))
+        spots.sort()
+        merged: list[tuple[int, int]] = []
+        for start, end in spots:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Non-overlapping (start, end) spans of names, in text order."""
-        if not self.may_contain_name(text):
+        triggers = self._trigger_words(text)
+        if not triggers:
             return []
-        toks = _tokens(text)
+        windows = self._windows(text, triggers)
+        if len(windows) == 1 and windows[0] == (0, len(text)):
+            toks = _tokens(text, self._keep)
+        else:
+            toks = [tok for start, end in windows for tok in _tokens(text, self._keep, start, end)]
+        marks = set(triggers)
+        for tok in toks:
+            tok.trigger = tok.word in marks
         self._protect(text, toks)
         found: list[tuple[int, int]] = []
         i = 0
@@ -149,8 +213,8 @@ class NameFinder:
             strong = i > 0 and toks[i - 1].lower in _TITLES and _gap_ok(text, toks[i - 1], toks[i], _GAP_AFTER_TITLE)
             tok = toks[i]
             end = self._name_at(text, toks, i, strong) if strong or tok.initial or tok.lower in starts else None
-            if end is None:
-                i += 1
+            if end is None or not (strong or any(t.trigger for t in toks[i:end])):
+                i += 1   # a name holds a trigger word; elsewhere a window's edge may have cut its context off
                 continue
             found.append((toks[i].start, toks[end - 1].end))
             i = end

@@ -170,6 +170,10 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool], b
 )
 
 
+# Patterns that only match after a cue word: skipped when no cue is in the text.
+_CUES: dict[re.Pattern[str], tuple[str, ...]] = {BIRTH_YEAR: ("geb",), _POSTCODE_CUED: ("postcode", "pc")}
+
+
 class _Spans:
     """Non-overlapping character spans kept sorted, with an O(log n) overlap test."""
 
@@ -235,8 +239,12 @@ class PiiRedactor:
         if "http" in text or "www." in text:
             for match in _URL.finditer(text):
                 spans.add(match.start(), match.end(), None)
+        lowered = text.lower()
         for kind, pattern, accept, needs_digit in _DETECTORS:
             if not has_digit if needs_digit else not has_at:
+                continue
+            cue = _CUES.get(pattern)
+            if cue is not None and not any(word in lowered for word in cue):
                 continue
             part = "pii" if "pii" in pattern.groupindex else 0
             for match in pattern.finditer(text):
