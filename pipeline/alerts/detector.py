@@ -623,8 +623,11 @@ class SpikeDetector:
         topics = self._topics
         alerted = {t for t in topics if t in item.negative_topics or self.episodes.covers(t, start, end)}
         learn = x.copy()
+        confidence = item.pad(item.confidence if item.confidence is not None else np.zeros(0), n, 0.0)
         if item.spread is not None and cfg.winsor_z:
-            learn = winsorised(x, mu, item.pad(item.spread, n, 0.0) + 1e-9, cfg.winsor_z)
+            # only where the slot's expectation rests on its own history: a young slot learns what it sees
+            settled_slot = confidence >= 1.0
+            learn = np.where(settled_slot, winsorised(x, mu, item.pad(item.spread, n, 0.0) + 1e-9, cfg.winsor_z), x)
         clip = np.zeros(n, dtype=bool)
         clip[[r for r in item.clip_rows if r < n]] = True
         clip |= np.isin(row_topics, sorted(alerted))
@@ -634,7 +637,6 @@ class SpikeDetector:
         self.baseline.update(day, hour, learn, active)
         level = item.pad(item.level if item.level is not None else np.zeros(0), n, 1.0)
         self.level.update(learn, mu / np.maximum(level, 1e-9), active)
-        confidence = item.pad(item.confidence if item.confidence is not None else np.zeros(0), n, 0.0)
         # noise and tail rates are learned only where the slot's expectation rests on a week of its own
         # history: before that its errors are the prior's, not the scope's
         settled = active & ~np.isin(row_topics, sorted(alerted)) & (confidence >= 1.0)
