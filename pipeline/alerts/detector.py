@@ -636,7 +636,9 @@ class SpikeDetector:
         day, hour = self.clock.slot(start)
         self.baseline.update(day, hour, learn, active)
         level = item.pad(item.level if item.level is not None else np.zeros(0), n, 1.0)
-        self.level.update(learn, mu / np.maximum(level, 1e-9), active)
+        # like the winsorising, the level follows only slots the seasonal baseline knows: before that a quiet
+        # weekend or night is the baseline's gap, not a level shift
+        self.level.update(learn, mu / np.maximum(level, 1e-9), active & (confidence >= 1.0))
         # noise and tail rates are learned only where the slot's expectation rests on a week of its own
         # history: before that its errors are the prior's, not the scope's
         settled = active & ~np.isin(row_topics, sorted(alerted)) & (confidence >= 1.0)

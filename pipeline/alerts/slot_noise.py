@@ -2,7 +2,8 @@
 
 Bursty volume is not bursty at every hour alike (evening threads, a weekly broadcast). Per scope and
 hour-of-week slot the mean squared Pearson residual of single windows is kept (residuals winsorised so one
-burst cannot dominate), shrunk toward the scope's all-hours mean, which is shrunk toward 1. The result scales
+burst cannot dominate), shrunk toward the scope's all-hours mean, which is shrunk toward 1. The result (never below 1: the
+dispersion model is fitted over all hours already) scales
 the modelled variance of every test in that slot."""
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 
 SLOTS = 168
 MAX_SQUARED_RESIDUAL = 16.0
-MIN_SCALE = 0.7
+MIN_SCALE = 1.0
 MAX_SCALE = 4.0
 _ARRAYS = ("slot_sum", "slot_w", "all_sum", "all_w")
 
