@@ -74,6 +74,9 @@ class DetectorConfig:
     term_memory: int = 2000                      # background terms kept per topic
     timezone: str = "Europe/Amsterdam"           # hour of day and day of week are local
     holidays: str | list[str] = "nl"             # "nl": Dutch public holidays count as Sundays; or ISO dates
+    severity_warning_factor: float = 1e-2        # waarschuwing: p below p_threshold x this, or ratio >= alarm ratio
+    severity_alarm_factor: float = 1e-4          # alarm: p below p_threshold x this and ...
+    severity_alarm_ratio: float = 3.0            # ... observed at least this many times expected
     dashboard_url: str = ""                      # prefix of the alert link, e.g. "https://signaal.zeist.nl"
 
     def validate(self) -> "DetectorConfig":

@@ -363,8 +363,10 @@ class SpikeDetector:
                 if not self._corroborated(int(row), span, state, recent, float(total[self._parent(int(row))])
                                           if self._levels[row] == 2 else 0.0):
                     continue
+                spread = math.sqrt(float(variance(cfg, float(expect[row]), float(state["a"][span][row]),
+                                                  float(state["b"][span][row]))))
                 best[row] = volume_finding(self.index.scopes[row], span, self.hist_x[row, -span:],
-                                           self.hist_mu[row, -span:], p, last_start, self.window)
+                                           self.hist_mu[row, -span:], p, last_start, self.window, spread)
         grouped: dict[str, list[Finding]] = {}
         for row, finding in best.items():
             grouped.setdefault(self.index.scopes[row].topic, []).append(finding)
@@ -493,7 +495,9 @@ class SpikeDetector:
         mus = np.append(self.hist_mu[row, self.keep - span + 1:], state["mu"][row] * elapsed)
         p_value = tail_probability(self.config, needed, expect, float(state["a"][span][row]),
                                    float(state["b"][span][row]))
-        return moment, volume_finding(scope, span, xs, mus, p_value, start, self.window)
+        spread = math.sqrt(float(variance(self.config, expect, float(state["a"][span][row]),
+                                          float(state["b"][span][row]))))
+        return moment, volume_finding(scope, span, xs, mus, p_value, start, self.window, spread)
 
     def _parent(self, row: int) -> int:
         """Row of the parent scope."""
