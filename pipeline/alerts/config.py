@@ -45,6 +45,20 @@ class DetectorConfig:
     inverse_size: float | None = None            # fixed negative-binomial 1/size; None: estimate per scope
     default_inverse_size: float = 0.05           # prior 1/size before anything is learned
     max_inverse_size: float = 1.0                # cap on the estimated 1/size
+    level_tracking: bool = True                  # expected = seasonal baseline x a robust recent level factor
+    level_hours: float = 12.0                    # ... which forgets with this time constant
+    level_prior_windows: float = 8.0             # ... shrunk toward 1 by this many windows of evidence
+    winsor_z: float = 2.5                        # learned counts are clipped this many sd around expected
+    slot_dispersion: bool = True                 # variance scaled per hour-of-week slot from the scope's own noise
+    slot_noise_prior: float = 12.0               # windows of evidence before a slot's own noise counts as much
+    young_noise_weight: float = 0.0              # weight of windows whose slot had no week of history yet
+    tail_calibration: bool = True                # thresholds tightened where the scope's own windows are too often rare
+    tail_memory_days: float = 14.0               # ... counting windows with this time constant
+    tail_prior_windows: float = 2000.0           # ... shrunk toward the model by this many windows at nominal rates
+    persistence: bool = True                     # a burst not preceded by an elevated window must be extreme ...
+    fast_factor: float = 1e-3                    # ... its p-value below p_threshold x this
+    confirm_z: float = 1.0                       # the window before counts as elevated at this many sd above ...
+    confirm_ratio: float = 1.2                   # ... and this ratio to expected
     negative_trigger: bool = True                # second trigger: a rising share of negative sentiment
     negative_span: int = 4                       # windows in the negative-share test
     negative_p_threshold: float = 1e-5
@@ -60,6 +74,9 @@ class DetectorConfig:
     term_memory: int = 2000                      # background terms kept per topic
     timezone: str = "Europe/Amsterdam"           # hour of day and day of week are local
     holidays: str | list[str] = "nl"             # "nl": Dutch public holidays count as Sundays; or ISO dates
+    severity_warning_factor: float = 1e-2        # waarschuwing: p below p_threshold x this, or ratio >= alarm ratio
+    severity_alarm_factor: float = 1e-4          # alarm: p below p_threshold x this and ...
+    severity_alarm_ratio: float = 3.0            # ... observed at least this many times expected
     dashboard_url: str = ""                      # prefix of the alert link, e.g. "https://signaal.zeist.nl"
 
     def validate(self) -> "DetectorConfig":
@@ -77,6 +94,10 @@ class DetectorConfig:
         for name in ("p_threshold", "close_p_threshold", "negative_p_threshold"):
             if not 0 < getattr(self, name) < 1:
                 raise ValueError(f"alerts.{name} must be between 0 and 1")
+        if not 0 < self.fast_factor <= 1:
+            raise ValueError("alerts.fast_factor must be in (0, 1]")
+        if self.level_hours <= 0 or self.winsor_z <= 0:
+            raise ValueError("alerts.level_hours and alerts.winsor_z must be positive")
         if self.min_ratio < 1 or self.close_ratio < 1:
             raise ValueError("alerts.min_ratio and alerts.close_ratio must be at least 1")
         if self.quiet_windows_to_close < 1 or self.max_examples < 1 or self.negative_span < 1:

@@ -21,11 +21,14 @@ import numpy as np
 
 from pipeline.alerts.baseline import SeasonalBaseline
 from pipeline.alerts.calendar_nl import SlotClock
+from pipeline.alerts.calibration import LEVELS, TailCalibration
 from pipeline.alerts.config import DetectorConfig
 from pipeline.alerts.context import pick_examples, pick_new_terms
 from pipeline.alerts.dispersion import DispersionModel
 from pipeline.alerts.episodes import EpisodeTracker, Finding, best_finding
 from pipeline.alerts.learning import PendingWindow
+from pipeline.alerts.level import LevelTracker, winsorised
+from pipeline.alerts.slot_noise import SlotNoise
 from pipeline.alerts.findings import (Z_FLOOR, could_alert, level_thresholds, minimal_alerting_count, variance,
                                       negative_share_finding, tail_probability, volume_finding)
 from pipeline.alerts.model import AlertEvent
@@ -36,7 +39,8 @@ from pipeline.alerts.windows import DocFacts, WindowBucket, doc_facts
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 NEGATIVE_PRIOR_WEIGHT = 20.0
 MAX_LOGGED_REJECTS = 20
 LEARN_CLIP_P = 1e-4   # once warm, a window this improbable is learned only up to close_ratio x expected
@@ -58,6 +62,11 @@ class SpikeDetector:
         self.tau_windows = 1.0 / max(1e-12, 1.0 - self.baseline.decay_all)
         self.dispersion = DispersionModel(cfg.spans, self.baseline.decay_all, cfg.default_inverse_size,
                                           cfg.max_inverse_size, cfg.inverse_size)
+        self.level = LevelTracker(self.baseline.windows_per_hour, cfg.level_hours, cfg.level_prior_windows)
+        self.slot_noise = SlotNoise(self.baseline.decay_slot, self.baseline.decay_all, cfg.slot_noise_prior,
+                                    4 * cfg.slot_noise_prior)
+        self.calibration = TailCalibration(math.exp(-1 / (self.baseline.windows_per_hour * 24 * cfg.tail_memory_days)),
+                                           cfg.tail_prior_windows)
         self.buckets: dict[int, WindowBucket] = {}
         self.history: deque[WindowBucket] = deque(maxlen=self.keep)
         self.pending: deque[PendingWindow] = deque()
@@ -193,6 +202,9 @@ class SpikeDetector:
             return
         self.baseline.grow(self.index.parents, [s.level for s in self.index.scopes])
         self.dispersion.grow(n)
+        self.level.grow(n)
+        self.slot_noise.grow(n)
+        self.calibration.grow(n)
         self._levels = np.asarray([s.level for s in self.index.scopes], dtype=np.int64)
         self._row_topics = np.asarray([s.topic for s in self.index.scopes])
         self._topics = sorted(set(self._row_topics.tolist()))
@@ -282,20 +294,42 @@ class SpikeDetector:
         n = len(self.index)
         if self._now_cache is not None and self._now_cache[0] == window and self._now_cache[1] == n:
             return self._now_cache[2]
+        cfg = self.config
         day, hour = self.clock.slot(self._start_of(window))
-        young = self.config.prior_uncertainty * self.baseline.first_week_share(day, hour) ** 2
+        young = cfg.prior_uncertainty * self.baseline.first_week_share(day, hour) ** 2
+        scale = self.slot_noise.scale(day * 24 + hour) if cfg.slot_dispersion else np.ones(n)
         extra_a: dict[int, np.ndarray] = {}
         inv_b: dict[int, np.ndarray] = {}
-        for i, span in enumerate(self.config.spans):
-            extra_a[span], inv_b[span] = self.dispersion.estimate(i, self.baseline.parents, self.baseline.level_rows)
-            inv_b[span] = inv_b[span] + young
-        state = {"mu": self.baseline.expected(day, hour), "a": extra_a, "b": inv_b,
-                 "confidence": self.baseline.noise_confidence(day, hour), "needed": {},
-                 "thresholds": level_thresholds(self.config, self.index.scopes, self._active(window)),
+        base_var = np.zeros(n)
+        seasonal = self.baseline.expected(day, hour)
+        factor = self.level.factor() if cfg.level_tracking else np.ones(n)
+        mu = np.maximum(seasonal * factor, cfg.min_expected)
+        for i, span in enumerate(cfg.spans):
+            a, b = self.dispersion.estimate(i, self.baseline.parents, self.baseline.level_rows)
+            if i == 0:
+                base_var = variance(cfg, mu, a, b + young)
+            extra_a[span], inv_b[span] = (1 + a) * scale - 1, (b + young) * scale
+        thresholds = level_thresholds(cfg, self.index.scopes, self._active(window))
+        if cfg.tail_calibration:
+            thresholds = self.calibration.thresholds(thresholds)
+        if cfg.persistence:
+            thresholds = np.where(self._elevated_before(mu, extra_a[cfg.spans[0]], inv_b[cfg.spans[0]]),
+                                  thresholds, thresholds * cfg.fast_factor)
+        state = {"mu": mu, "level": factor, "base_var": base_var, "a": extra_a, "b": inv_b,
+                 "confidence": self.baseline.noise_confidence(day, hour), "needed": {}, "thresholds": thresholds,
                  "prev_x": {s: self.hist_x[:, self.keep - s + 1:].sum(axis=1) for s in self.config.spans},
                  "prev_mu": {s: self.hist_mu[:, self.keep - s + 1:].sum(axis=1) for s in self.config.spans}}
         self._now_cache = (window, n, state)
         return state
+
+    def _elevated_before(self, mu: np.ndarray, extra_a: np.ndarray, inv_b: np.ndarray) -> np.ndarray:
+        """Per row: was the last closed window clearly above what was expected of it (`confirm_z` sd and
+        `confirm_ratio`)? A rise that persists is tested at the normal threshold; a burst out of a normal
+        window must be extreme (`fast_factor`)."""
+        cfg = self.config
+        x_prev, mu_prev = self.hist_x[:, -1], self.hist_mu[:, -1]
+        spread = np.sqrt(np.maximum(variance(cfg, np.maximum(mu_prev, cfg.min_expected), extra_a, inv_b), 1e-12))
+        return (x_prev >= 1) & (x_prev >= cfg.confirm_ratio * mu_prev) & (x_prev >= mu_prev + cfg.confirm_z * spread)
 
     # ---- tests at window close ---------------------------------------------------------------------
 
@@ -329,8 +363,10 @@ class SpikeDetector:
                 if not self._corroborated(int(row), span, state, recent, float(total[self._parent(int(row))])
                                           if self._levels[row] == 2 else 0.0):
                     continue
+                spread = math.sqrt(float(variance(cfg, float(expect[row]), float(state["a"][span][row]),
+                                                  float(state["b"][span][row]))))
                 best[row] = volume_finding(self.index.scopes[row], span, self.hist_x[row, -span:],
-                                           self.hist_mu[row, -span:], p, last_start, self.window)
+                                           self.hist_mu[row, -span:], p, last_start, self.window, spread)
         grouped: dict[str, list[Finding]] = {}
         for row, finding in best.items():
             grouped.setdefault(self.index.scopes[row].topic, []).append(finding)
@@ -459,7 +495,9 @@ class SpikeDetector:
         mus = np.append(self.hist_mu[row, self.keep - span + 1:], state["mu"][row] * elapsed)
         p_value = tail_probability(self.config, needed, expect, float(state["a"][span][row]),
                                    float(state["b"][span][row]))
-        return moment, volume_finding(scope, span, xs, mus, p_value, start, self.window)
+        spread = math.sqrt(float(variance(self.config, expect, float(state["a"][span][row]),
+                                          float(state["b"][span][row]))))
+        return moment, volume_finding(scope, span, xs, mus, p_value, start, self.window, spread)
 
     def _parent(self, row: int) -> int:
         """Row of the parent scope."""
@@ -541,19 +579,38 @@ class SpikeDetector:
         cfg = self.config
         mu = state["mu"]
         clip: set[int] = set()
+        spread = np.sqrt(np.maximum(variance(cfg, mu, state["a"][cfg.spans[0]], state["b"][cfg.spans[0]]), 1e-12))
         if warm:
-            spread = np.sqrt(variance(cfg, mu, state["a"][1], state["b"][1]))
             for row in np.flatnonzero((x > cfg.close_ratio * mu) & (x >= 3) & (x >= mu + Z_FLOOR * spread)):
                 p = tail_probability(cfg, int(x[row]), float(mu[row]), float(state["a"][1][row]),
                                      float(state["b"][1][row]))
                 if p < LEARN_CLIP_P:
                     clip.add(int(row))
         return PendingWindow(window=window, x=x, mu=mu.copy(), neg=neg, clip_rows=sorted(clip),
+                             p_bins=self._p_bins(state) if cfg.tail_calibration else [],
                              negative_topics=sorted(set(negative) | set(findings)), terms=dict(bucket.terms),
                              topic_docs={k: bucket.counts.get(k, 0) for k in bucket.terms},
                              span_x=[self.hist_x[:, -s:].sum(axis=1) for s in cfg.spans],
                              span_mu=[self.hist_mu[:, -s:].sum(axis=1) for s in cfg.spans],
-                             confidence=state["confidence"].copy())
+                             confidence=state["confidence"].copy(), level=state["level"].copy(),
+                             spread=spread, base_var=state["base_var"].copy())
+
+    def _p_bins(self, state: dict[str, Any]) -> list[np.ndarray]:
+        """Per span: how many calibration levels the p-value of the span ending at the newest closed window fell
+        below (tails are computed only for counts at least two standard deviations above expected)."""
+        cfg = self.config
+        out = []
+        for span in cfg.spans:
+            total = self.hist_x[:, -span:].sum(axis=1)
+            expect = np.maximum(self.hist_mu[:, -span:].sum(axis=1), cfg.min_expected)
+            a, b = state["a"][span], state["b"][span]
+            spread = np.sqrt(np.maximum(variance(cfg, expect, a, b), 1e-12))
+            bins = np.zeros(len(total))
+            for row in np.flatnonzero((self._levels > 0) & (total >= 1) & (total >= expect + 2.0 * spread)):
+                p = tail_probability(cfg, int(total[row]), float(expect[row]), float(a[row]), float(b[row]))
+                bins[row] = sum(p < level for level in LEVELS)
+            out.append(bins)
+        return out
 
     def _learn(self, item: PendingWindow) -> None:
         """Fold a pending window into the baselines. Topics whose alert episode covers the window (or that had
@@ -570,13 +627,30 @@ class SpikeDetector:
         topics = self._topics
         alerted = {t for t in topics if t in item.negative_topics or self.episodes.covers(t, start, end)}
         learn = x.copy()
+        confidence = item.pad(item.confidence if item.confidence is not None else np.zeros(0), n, 0.0)
+        if item.spread is not None and cfg.winsor_z:
+            # only where the slot's expectation rests on its own history: a young slot learns what it sees
+            settled_slot = confidence >= 1.0
+            learn = np.where(settled_slot, winsorised(x, mu, item.pad(item.spread, n, 0.0) + 1e-9, cfg.winsor_z), x)
         clip = np.zeros(n, dtype=bool)
         clip[[r for r in item.clip_rows if r < n]] = True
         clip |= np.isin(row_topics, sorted(alerted))
         learn[clip] = np.minimum(learn[clip], cfg.close_ratio * mu[clip])
         active = self._active(item.window)
-        self.baseline.update(*self.clock.slot(start), learn, active)
-        confidence = item.pad(item.confidence if item.confidence is not None else np.zeros(0), n, 0.0)
+        day, hour = self.clock.slot(start)
+        self.baseline.update(day, hour, learn, active)
+        level = item.pad(item.level if item.level is not None else np.zeros(0), n, 1.0)
+        # like the winsorising, the level follows only slots the seasonal baseline knows: before that a quiet
+        # weekend or night is the baseline's gap, not a level shift
+        self.level.update(learn, mu / np.maximum(level, 1e-9), active & (confidence >= 1.0))
+        # noise and tail rates are learned only where the slot's expectation rests on a week of its own
+        # history: before that its errors are the prior's, not the scope's
+        settled = active & ~np.isin(row_topics, sorted(alerted)) & (confidence >= 1.0)
+        if item.base_var is not None:
+            self.slot_noise.learn(day * 24 + hour, x, mu, item.pad(item.base_var, n, 1.0), settled.astype(float))
+        if item.p_bins:
+            self.calibration.learn([item.pad(b, n, 0.0) for b in item.p_bins], settled)
+        confidence = np.maximum(confidence, cfg.young_noise_weight)
         for i, span in enumerate(cfg.spans[: len(item.span_x)]):
             span_start = start - (span - 1) * self.window
             noisy = [t for t in topics if t in alerted or self.episodes.covers(t, span_start, end)]
@@ -605,6 +679,8 @@ class SpikeDetector:
         return {
             "version": SNAPSHOT_VERSION, "config": self.config.to_dict(), "scopes": self.index.keys(),
             "baseline": self.baseline.to_state(), "dispersion": self.dispersion.to_state(),
+            "level": self.level.to_state(), "slot_noise": self.slot_noise.to_state(),
+            "calibration": self.calibration.to_state(),
             "hist_x": self.hist_x.tolist(),
             "hist_mu": self.hist_mu.tolist(), "hist_neg": self.hist_neg.tolist(),
             "neg_sum": self.neg_sum.tolist(), "neg_total": self.neg_total.tolist(),
@@ -620,7 +696,7 @@ class SpikeDetector:
     @classmethod
     def restore(cls, state: dict[str, Any], config: DetectorConfig | None = None) -> "SpikeDetector":
         """A detector that continues exactly where snapshot() left off (optionally with a new config)."""
-        if not isinstance(state, dict) or state.get("version") != SNAPSHOT_VERSION:
+        if not isinstance(state, dict) or state.get("version") not in READABLE_VERSIONS:
             raise ValueError("not a detector snapshot of a supported version")
         detector = cls(config or DetectorConfig.from_mapping(state["config"]))
         cfg = detector.config
@@ -629,6 +705,9 @@ class SpikeDetector:
         detector.baseline.load_state(state["baseline"], detector.index.parents,
                                      [s.level for s in detector.index.scopes])
         detector.dispersion.load_state(state["dispersion"], len(detector.index))
+        detector.level.load_state(state.get("level"), len(detector.index))
+        detector.slot_noise.load_state(state.get("slot_noise"), len(detector.index))
+        detector.calibration.load_state(state.get("calibration"), len(detector.index))
         for name in ("hist_x", "hist_mu", "hist_neg"):
             saved = np.asarray(state[name], dtype=float).reshape(len(detector.index), -1)
             keep = min(saved.shape[1], detector.keep)

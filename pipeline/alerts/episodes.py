@@ -23,6 +23,7 @@ class Finding:
     start: datetime
     level: int
     negative_share: float | None = None
+    spread: float = 0.0                     # modelled standard deviation of `observed`
 
 
 @dataclass(slots=True)
@@ -45,6 +46,7 @@ class Episode:
                 "quiet": self.quiet, "pending_observed": self.pending_observed,
                 "pending_expected": self.pending_expected, "expected_exact": self.alert.expected,
                 "p_value_exact": self.alert.p_value, "negative_share_exact": self.alert.negative_share,
+                "band_exact": self.alert.band,
                 "early_window": self.early_window}
 
     @classmethod
@@ -54,11 +56,32 @@ class Episode:
         alert.expected = float(state.get("expected_exact", alert.expected))
         alert.p_value = float(state.get("p_value_exact", alert.p_value))
         alert.negative_share = state.get("negative_share_exact", alert.negative_share)
+        alert.band = state.get("band_exact", alert.band)
         return cls(alert=alert, scope_key=state["scope_key"],
                    last_elevated_end=parse_iso(state["last_elevated_end"]),
                    emitted_observed=int(state["emitted_observed"]), quiet=int(state["quiet"]),
                    pending_observed=int(state["pending_observed"]),
                    pending_expected=float(state["pending_expected"]), early_window=state.get("early_window"))
+
+
+SEVERITIES = ("melding", "waarschuwing", "alarm")
+
+
+def severity_of(config: DetectorConfig, p_value: float, ratio: float) -> str:
+    """melding, waarschuwing or alarm from how improbable and how large the rise is."""
+    if p_value <= config.p_threshold * config.severity_alarm_factor and ratio >= config.severity_alarm_ratio:
+        return "alarm"
+    if p_value <= config.p_threshold * config.severity_warning_factor or ratio >= config.severity_alarm_ratio:
+        return "waarschuwing"
+    return "melding"
+
+
+def _escalate(alert: Alert, config: DetectorConfig) -> None:
+    """Raise the alert's severity when its p-value or ratio now warrants it (never lower it)."""
+    ratio = alert.observed / alert.expected if alert.expected > 0 else float("inf")
+    level = severity_of(config, alert.p_value, ratio)
+    if SEVERITIES.index(level) > SEVERITIES.index(alert.severity):
+        alert.severity = level
 
 
 def best_finding(findings: list[Finding]) -> Finding:
@@ -104,8 +127,10 @@ class EpisodeTracker:
             end=None, observed=finding.observed, expected=finding.expected, p_value=finding.p_value,
             trigger=finding.trigger, new_terms=list(terms), examples=[Example(**e) for e in examples],
             link=dashboard_link(cfg.dashboard_url, topic, finding.scope, finding.start, None), updated_at=now,
-            related_scopes=_related(related, finding), negative_share=finding.negative_share,
+            related_scopes=_related(related, finding), negative_share=finding.negative_share, severity="melding",
+            band=[max(0.0, finding.expected - 2 * finding.spread), finding.expected + 2 * finding.spread],
         )
+        _escalate(alert, cfg)
         self.open[topic] = Episode(alert=alert, scope_key=finding.scope_key, last_elevated_end=now,
                                    emitted_observed=finding.observed)
         return AlertEvent("opened", alert.copy(), now)
@@ -138,8 +163,11 @@ class EpisodeTracker:
             self.cooldown_until[topic] = alert.end + timedelta(minutes=cfg.cooldown_minutes)
             self.last_closed[topic] = (alert.start, alert.end)
             return AlertEvent("closed", alert.copy(), now)
+        before = alert.expected
         alert.observed += episode.pending_observed + observed
         alert.expected += episode.pending_expected + expected
+        if alert.band is not None and before > 0:
+            alert.band = [v * alert.expected / before for v in alert.band]
         episode.quiet = episode.pending_observed = 0
         episode.pending_expected = 0.0
         episode.last_elevated_end = now
@@ -148,6 +176,7 @@ class EpisodeTracker:
                 alert.p_value = min(alert.p_value, finding.p_value)
             if finding.negative_share is not None:
                 alert.negative_share = finding.negative_share
+        _escalate(alert, cfg)
         known = {(s["type"], s["value"]) for s in alert.related_scopes} | {(alert.scope["type"], alert.scope["value"])}
         for finding in sorted(findings, key=lambda f: (f.p_value, f.scope_key)):
             if (finding.scope["type"], finding.scope["value"]) not in known:

@@ -76,12 +76,13 @@ def first_raised_window(xs: np.ndarray, mus: np.ndarray) -> int:
 
 
 def volume_finding(scope: Scope, span: int, xs: np.ndarray, mus: np.ndarray, p_value: float,
-                   last_start: datetime, window: timedelta) -> Finding:
+                   last_start: datetime, window: timedelta, spread: float = 0.0) -> Finding:
     """A volume finding over the windows `xs`/`mus` (oldest first), trimmed to start where the rise began."""
     first = first_raised_window(xs, mus)
     return Finding(scope_key=scope.key, scope=scope.as_alert_scope(), span=span,
                    observed=int(xs[first:].sum()), expected=float(mus[first:].sum()), p_value=p_value,
-                   trigger="volume", start=last_start - (len(xs) - 1 - first) * window, level=scope.level)
+                   trigger="volume", start=last_start - (len(xs) - 1 - first) * window, level=scope.level,
+                   spread=spread * float(np.sqrt(mus[first:].sum() / max(float(mus.sum()), 1e-12))))
 
 
 def minimal_alerting_count(config: DetectorConfig, expected: float, extra_a: float, inv_b: float,

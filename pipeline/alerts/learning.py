@@ -24,6 +24,10 @@ class PendingWindow:
     span_x: list[np.ndarray] = field(default_factory=list)     # per tested span: totals ending at this window
     span_mu: list[np.ndarray] = field(default_factory=list)    # ... and what was expected of them
     confidence: np.ndarray | None = None                       # per row 0..1: may noise be learned from it
+    level: np.ndarray | None = None                            # per row: the level factor inside `mu`
+    spread: np.ndarray | None = None                           # per row: modelled sd of the window's count
+    base_var: np.ndarray | None = None                         # ... its variance before the slot's noise scale
+    p_bins: list[np.ndarray] = field(default_factory=list)     # per span: how many tail levels the p-value passed
 
     @staticmethod
     def pad(values: np.ndarray, rows: int, fill: float) -> np.ndarray:
@@ -37,7 +41,9 @@ class PendingWindow:
                 "clip_rows": list(self.clip_rows), "negative_topics": list(self.negative_topics),
                 "terms": {k: dict(v) for k, v in self.terms.items()}, "topic_docs": dict(self.topic_docs),
                 "span_x": [v.tolist() for v in self.span_x], "span_mu": [v.tolist() for v in self.span_mu],
-                "confidence": None if self.confidence is None else self.confidence.tolist()}
+                "confidence": None if self.confidence is None else self.confidence.tolist(),
+                "level": _list(self.level), "spread": _list(self.spread), "base_var": _list(self.base_var),
+                "p_bins": [v.tolist() for v in self.p_bins]}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "PendingWindow":
@@ -50,4 +56,16 @@ class PendingWindow:
                    topic_docs={k: int(v) for k, v in (state.get("topic_docs") or {}).items()},
                    span_x=[np.asarray(v, dtype=float) for v in state.get("span_x") or []],
                    span_mu=[np.asarray(v, dtype=float) for v in state.get("span_mu") or []],
-                   confidence=None if state.get("confidence") is None else np.asarray(state["confidence"], dtype=float))
+                   confidence=_array(state.get("confidence")), level=_array(state.get("level")),
+                   spread=_array(state.get("spread")), base_var=_array(state.get("base_var")),
+                   p_bins=[np.asarray(v, dtype=float) for v in state.get("p_bins") or []])
+
+
+def _list(values: np.ndarray | None) -> list[float] | None:
+    """An optional array as a JSON list."""
+    return None if values is None else values.tolist()
+
+
+def _array(values: list[float] | None) -> np.ndarray | None:
+    """An optional JSON list as an array."""
+    return None if values is None else np.asarray(values, dtype=float)

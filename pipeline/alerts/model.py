@@ -56,6 +56,8 @@ class Alert:
     updated_at: datetime | None = None
     related_scopes: list[dict[str, str]] = field(default_factory=list)
     negative_share: float | None = None
+    severity: str = "alarm"                 # melding | waarschuwing | alarm (unclassified alerts route as alarms)
+    band: list[float] | None = None         # the usual range of `observed` (expected +- 2 sd), for the dashboard
 
     def copy(self) -> "Alert":
         """An independent copy (events carry the alert as it was when they happened)."""
@@ -81,6 +83,7 @@ class Alert:
             "examples": [e.to_dict() for e in self.examples], "link": self.link,
             "updated_at": iso_z(self.updated_at), "related_scopes": [dict(s) for s in self.related_scopes],
             "negative_share": None if self.negative_share is None else round(self.negative_share, 3),
+            "severity": self.severity, "band": None if self.band is None else [round(v, 2) for v in self.band],
         }
 
     @classmethod
@@ -93,7 +96,8 @@ class Alert:
             examples=[Example(**e) for e in data.get("examples") or []], link=data.get("link", ""),
             updated_at=parse_iso(data.get("updated_at")),
             related_scopes=[dict(s) for s in data.get("related_scopes") or []],
-            negative_share=data.get("negative_share"),
+            negative_share=data.get("negative_share"), severity=data.get("severity") or "alarm",
+            band=None if data.get("band") is None else [float(v) for v in data["band"]],
         )
 
 

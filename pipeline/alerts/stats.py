@@ -6,6 +6,43 @@ from typing import Callable
 
 _TAIL_EPS = 1e-17
 _MAX_TERMS = 100_000
+_CF_EPS = 1e-13
+_CF_TINY = 1e-300
+_CF_MAX_STEPS = 500
+_SERIES_TERMS = 200     # a negative binomial tail expected to need more terms is computed as a continued fraction
+
+
+def _beta_continued_fraction(a: float, b: float, x: float) -> float | None:
+    """The continued fraction of the regularised incomplete beta I_x(a, b) (without its prefactor), evaluated
+    with the modified Lentz method; None when it does not converge."""
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
+    d = 1.0 / (d if abs(d) > _CF_TINY else _CF_TINY)
+    value = d
+    for m in range(1, _CF_MAX_STEPS):
+        for numerator in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
+                          -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
+            d = 1.0 + numerator * d
+            d = 1.0 / (d if abs(d) > _CF_TINY else _CF_TINY)
+            c = 1.0 + numerator / c
+            c = c if abs(c) > _CF_TINY else _CF_TINY
+            value *= c * d
+        if abs(c * d - 1.0) < _CF_EPS:
+            return value
+    return None
+
+
+def incomplete_beta_small(a: float, b: float, x: float) -> float | None:
+    """I_x(a, b) where x < (a + 1) / (a + b + 2) (the fraction converges fast there); None elsewhere."""
+    if x <= 0.0:
+        return 0.0
+    if x >= (a + 1.0) / (a + b + 2.0):
+        return None
+    fraction = _beta_continued_fraction(a, b, x)
+    if fraction is None:
+        return None
+    log_front = (a * math.log(x) + b * math.log1p(-x) + math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+                 - math.log(a))
+    return min(1.0, math.exp(log_front) * fraction)
 
 
 def _sum_tail(log_first: float, ratio_of: Callable[[int], float], start: int) -> float:
@@ -74,6 +111,11 @@ def negbin_sf(k: int, mu: float, size: float) -> float:
                 + size * math.log(size / (size + mu)) + j * math.log(q))
 
     if k > mu:
+        if q > 1.0 - 30.0 / _SERIES_TERMS:
+            # P(X >= k) = I_q(k, size); slowly decaying terms: the continued fraction is much cheaper
+            tail = incomplete_beta_small(float(k), size, q)
+            if tail is not None:
+                return tail
         return _sum_tail(log_pmf(k), ratio, k)
     return max(0.0, 1.0 - _sum_head(log_pmf(k - 1), ratio, k))
 

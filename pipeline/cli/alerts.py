@@ -106,8 +106,14 @@ def _echo_alerts(found: list[dict], fmt: str) -> None:
               help="Count model of the detector.")
 @click.option("--p-threshold", type=click.FloatRange(1e-12, 0.5), default=None,
               help="Override the detector's p-value threshold.")
+@click.option("--bursty/--no-bursty", default=True, show_default=True,
+              help="Also run the stream with a self-exciting (Hawkes-like) social background.")
+@click.option("--nab", "nab_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of a Numenta Anomaly Benchmark checkout: also score the labelled real series "
+                   "(realTraffic, realKnownCause, realAdExchange). Skipped when absent.")
+@click.option("--synthetic/--no-synthetic", default=True, show_default=True, help="Run the synthetic streams.")
 def bench_alerts_command(weeks: int, dailies: tuple[float, ...], per_cell: int, seed: int, model: str,
-                         p_threshold: float | None) -> None:
+                         p_threshold: float | None, bursty: bool, nab_dir: Path | None, synthetic: bool) -> None:
     """Benchmark spike alerts on a synthetic stream with injected spikes.
 
     Generates WEEKS of signals with daily and weekly rhythm, public holidays and bursty noise, injects
@@ -115,7 +121,8 @@ def bench_alerts_command(weeks: int, dailies: tuple[float, ...], per_cell: int, 
     spike size the detection rate, median detection delay and false alarms per week, for the seasonal
     detector and, in the same run, for a static threshold and a rolling 24-hour z-score.
     """
-    from pipeline.bench.alerts import DEFAULT_DAILY, report, run_bench
+    from pipeline.alerts.evaluation import nab
+    from pipeline.bench.alerts import BURSTY_BRANCHING, DEFAULT_DAILY, report, report_nab, run_bench, run_nab
 
     config = DetectorConfig(model=model)
     if p_threshold is not None:
@@ -124,11 +131,18 @@ def bench_alerts_command(weeks: int, dailies: tuple[float, ...], per_cell: int, 
     level = quiet.level
     quiet.setLevel(logging.ERROR)   # synthetic streams: no per-signal warnings during the run
     try:
-        for daily in dailies or (DEFAULT_DAILY,):
-            began = time.perf_counter()
-            result = run_bench(weeks=weeks, per_cell=per_cell, seed=seed, config=config, daily_total=daily)
-            report(result, click.echo)
-            click.echo(f"(run took {time.perf_counter() - began:.0f} s)")
-            click.echo("")
+        for daily in (dailies or (DEFAULT_DAILY,)) if synthetic else ():
+            for branching in (0.0, BURSTY_BRANCHING) if bursty else (0.0,):
+                began = time.perf_counter()
+                result = run_bench(weeks=weeks, per_cell=per_cell, seed=seed, config=config, daily_total=daily,
+                                   branching=branching)
+                report(result, click.echo)
+                click.echo(f"(run took {time.perf_counter() - began:.0f} s)")
+                click.echo("")
+        if nab_dir is not None:
+            if not nab.available(nab_dir):
+                click.echo(f"NAB skipped: {nab_dir} holds no data/ and labels/ of a NAB checkout")
+            else:
+                report_nab(run_nab(nab_dir, config), click.echo)
     finally:
         quiet.setLevel(level)

@@ -11,6 +11,7 @@ log = logging.getLogger(__name__)
 
 KINDS = ("webhook", "teams", "slack", "mattermost", "email")
 EVENT_KINDS = ("opened", "updated", "closed")
+SEVERITIES = ("melding", "waarschuwing", "alarm")
 
 
 @dataclass(slots=True)
@@ -22,6 +23,7 @@ class NotifyTarget:
     url: str = ""
     topics: list[str] = field(default_factory=lambda: ["*"])
     events: list[str] = field(default_factory=lambda: ["opened", "closed"])
+    severities: list[str] = field(default_factory=lambda: ["alarm"])   # melding | waarschuwing | alarm
     headers: dict[str, str] = field(default_factory=dict)
     timeout: float = 10.0
     smtp_host: str = "localhost"
@@ -41,14 +43,17 @@ class NotifyTarget:
             raise ValueError(f"notify target {self.name!r}: url must start with http:// or https://")
         if self.kind == "email" and not self.recipients:
             raise ValueError(f"notify target {self.name!r}: e-mail needs at least one recipient")
+        bad = set(self.severities) - set(SEVERITIES)
+        if bad:
+            raise ValueError(f"notify target {self.name!r}: unknown severity {sorted(bad)}; use {SEVERITIES}")
         unknown = set(self.events) - set(EVENT_KINDS)
         if unknown:
             raise ValueError(f"notify target {self.name!r}: unknown event kind(s) {sorted(unknown)}")
         return self
 
-    def wants(self, topic: str, kind: str) -> bool:
-        """True when this target is routed alerts of `topic` for episode change `kind`."""
-        return kind in self.events and ("*" in self.topics or topic in self.topics)
+    def wants(self, topic: str, kind: str, severity: str = "alarm") -> bool:
+        """True when this target is routed alerts of `topic` and `severity` for episode change `kind`."""
+        return kind in self.events and severity in self.severities and ("*" in self.topics or topic in self.topics)
 
     @property
     def smtp_password(self) -> str:

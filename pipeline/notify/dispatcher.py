@@ -54,7 +54,7 @@ class AlertDispatcher:
             with self._cond:
                 for event in events:
                     for notifier in self.notifiers:
-                        if not notifier.target.wants(event.alert.topic, event.kind):
+                        if not notifier.target.wants(event.alert.topic, event.kind, event.alert.severity):
                             continue
                         if len(self._queue) + self._busy >= self.config.queue_size:
                             self.stats["dropped"] += 1

@@ -112,6 +112,9 @@ class StreamSpec:
     spike_negative_share: float = 0.75
     timezone: str = "Europe/Amsterdam"
     seed: int = 1
+    branching: float = 0.0              # self-exciting social posts: mean offspring per post (0: none)
+    fertility_shape: float = 0.5        # gamma shape of each post's offspring mean (small: rare viral posts)
+    excitation_minutes: float = 25.0    # mean delay from a post to each post it triggers
 
 
 @dataclass(slots=True)
@@ -150,6 +153,11 @@ def generate_stream(spec: StreamSpec, spikes: list[Spike] | None = None) -> Synt
         for ti, topic in enumerate(topics):
             base[:, ti, ci] = spec.daily_total * spec.topic_shares[topic] * spec.channel_shares[channel] * profile[channel]
     hours = minutes // 60 + 1
+    if spec.branching > 0:
+        # a branching process keeps the mean volume when posts from outside come at (1 - n) of the rate
+        for ci, channel in enumerate(channels):
+            if channel in SOCIAL:
+                base[:, :, ci] *= 1.0 - spec.branching
     sigma = np.array([spec.hourly_sigma[c] for c in channels])
     swing = rng.lognormal(-sigma ** 2 / 2, sigma, size=(hours, len(topics), len(channels)))
     noisy = base * np.repeat(swing, 60, axis=0)[:minutes]
@@ -202,6 +210,32 @@ def _emit(docs: list[dict[str, Any]], counts: np.ndarray, topics: list[str], cha
                 serial += 1
                 moment = ts + (float(rng.uniform(30, 1200)) if reply else 0.0)
                 docs.append(_doc(f"{prefix}{serial}", channel, moment, topic, place, spiking, spec, rng))
+            if channel in SOCIAL and spec.branching > 0 and not spiking:
+                for moment in triggered_posts(rng, ts, spec.branching, spec.fertility_shape,
+                                              spec.excitation_minutes * 60):
+                    serial += 1
+                    docs.append(_doc(f"{prefix}{serial}", channel, moment, topic, place, spiking, spec, rng))
+
+
+MAX_TRIGGERED = 2000
+
+
+def triggered_posts(rng: np.random.Generator, ts: float, branching: float, shape: float,
+                    delay_seconds: float) -> list[float]:
+    """Times of the posts one post sets off, generation by generation (a Hawkes cluster): each post has a
+    gamma-distributed offspring mean (mean `branching`, shape `shape`) and its offspring follow after
+    exponential delays; capped at MAX_TRIGGERED posts."""
+    out: list[float] = []
+    parents = [ts]
+    while parents and len(out) < MAX_TRIGGERED:
+        children = []
+        for parent in parents:
+            mean = float(rng.gamma(shape, branching / shape))
+            for _ in range(int(rng.poisson(mean))):
+                children.append(parent + float(rng.exponential(delay_seconds)))
+        out.extend(children)
+        parents = children
+    return out[:MAX_TRIGGERED]
 
 
 _KEYWORDS: dict[str, list[str]] = {}

@@ -1,0 +1,63 @@
+"""The parts of the detector that calibrate it for bursty volume: level factor, slot noise, tail calibration,
+and the self-exciting background of the synthetic bench."""
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.alerts.calibration import LEVELS, TailCalibration
+from pipeline.alerts.level import LevelTracker, winsorised
+from pipeline.alerts.slot_noise import SlotNoise
+from pipeline.alerts.evaluation.synthetic import triggered_posts
+
+
+def test_level_factor_follows_a_shift_but_not_a_burst() -> None:
+    tracker = LevelTracker(windows_per_hour=4, hours=12, prior_windows=8)
+    tracker.grow(2)
+    both = np.ones(2, dtype=bool)
+    seasonal = np.array([10.0, 10.0])
+    spread = np.sqrt(seasonal * 2)
+    for _ in range(200):
+        tracker.update(np.array([10.0, 10.0]), seasonal, both)
+    for step in range(96):   # row 0 doubles for a day; row 1 has one burst of 100
+        expected = seasonal * tracker.factor()
+        x = np.array([20.0, 100.0 if step == 0 else 10.0])
+        tracker.update(winsorised(x, expected, spread, 2.5), seasonal, both)
+    factor = tracker.factor()
+    assert factor[0] > 1.7
+    assert 0.95 < factor[1] < 1.1
+
+
+def test_slot_noise_scales_only_the_noisy_slot() -> None:
+    noise = SlotNoise(slot_decay=0.99, all_decay=0.999, slot_prior=12, all_prior=48)
+    noise.grow(1)
+    rng = np.random.default_rng(4)
+    for week in range(6):
+        for slot in range(168):
+            mu = np.array([10.0])
+            x = np.array([float(rng.poisson(10 if slot != 20 else rng.choice([2, 30])))])
+            noise.learn(slot, x, mu, mu, np.ones(1))
+    assert noise.scale(20)[0] > 2.0
+    assert noise.scale(5)[0] < 1.5
+
+
+def test_tail_calibration_keeps_a_calibrated_scope_and_tightens_a_bursty_one() -> None:
+    calibration = TailCalibration(decay=0.9999, prior_windows=2000)
+    calibration.grow(2)
+    rng = np.random.default_rng(1)
+    both = np.ones(2, dtype=bool)
+    for _ in range(20000):
+        p = rng.uniform(size=2)
+        p[1] = p[1] ** 3            # the second scope's windows look rare far too often
+        bins = [np.array([float(sum(q < level for level in LEVELS)) for q in p])]
+        calibration.learn(bins, both)
+    thresholds = calibration.thresholds(np.array([1e-5, 1e-5]))
+    assert 3e-6 < thresholds[0] <= 1e-5
+    assert thresholds[1] < 1e-7
+
+
+def test_triggered_posts_form_clusters_of_the_expected_mean_size() -> None:
+    rng = np.random.default_rng(7)
+    sizes = [len(triggered_posts(rng, 0.0, 0.6, 0.5, 1500.0)) for _ in range(5000)]
+    assert 1.2 < float(np.mean(sizes)) < 1.8          # n / (1 - n) = 1.5
+    assert max(sizes) > 20                             # some posts go viral
+    assert np.median(sizes) <= 1
