@@ -13,7 +13,7 @@ from pipeline.sources.connectors.opening import open_connector
 from pipeline.sources.connectors.facebook import FacebookPageSource
 from pipeline.sources.connectors.twitter import TwitterSearchSource, TwitterStreamSource
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "docs" / "connectors.example.toml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "connectors.example.toml"
 
 
 def documented_keys(text: str) -> dict[str, set[str]]:

@@ -18,7 +18,7 @@ from fakes.es_server import FakeElasticsearch
 
 from pipeline.cli.elasticsearch import bench_es, run_es_bench
 
-FAKE = Path(__file__).parent / "fakes" / "es_server.py"
+FAKE = Path(__file__).resolve().parents[1] / "fakes" / "es_server.py"
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from pipeline.sinks.sqlite.store import SqliteStore, connect
 from pipeline.sources.demo.generator import generate_labelled
 from pipeline.sources.replay import ReplaySource
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "pipeline/core/schemas/enriched_signal.schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "pipeline/core/schemas/enriched_signal.schema.json").read_text())
 
 BAD_LINES = [
     b'{"id": "twitter:x1", "channel": "twitter", "created_at": "2026-11-20T08:00:00Z", "text": ',

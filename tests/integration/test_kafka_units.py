@@ -246,7 +246,7 @@ def test_connect_demo_command_sends_the_history(kafka_bed: KafkaTestBed, tmp_pat
 
 # ---- docker/ --------------------------------------------------------------------------------------------
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _cli_root() -> Any:

@@ -13,7 +13,7 @@ from pathlib import Path
 from fakes.twitter_api import SEARCH, FakeTwitter, Reply, make_tweet
 from pipeline.sources.connectors.status import read_status
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 SCRIPT = textwrap.dedent("""
     import signal, sys, threading

@@ -11,7 +11,7 @@ from pipeline.sinks.sqlite.retention import DAY, RetentionTimer, cutoff_for
 from pipeline.sinks.sqlite.store import SqliteStore, connect
 from pipeline.core.signal import DeadLetter
 from pipeline.sinks.sqlite.advisers import ensure_schema, save_dossier
-from tests.test_advisers_side_rows import ACCOUNT, dossiers, mixed_stream, rebuild, side_rows
+from fakes.side_rows_data import ACCOUNT, dossiers, mixed_stream, rebuild, side_rows
 
 NOW = 1_800_000_000.0
 

@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.sinks.elasticsearch.index_design import TEMPLATE_DIR
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DASHBOARDS = REPO / "dashboards"
 FILES = sorted(DASHBOARDS.glob("*.ndjson"))
 NUMERIC = {"long", "integer", "float", "double"}

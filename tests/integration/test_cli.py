@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pipeline.cli.main import main
 from pipeline.sources.demo.generator import generate_labelled
 
-SCHEMA = json.loads((Path(__file__).resolve().parents[1] / "pipeline/core/schemas/enriched_signal.schema.json").read_text())
+SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "pipeline/core/schemas/enriched_signal.schema.json").read_text())
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

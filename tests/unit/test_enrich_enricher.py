@@ -29,7 +29,7 @@ def enricher() -> Enricher:
     return Enricher(Settings(pseudonym_key="test-key"))
 
 
-SCHEMA_PATH = Path(__file__).resolve().parents[1] / "pipeline" / "core" / "schemas" / "enriched_signal.schema.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "pipeline" / "core" / "schemas" / "enriched_signal.schema.json"
 
 
 def assert_doc_shape(doc: dict[str, Any]) -> None:

@@ -14,7 +14,7 @@ from pipeline.sinks.elasticsearch.config import EsConfig
 from pipeline.sinks.elasticsearch.documents import daily_index
 from pipeline.sinks.elasticsearch.index_design import TEMPLATE_DIR, policy_body, setup_requests, template_body
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 VALID_TYPES = {"keyword", "text", "date", "boolean", "long", "integer", "float", "double", "geo_point", "object"}
 FORBIDDEN_KEYS = {"default_pipeline", "final_pipeline", "pipeline", "_type", "include_type_name", "_all",
                   "rollover_alias", "string"}
