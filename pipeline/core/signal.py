@@ -147,6 +147,9 @@ class DeadLetter:
     reason: str
     raw: str
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    # For records kept only as a fingerprint (no raw content): byte length and sha256 of the raw record.
+    size: int | None = None
+    sha256: str | None = None
 
     @classmethod
     def of(cls, source: str, position: str, reason: str, raw: bytes | str) -> "DeadLetter":
@@ -158,8 +161,11 @@ class DeadLetter:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready form."""
-        return {"source": self.source, "position": self.position, "reason": self.reason,
-                "raw": self.raw, "at": self.at.isoformat()}
+        out = {"source": self.source, "position": self.position, "reason": self.reason,
+               "raw": self.raw, "at": self.at.isoformat()}
+        if self.sha256 is not None:
+            out.update(size=self.size, sha256=self.sha256)
+        return out
 
 
 @dataclass(slots=True)

@@ -14,7 +14,12 @@ FACT_FIELDS = ("id", "channel", "created_at", "place", "text", "keywords")
 # for term extraction when a signal has no keywords.
 FACT_TEXT_CHARS = 500
 # Facts per Kafka record: keeps a record far below Kafka's default 1 MB message limit.
-FACTS_PER_RECORD = 200
+FACTS_PER_RECORD = 500
+# Keys of the facts topic: counting facts per dimension value ("count:topic:afval"), spread over partitions;
+# detector facts per municipality ("detect:<municipality>"), so one partition sees its whole stream.
+COUNT_PREFIX = "count:"
+DETECT_PREFIX = "detect:"
+COUNT_DIMENSIONS = ("topic", "channel")
 
 
 def to_json_text(obj: Any) -> str:
@@ -98,6 +103,30 @@ def fact_records(docs: list[dict[str, Any]]) -> list[bytes]:
     """
     facts = sorted((doc_fact(doc) for doc in docs), key=lambda fact: event_time(fact.get("created_at")) or 0.0)
     return [to_json_bytes(facts[i:i + FACTS_PER_RECORD]) for i in range(0, len(facts), FACTS_PER_RECORD)]
+
+
+def count_key(dimension: str, doc: dict[str, Any]) -> str:
+    """The counting key of a document in one dimension: its topic code or its channel."""
+    if dimension == "topic":
+        return str((doc.get("topic") or {}).get("code") or "overig")
+    return str(doc.get("channel") or "unknown")
+
+
+def count_records(docs: list[dict[str, Any]]) -> list[tuple[bytes, bytes]]:
+    """(key, value) facts records for counting: per dimension value, the JSON list of [id, created_at] of the
+    batch's signals with that value, keyed `count:<dimension>:<value>` (the key picks the partition)."""
+    groups: dict[str, list[list[Any]]] = {}
+    for doc in docs:
+        pair = [doc.get("id"), doc.get("created_at")]
+        for dimension in COUNT_DIMENSIONS:
+            groups.setdefault(f"{COUNT_PREFIX}{dimension}:{count_key(dimension, doc)}", []).append(pair)
+    return [(encode_key(key), to_json_bytes(pairs)) for key, pairs in groups.items()]
+
+
+def detect_records(docs: list[dict[str, Any]], municipality: str) -> list[tuple[bytes, bytes]]:
+    """(key, value) facts records for the spike detector, keyed `detect:<municipality>`, oldest first."""
+    key = encode_key(DETECT_PREFIX + municipality)
+    return [(key, value) for value in fact_records(docs)]
 
 
 def decode_facts(value: bytes | None) -> list[dict[str, Any]]:

@@ -149,10 +149,18 @@ CREATE VIRTUAL TABLE IF NOT EXISTS signal_text USING fts5(
     text, content='signals', content_rowid='rowid', tokenize='trigram');
 """
 
-# Version n is reached by running the scripts of every version up to n, in order; each script is idempotent.
+# Dead letters kept as a fingerprint only (no raw content): the raw record's byte length and sha256.
+DEADLETTER_FINGERPRINT = """
+ALTER TABLE deadletters ADD COLUMN size INTEGER;
+ALTER TABLE deadletters ADD COLUMN sha256 TEXT
+"""
+
+# Version n is reached by running the scripts of every version up to n, in order, once per file (under the
+# write lock); scripts 1 and 2 are idempotent, later ones rely on running once.
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (1, SIGNALS),
     (2, ALERTS + CONNECTOR_STATUS + SEARCH_REVIEW + ADVISERS),
+    (3, DEADLETTER_FINGERPRINT),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

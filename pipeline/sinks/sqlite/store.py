@@ -9,6 +9,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from pipeline.alerts.model import AlertEvent
+from pipeline.sinks.sqlite.alert_rows import UPSERT_ALERT, alert_row
 from pipeline.sinks.sqlite.retention import PurgeResult
 from pipeline.sinks.sqlite.schema import migrate
 from pipeline.sinks.sqlite.side_rows import SideRowWriter, existing_rows, last_per_id, rowids_of, side_tables_account
@@ -92,6 +94,16 @@ class SqliteStore:
         self._lock = threading.Lock()
         migrate(self._conn)
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The write connection (shared with the alert store of the same file)."""
+        return self._conn
+
+    @property
+    def lock(self) -> threading.Lock:
+        """The lock every write on the connection takes."""
+        return self._lock
+
     def load_cursor(self, source: str) -> dict[str, Any] | None:
         """The cursor last committed for `source`, or None when it never ran."""
         row = self._conn.execute("SELECT cursor FROM cursors WHERE source=?", (source,)).fetchone()
@@ -99,8 +111,8 @@ class SqliteStore:
 
     def write(self, source: str | None, cursor: dict[str, Any] | None, docs: Iterable[dict[str, Any]],
               dead: Iterable[DeadLetter] = (), stored_at: float | None = None,
-              encoded: Sequence[str] | None = None) -> None:
-        """Store enriched docs and dead letters and move the source cursor, all in one transaction.
+              encoded: Sequence[str] | None = None, alerts: Iterable[AlertEvent] = ()) -> None:
+        """Store enriched docs, dead letters and alert events and move the source cursor, all in one transaction.
 
         `encoded`, optional: each doc's JSON (as encode_doc() makes it), in the order of `docs`, so a caller
         that already encoded them (the Kafka worker) does not pay for it twice.
@@ -109,13 +121,16 @@ class SqliteStore:
         stamp = now.timestamp() if stored_at is None else stored_at
         docs = list(docs)
         rows = [signal_row(doc, stamp, text) for doc, text in zip(docs, usable_encodings(docs, encoded))]
-        dead_rows = [(d.source, d.position, d.reason, d.raw, d.at.isoformat()) for d in dead]
+        dead_rows = [(d.source, d.position, d.reason, d.raw, d.at.isoformat(), d.size, d.sha256) for d in dead]
+        alert_rows = [alert_row(event) for event in alerts]
         with self._lock, self._conn:
             if rows:
                 self._write_rows(docs, rows)
+            if alert_rows:
+                self._conn.executemany(UPSERT_ALERT, alert_rows)
             if dead_rows:
                 self._conn.executemany(
-                    "INSERT INTO deadletters (source, position, reason, raw, at) VALUES (?,?,?,?,?)", dead_rows)
+                    "INSERT INTO deadletters (source, position, reason, raw, at, size, sha256) VALUES (?,?,?,?,?,?,?)", dead_rows)
             if source is not None and cursor is not None:
                 self._conn.execute(
                     "INSERT INTO cursors (source, cursor, updated_at) VALUES (?,?,?) "
@@ -164,7 +179,7 @@ class SqliteStore:
     def dead_letters(self, limit: int = 100) -> list[dict[str, Any]]:
         """The most recent dead letters, newest first."""
         rows = self._conn.execute(
-            "SELECT source, position, reason, raw, at FROM deadletters ORDER BY seq DESC LIMIT ?", (limit,))
+            "SELECT source, position, reason, raw, at, size, sha256 FROM deadletters ORDER BY seq DESC LIMIT ?", (limit,))
         return [dict(r) for r in rows]
 
     def close(self) -> None:
