@@ -123,10 +123,28 @@ def count_records(docs: list[dict[str, Any]]) -> list[tuple[bytes, bytes]]:
     return [(encode_key(key), to_json_bytes(pairs)) for key, pairs in groups.items()]
 
 
-def detect_records(docs: list[dict[str, Any]], municipality: str) -> list[tuple[bytes, bytes]]:
-    """(key, value) facts records for the spike detector, keyed `detect:<municipality>`, oldest first."""
+def detect_records(docs: list[dict[str, Any]], partitions: list[int], municipality: str
+                   ) -> list[tuple[bytes, bytes]]:
+    """(key, value) facts records for the spike detector, keyed `detect:<municipality>`: per raw partition
+    (`partitions[i]` is where docs[i] was read), {"p": partition, "facts": [...]} oldest first."""
     key = encode_key(DETECT_PREFIX + municipality)
-    return [(key, value) for value in fact_records(docs)]
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for doc, partition in zip(docs, partitions):
+        groups.setdefault(partition, []).append(doc)
+    out = []
+    for partition, group in sorted(groups.items()):
+        facts = sorted((doc_fact(doc) for doc in group), key=lambda fact: event_time(fact.get("created_at")) or 0.0)
+        for i in range(0, len(facts), FACTS_PER_RECORD):
+            out.append((key, to_json_bytes({"p": partition, "facts": facts[i:i + FACTS_PER_RECORD]})))
+    return out
+
+
+def decode_detect(value: bytes | None) -> tuple[int, list[dict[str, Any]]]:
+    """The raw partition and facts of a detector facts record; ValueError when it is not one."""
+    record = _parse_json(value, "detector facts record")
+    if not isinstance(record, dict) or not isinstance(record.get("p"), int) or not isinstance(record.get("facts"), list):
+        raise ValueError("detector facts record is not an object with a partition and a facts list")
+    return record["p"], [fact for fact in record["facts"] if isinstance(fact, dict)]
 
 
 def decode_facts(value: bytes | None) -> list[dict[str, Any]]:

@@ -46,6 +46,8 @@ class KafkaSettings(BaseSettings):
     leader_sync_delay: float = Field(0.0, ge=0, description="seconds the group leader waits before assigning "
                                      "(1 against librdkafka's mock cluster, 0 on a real cluster)")
     snapshot_seconds: float = Field(30.0, gt=0, description="how often the spike detector state is saved")
+    merge_idle_seconds: float = Field(30.0, gt=0, description="a raw partition that sent no facts this long "
+                                      "stops holding back the detector's event-time merge")
     datadir: Path = Field(Path("var/faust"), description="Faust's local data directory")
     progress_file: Path | None = Field(None, description="JSON file a worker keeps its counts and partitions in")
     connector_state_dir: Path = Field(Path("var/connectors"), description="where connectors keep their cursor")

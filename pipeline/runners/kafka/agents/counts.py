@@ -8,7 +8,8 @@ crashed enrich agent's batch sent again, or this agent's uncommitted offsets rea
 that takes over) finds its id already there and is not counted twice.
 
 Detector facts are keyed by municipality (`detect:<municipality>`): the detector needs a municipality's
-whole stream. Its state is saved, compressed, in a changelogged table every `snapshot_seconds` (and when
+whole stream. They are merged across the raw partitions in event-time order first (merge.PartitionMerge),
+so the detector sees the same stream however fast each worker goes. Its state is saved, compressed, in a changelogged table every `snapshot_seconds` (and when
 it raises alerts), and a detector facts record is acknowledged only once a saved state covers it. So the
 committed offset never passes the saved state: a worker that takes over restores the state and is
 re-delivered exactly the records after it; records the state already holds are recognised by the
@@ -17,12 +18,12 @@ keyed by alert id; one raised again after a failover is the same event and the s
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import time
 import zlib
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -30,8 +31,9 @@ import faust
 
 from pipeline.alerts.config import DetectorConfig
 from pipeline.alerts.detector import SpikeDetector
-from pipeline.runners.kafka.codec import (COUNT_PREFIX, DETECT_PREFIX, decode_facts, encode_key, event_time,
+from pipeline.runners.kafka.codec import (COUNT_PREFIX, DETECT_PREFIX, decode_detect, encode_key, event_time,
                                           to_json_bytes)
+from pipeline.runners.kafka.merge import PartitionMerge
 from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.topics import CHANNEL_COUNTS_TABLE, DETECTOR_STATE_TABLE, TOPIC_COUNTS_TABLE
 
@@ -84,14 +86,16 @@ def add_once(table: Any, key: str, windows: dict[float, set[str]], clock: "FactC
     return added
 
 
-def pack_state(detector: SpikeDetector) -> bytes:
-    """The detector's snapshot as compressed JSON (about a tenth of the plain size)."""
-    return zlib.compress(json.dumps(detector.snapshot(), separators=(",", ":")).encode("utf-8"), 6)
+def pack_state(detector: SpikeDetector) -> str:
+    """The detector's snapshot as compressed JSON in base64 text (about a seventh of the plain size); text, so
+    the changelog value is plain JSON that every reader of the table decodes alike."""
+    packed = zlib.compress(json.dumps(detector.snapshot(), separators=(",", ":")).encode("utf-8"), 6)
+    return base64.b64encode(packed).decode("ascii")
 
 
-def unpack_state(blob: bytes, config: DetectorConfig) -> SpikeDetector:
+def unpack_state(blob: str | bytes, config: DetectorConfig) -> SpikeDetector:
     """Rebuild a detector from pack_state() output."""
-    return SpikeDetector.restore(json.loads(zlib.decompress(blob)), config)
+    return SpikeDetector.restore(json.loads(zlib.decompress(base64.b64decode(blob))), config)
 
 
 class DetectorKeeper:
@@ -115,7 +119,7 @@ class DetectorKeeper:
                 try:
                     detector = unpack_state(blob, self.config)
                     log.info("spike detector for %r restored from its saved state", key)
-                except (ValueError, zlib.error, KeyError, TypeError) as err:
+                except (ValueError, zlib.error, binascii.Error, KeyError, TypeError) as err:
                     log.error("saved spike detector state for %r is unusable (%s); starting afresh", key, err)
             detector = detector or SpikeDetector(self.config)
             self.detectors[key] = detector
@@ -163,16 +167,21 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
                              ).tumbling(window, expires=COUNT_RETENTION).relative_to(clock),
     }
     state = app.Table(DETECTOR_STATE_TABLE, partitions=settings.partitions,
-                      schema=faust.Schema(key_serializer="json", value_serializer="raw"),
+                      schema=json_schema,
                       help="compressed spike detector snapshots per municipality")
     keeper = DetectorKeeper(config, state, settings.snapshot_seconds)
-    unsaved: dict[str, list[Any]] = {}   # per detector key: records observed since its last saved state
+    merges: dict[str, PartitionMerge] = {}
+    # per detector key: the records not yet covered by a saved state, with the newest event time of each
+    unsaved: dict[str, list[tuple[Any, float]]] = {}
+    observed_until: dict[str, float] = {}
 
     @app.on_partitions_revoked.connect
     async def _forget_detectors(sender: Any, revoked: Any = None, **kwargs: Any) -> None:
         """After a rebalance the saved state, not memory, is the truth (unsaved records are re-delivered)."""
         keeper.forget()
+        merges.clear()
         unsaved.clear()
+        observed_until.clear()
 
     def count(event: Any, key: str) -> None:
         """Add a counting facts record's ids to its windows, each id once."""
@@ -187,17 +196,32 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         added = add_once(table, value, windows, clock)
         progress.add(**{f"counted_{dimension}": added, **({"counted": added} if dimension == "topic" else {})})
 
-    async def detect(event: Any, key: str) -> bool:
-        """Feed a detector facts record to the detector, publish its alert events; True when a saved state
-        now covers every record observed so far."""
-        facts = decode_facts(event.message.value)
-        alert_events = keeper.get(key).observe(facts)
+    async def detect(event: Any, key: str) -> list[Any]:
+        """Merge a detector facts record, feed the detector what the watermark releases, publish its alert
+        events; return the records a saved state now covers (to acknowledge)."""
+        partition, facts = decode_detect(event.message.value)
+        merge = merges.get(key)
+        if merge is None:
+            merge = merges[key] = PartitionMerge(settings.partitions, settings.merge_idle_seconds)
+        newest = merge.add(partition, facts)
+        unsaved.setdefault(key, []).append((event, newest))
+        released, mark = merge.release()
+        observed_until[key] = max(mark, observed_until.get(key, float("-inf")))
+        try:
+            alert_events = keeper.get(key).observe(released) if released else []
+        except Exception:  # noqa: BLE001 - the detector must never stop counting
+            log.exception("spike detector failed on %d facts", len(released))
+            alert_events = []
         for alert_event in alert_events:
             payload = alert_event.to_dict()
             await alerts_topic.send(key=encode_key(payload["alert"]["id"]), value=to_json_bytes(payload))
             log.info("alert %s: %s %s", payload["kind"], payload["alert"]["topic"], payload["alert"]["scope"])
-        progress.add(detected=len(facts), alerts=len(alert_events))
-        return keeper.maybe_save(key, force=bool(alert_events))
+        progress.add(detected=len(released), alerts=len(alert_events))
+        if not keeper.maybe_save(key, force=bool(alert_events)):
+            return []
+        covered = [e for e, ts in unsaved[key] if ts <= observed_until[key]]
+        unsaved[key] = [(e, ts) for e, ts in unsaved[key] if ts > observed_until[key]]
+        return covered
 
     async def consume(stream: Any) -> None:
         """Count each facts record once per id and window; acknowledge detector records once saved."""
@@ -208,11 +232,8 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
                 if key.startswith(COUNT_PREFIX):
                     count(event, key)
                 elif key.startswith(DETECT_PREFIX):
-                    saved = await detect(event, key)
-                    unsaved.setdefault(key, []).append(event)
-                    if saved:
-                        for done in unsaved.pop(key, []):
-                            await manual.ack(done)
+                    for done in await detect(event, key):
+                        await manual.ack(done)
                     continue
                 else:
                     log.error("counts agent: facts record with unknown key %r at partition %s offset %s; skipped",

@@ -49,6 +49,7 @@ class EnrichOutcome:
 
     docs: list[dict[str, Any]] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
+    partitions: list[int] = field(default_factory=list)   # the raw partition each doc was read from
 
 
 def enrich_records(records: Iterable[RawRecord], enricher: BatchEnricher, source: str,
@@ -56,14 +57,18 @@ def enrich_records(records: Iterable[RawRecord], enricher: BatchEnricher, source
     """Decode and validate each record, enrich the valid ones in one call; never raises for bad input."""
     outcome = EnrichOutcome()
     signals: list[RawSignal] = []
+    read_from: dict[str, int] = {}
     for record in records:
         try:
-            signals.append(decode_signal(record.value, max_text_chars))
+            signal = decode_signal(record.value, max_text_chars)
+            signals.append(signal)
+            read_from[signal.id] = record.partition
         except InvalidSignal as err:
             outcome.dead.append(fingerprinted(source, record.position, err.reason, record.value))
     if signals:
         docs, failed = enrich_batch(enricher, signals, source)
         outcome.docs = docs
+        outcome.partitions = [read_from.get(doc.get("id"), 0) for doc in docs]
         outcome.dead.extend(failed)
     return outcome
 
@@ -118,7 +123,8 @@ def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_
                 log.warning("dead letter at %s: %s", letter.position, letter.reason)
             deliveries = [asyncio.ensure_future(sender.send(topic, batch)) for topic, batch in (
                 (settings.topic_enriched, enriched_records(outcome.docs, encoded)),
-                (settings.facts_topic, count_records(outcome.docs) + detect_records(outcome.docs, municipality)),
+                (settings.facts_topic, count_records(outcome.docs)
+                 + detect_records(outcome.docs, outcome.partitions, municipality)),
                 (settings.topic_deadletter, dead_records(outcome.dead)),
             ) if batch]
             try:
