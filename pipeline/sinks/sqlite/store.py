@@ -5,6 +5,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -35,6 +36,26 @@ ON CONFLICT(id) DO UPDATE SET
 """
 
 
+WAL_SWITCH_SECONDS = 30.0
+
+
+def use_wal(conn: sqlite3.Connection, within: float = WAL_SWITCH_SECONDS) -> None:
+    """Switch the file to WAL, retrying while another process holds it: on a new file the switch needs the
+    file to itself, and SQLite answers 'database is locked' at once there instead of waiting its busy
+    timeout (several workers opening one new store at the same moment)."""
+    deadline = time.monotonic() + within
+    delay = 0.01
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
 def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
     """Open the store file with the pragmas the pipeline relies on."""
     if readonly:
@@ -42,7 +63,7 @@ def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
     else:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
+        use_wal(conn)
         conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=30000")
     conn.row_factory = sqlite3.Row
