@@ -184,9 +184,11 @@ def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, wo
             rejoin = "n/a" if crash.rejoin_seconds is None else f"{crash.rejoin_seconds:.1f} s"
             echo(f"  failover (2 workers, one SIGKILLed at 30% and restarted): stored {crash.stored:,} of {n:,}; "
                  f"windowed over-count {over} (topic {crash.over.get('topic')}, channel {crash.over.get('channel')}), "
-                 f"under-count {under}; takeover {takeover}, restarted worker back in {rejoin}")
+                 f"under-count {under} (counts caught up {crash.counts_lag_seconds:.0f} s after the store); "
+                 f"takeover {takeover}, restarted worker back in {rejoin}")
             figures["failover"] = {"stored": crash.stored, "over": crash.over, "under": crash.under,
-                                   "takeover_seconds": crash.takeover_seconds, "rejoin_seconds": crash.rejoin_seconds}
+                                   "takeover_seconds": crash.takeover_seconds, "rejoin_seconds": crash.rejoin_seconds,
+                                   "counts_lag_seconds": crash.counts_lag_seconds}
         echo(f"  load average after: {load_average()} (the machine's cores are shared; rates vary with load)")
         return figures
     finally:

@@ -96,6 +96,7 @@ class FailoverRun:
     rejoin_seconds: float | None = None
     alerts: set[str] = field(default_factory=set)
     complete: bool = False
+    counts_lag_seconds: float = 0.0   # from every signal stored to the counts adding up
 
 
 def owns_all(workers: list[WorkerProcess], topic: str, partitions: int) -> bool:
@@ -153,7 +154,9 @@ def failover_run(path: Path, n: int, workdir: Path, partitions: int = 4, kill_at
                     result.rejoin_seconds = time.monotonic() - began
             result.complete = wait_until(lambda: stored_count(store) >= n, timeout, 0.2)
             result.stored = stored_count(store)
-            counted = counts_settled(cluster.bootstrap, store, settings, 60)
+            stored_at = time.monotonic()
+            counted = counts_settled(cluster.bootstrap, store, settings, timeout)
+            result.counts_lag_seconds = time.monotonic() - stored_at
             for column, table in (("topic", TOPIC_COUNTS_TABLE), ("channel", CHANNEL_COUNTS_TABLE)):
                 table_counts = counted if column == "topic" else changelog_counts(
                     cluster.bootstrap, settings.changelog_topic(table))

@@ -9,8 +9,8 @@ that takes over) finds its id already there and is not counted twice.
 
 Detector facts are keyed by municipality (`detect:<municipality>`): the detector needs a municipality's
 whole stream. They are merged across the raw partitions in event-time order first (merge.PartitionMerge),
-so the detector sees the same stream however fast each worker goes. Its state is saved, compressed, in a changelogged table every `snapshot_seconds` (and when
-it raises alerts), and a detector facts record is acknowledged only once a saved state covers it. So the
+so the detector sees the same stream however fast each worker goes. Its state is saved, compressed, in a changelogged table every `snapshot_seconds` (a snapshot
+costs about 0.3 s of CPU), and a detector facts record is acknowledged only once a saved state covers it. So the
 committed offset never passes the saved state: a worker that takes over restores the state and is
 re-delivered exactly the records after it; records the state already holds are recognised by the
 detector (same id in an open window, or a window already closed) and change nothing. Alert events are
@@ -217,7 +217,7 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
             await alerts_topic.send(key=encode_key(payload["alert"]["id"]), value=to_json_bytes(payload))
             log.info("alert %s: %s %s", payload["kind"], payload["alert"]["topic"], payload["alert"]["scope"])
         progress.add(detected=len(released), alerts=len(alert_events))
-        if not keeper.maybe_save(key, force=bool(alert_events)):
+        if not keeper.maybe_save(key):
             return []
         covered = [e for e, ts in unsaved[key] if ts <= observed_until[key]]
         unsaved[key] = [(e, ts) for e, ts in unsaved[key] if ts > observed_until[key]]
