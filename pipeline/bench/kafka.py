@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pipeline.runners.kafka.config import KafkaSettings
-from pipeline.bench.kafka_workers import WorkerProcess, stop_all, stored_count, wait_until, worker_env
+from pipeline.bench.kafka_workers import WorkerProcess, replay, stop_all, stored_count, wait_until, worker_env
 from pipeline.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,18 +60,6 @@ def local_runner_rate(settings: Settings, path: Path, store: Path, detect: bool 
     elapsed = time.perf_counter() - started
     sink.close()
     return stats.signals / elapsed if elapsed > 0 else 0.0, elapsed
-
-
-def replay(settings: KafkaSettings, path: Path, cursor: Path) -> int:
-    """Send a JSONL file to signals.raw with the replay connector; returns how many signals it sent."""
-    from pipeline.runners.kafka.connector import Connector, CursorFile, new_producer
-    from pipeline.sources.replay import ReplaySource
-
-    producer = new_producer(settings)
-    try:
-        return Connector(ReplaySource(path, batch_size=500), producer, settings, CursorFile(cursor)).run().signals
-    finally:
-        producer.close()
 
 
 @dataclasses.dataclass

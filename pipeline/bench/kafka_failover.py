@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.bench.kafka_workers import WorkerProcess, stop_all, stored_count, wait_until, worker_env
+from pipeline.bench.kafka_workers import WorkerProcess, replay, stop_all, stored_count, wait_until, worker_env
 from pipeline.runners.kafka.config import KafkaSettings
 from pipeline.runners.kafka.topics import CHANNEL_COUNTS_TABLE, KAFKA_PYTHON_API_VERSION, TOPIC_COUNTS_TABLE
 
@@ -122,7 +122,6 @@ def failover_run(path: Path, n: int, workdir: Path, partitions: int = 4, kill_at
                  extra_env: dict[str, str] | None = None, timeout: float = 300.0) -> FailoverRun:
     """Two workers process `path` (n signals); with `kill_at`, one is SIGKILLed once that share is stored and
     restarted after the other took over. Returns counts against the store, takeover and rejoin times."""
-    from pipeline.bench.kafka import replay
     from pipeline.bench.kafka_broker import MockCluster
     from pipeline.runners.kafka.topics import create_on_mock
 

@@ -178,3 +178,15 @@ def stored_count(store: Path) -> int:
             conn.close()
     except sqlite3.Error:
         return 0
+
+
+def replay(settings: Any, path: Path, cursor: Path) -> int:
+    """Send a JSONL file to signals.raw with the replay connector; returns how many signals it sent."""
+    from pipeline.runners.kafka.connector import Connector, CursorFile, new_producer
+    from pipeline.sources.replay import ReplaySource
+
+    producer = new_producer(settings)
+    try:
+        return Connector(ReplaySource(path, batch_size=500), producer, settings, CursorFile(cursor)).run().signals
+    finally:
+        producer.close()
