@@ -171,7 +171,7 @@ def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, wo
             takeover = "n/a" if crash.takeover_seconds is None else f"{crash.takeover_seconds:.1f} s"
             rejoin = "n/a" if crash.rejoin_seconds is None else f"{crash.rejoin_seconds:.1f} s"
             echo(f"  failover (2 workers, one SIGKILLed at 30% and restarted): stored {crash.stored:,} of {n:,}; "
-                 f"windowed over-count {over} (topic {crash.over.get('topic')}, channel {crash.over.get('channel')}), "
+                 f"windowed over-count {over} (windows within the tables' 2-day retention) (topic {crash.over.get('topic')}, channel {crash.over.get('channel')}), "
                  f"under-count {under} (counts caught up {crash.counts_lag_seconds:.0f} s after the store); "
                  f"takeover {takeover}, restarted worker back in {rejoin}")
             figures["failover"] = {"stored": crash.stored, "over": crash.over, "under": crash.under,

@@ -18,8 +18,9 @@ WINDOW_SECONDS = 15 * 60
 WindowCounts = dict[tuple[str, float], int]
 
 
-def read_topic(bootstrap: str, topic: str, idle_ms: int = 1500) -> list[Any]:
-    """Every record of `topic` from the beginning (no consumer group), until `idle_ms` pass without more."""
+def read_topic(bootstrap: str, topic: str, idle_ms: int = 1500, within: float = 600.0) -> list[Any]:
+    """Every record of `topic` from the beginning up to its end offsets when called (no consumer group);
+    raises TimeoutError when that takes longer than `within` seconds (a partial read would undercount)."""
     from kafka import KafkaConsumer, TopicPartition
 
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=KAFKA_PYTHON_API_VERSION,
@@ -30,8 +31,10 @@ def read_topic(bootstrap: str, topic: str, idle_ms: int = 1500) -> list[Any]:
         consumer.seek_to_beginning(*tps)
         ends = consumer.end_offsets(tps)
         records: list[Any] = []
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and any(consumer.position(tp) < ends[tp] for tp in tps):
+        deadline = time.monotonic() + within
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"reading {topic} took longer than {within:.0f} s")
             for batch in consumer.poll(timeout_ms=idle_ms).values():
                 records.extend(batch)
         return records
@@ -66,11 +69,25 @@ def store_counts(store: Path, column: str, window_seconds: float = WINDOW_SECOND
     return counts
 
 
-def difference(counted: WindowCounts, stored: WindowCounts) -> tuple[int, int]:
-    """(over-count, under-count) of the windowed counts against the store, summed over keys and windows."""
-    over = sum(max(0, n - stored.get(k, 0)) for k, n in counted.items())
-    under = sum(max(0, n - counted.get(k, 0)) for k, n in stored.items())
+def difference(counted: WindowCounts, stored: WindowCounts, since: float = float("-inf")) -> tuple[int, int]:
+    """(over-count, under-count) of the windowed counts against the store, summed over keys and the windows
+    that start at or after `since` (older windows have expired from the count tables by design)."""
+    over = sum(max(0, n - stored.get(k, 0)) for k, n in counted.items() if k[1] >= since)
+    under = sum(max(0, n - counted.get(k, 0)) for k, n in stored.items() if k[1] >= since)
     return over, under
+
+
+def retained_since(store: Path) -> float:
+    """The start of the oldest window the count tables still keep: the newest stored signal minus the
+    tables' retention, plus a window (the one straddling the limit may be partly expired)."""
+    from pipeline.runners.kafka.agents.counts import COUNT_RETENTION
+
+    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=10)
+    try:
+        newest = conn.execute("SELECT MAX(ts) FROM signals").fetchone()[0]
+    finally:
+        conn.close()
+    return float("-inf") if newest is None else newest - COUNT_RETENTION.total_seconds() + WINDOW_SECONDS
 
 
 def stored_alert_ids(store: Path) -> set[str]:
@@ -110,10 +127,10 @@ def counts_settled(bootstrap: str, store: Path, settings: KafkaSettings, timeout
     counted: WindowCounts = {}
 
     def settled() -> bool:
-        """True when the changelog's topic counts sum to the store's count."""
+        """True when the changelog's topic counts match the store's in every retained window."""
         nonlocal counted
         counted = changelog_counts(bootstrap, settings.changelog_topic(TOPIC_COUNTS_TABLE))
-        return sum(counted.values()) >= stored_count(store)
+        return difference(counted, store_counts(store, "topic"), retained_since(store))[1] == 0
     wait_until(settled, timeout, 2.0)
     return counted
 
@@ -159,7 +176,7 @@ def failover_run(path: Path, n: int, workdir: Path, partitions: int = 4, kill_at
             for column, table in (("topic", TOPIC_COUNTS_TABLE), ("channel", CHANNEL_COUNTS_TABLE)):
                 table_counts = counted if column == "topic" else changelog_counts(
                     cluster.bootstrap, settings.changelog_topic(table))
-                over, under = difference(table_counts, store_counts(store, column))
+                over, under = difference(table_counts, store_counts(store, column), retained_since(store))
                 result.over[column], result.under[column] = over, under
             time.sleep(2.0)   # let the alert-sink agent store the last alert events
             result.alerts = stored_alert_ids(store)
