@@ -3,7 +3,9 @@
 For one and for two workers: start librdkafka's mock cluster, create the topics, start the workers as
 child processes, warm them up, then time the replay connector sending N generated signals until all N
 are in the SQLite store (producing the input is inside the timed phase). The local runner processes
-the same file for comparison.
+the same file for comparison, with the spike detector (as `stadssignaal run` does, and as the workers do)
+and without it. Then a scripted failover: two workers, one SIGKILLed at 30% and restarted; the windowed
+counts are compared with the store (over-count, 0 expected) and the takeover time is measured.
 """
 from __future__ import annotations
 
@@ -17,12 +19,11 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pipeline.runners.kafka.config import KafkaSettings
-from pipeline.bench.kafka_workers import WorkerProcess, stop_all, stored_count, wait_until, worker_env
+from pipeline.bench.kafka_workers import WorkerProcess, replay, stop_all, stored_count, wait_until, worker_env
 from pipeline.core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-TARGET_ONE_WORKER = 3000.0
 WARMUP_SIGNALS = 200
 START_TIMEOUT = 120.0
 
@@ -43,32 +44,22 @@ def write_input(path: Path, n: int, prefix: str, seed: int = 17) -> int:
     return write_jsonl(path, signals)
 
 
-def local_runner_rate(settings: Settings, path: Path, store: Path) -> tuple[float, float]:
-    """(signals/s, seconds) of the local runner replaying `path` into a fresh SQLite store."""
+def local_runner_rate(settings: Settings, path: Path, store: Path, detect: bool = True) -> tuple[float, float]:
+    """(signals/s, seconds) of the local runner replaying `path` into a fresh SQLite store; `detect`: with the
+    spike detector fed every batch (what `stadssignaal run` and the Kafka workers do)."""
     from pipeline.enrich import Enricher
-    from pipeline.runners.local import LocalRunner
-    from pipeline.sinks.sqlite.store import SqliteStore
+    from pipeline.runners.local import AlertFeed, LocalRunner
+    from pipeline.sinks.sqlite.sink import SqliteSink
     from pipeline.sources.replay import ReplaySource
 
-    sink = SqliteStore(store)
-    runner = LocalRunner(ReplaySource(path, batch_size=settings.batch_size), sink, Enricher(settings))
+    sink = SqliteSink(store).open()
+    alerts = AlertFeed(sink) if detect else None
+    runner = LocalRunner(ReplaySource(path, batch_size=settings.batch_size), sink, Enricher(settings), alerts=alerts)
     started = time.perf_counter()
     stats = runner.run()
     elapsed = time.perf_counter() - started
     sink.close()
     return stats.signals / elapsed if elapsed > 0 else 0.0, elapsed
-
-
-def replay(settings: KafkaSettings, path: Path, cursor: Path) -> int:
-    """Send a JSONL file to signals.raw with the replay connector; returns how many signals it sent."""
-    from pipeline.runners.kafka.connector import Connector, CursorFile, new_producer
-    from pipeline.sources.replay import ReplaySource
-
-    producer = new_producer(settings)
-    try:
-        return Connector(ReplaySource(path, batch_size=500), producer, settings, CursorFile(cursor)).run().signals
-    finally:
-        producer.close()
 
 
 @dataclasses.dataclass
@@ -133,8 +124,10 @@ def kafka_run(path: Path, n: int, workers: int, partitions: int, workdir: Path) 
 
 
 def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, worker_counts: tuple[int, ...] = (1, 2),
-                    echo: Callable[[str], Any] = print) -> dict[str, Any]:
+                    echo: Callable[[str], Any] = print, failover: bool = True) -> dict[str, Any]:
     """Measure and print the figures; returns them as a dict (never asserted in tests)."""
+    from pipeline.bench.kafka_failover import failover_run
+
     workdir = Path(tempfile.mkdtemp(prefix="stadssignaal-bench-kafka-"))
     try:
         path = workdir / "input.jsonl"
@@ -146,24 +139,45 @@ def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, wo
         echo(f"  not timed: starting the broker and workers, partition assignment, {WARMUP_SIGNALS} warm-up signals. "
              f"Load average before: {load_average()}")
         local_rate, local_seconds = local_runner_rate(settings, path, workdir / "local.db")
+        bare_rate, bare_seconds = local_runner_rate(settings, path, workdir / "local-bare.db", detect=False)
         runs = []
         for workers in worker_counts:
             run = kafka_run(path, n, workers, partitions, workdir / f"kafka-{workers}")
             runs.append(run)
             state = "" if run.complete else f"  INCOMPLETE: {run.signals:,} of {n:,} stored"
-            target = f"  (target >= {TARGET_ONE_WORKER:,.0f})" if workers == 1 else ""
             echo(f"  {workers} worker{'s' if workers > 1 else ' '}: {run.rate:8,.0f} signals/s end to end "
                  f"({run.seconds:.1f} s; enriched per worker {run.per_worker}; worker CPU "
-                 f"{run.cpu_us_per_signal:,.0f} us/signal){target}{state}")
-        echo(f"  local runner, same input: {local_rate:8,.0f} signals/s ({local_seconds:.1f} s; "
-             f"{1e6 / local_rate if local_rate else 0:,.0f} us/signal)")
+                 f"{run.cpu_us_per_signal:,.0f} us/signal){state}")
+        echo(f"  local runner, same input, with the spike detector: {local_rate:8,.0f} signals/s "
+             f"({local_seconds:.1f} s)")
+        echo(f"  local runner, same input, without the detector:    {bare_rate:8,.0f} signals/s "
+             f"({bare_seconds:.1f} s)")
+        rates = {run.workers: run.rate for run in runs}
         for run in runs:
             ratio = run.rate / local_rate if local_rate else 0.0
-            echo(f"  ratio Kafka/local with {run.workers} worker{'s' if run.workers > 1 else ''}: {ratio:.2f}")
+            bare = run.rate / bare_rate if bare_rate else 0.0
+            echo(f"  ratio Kafka/local with {run.workers} worker{'s' if run.workers > 1 else ''}: {ratio:.2f} "
+                 f"(against the local runner without the detector: {bare:.2f}; target >= 0.8 for one worker)")
+        if 1 in rates and 2 in rates and rates[1]:
+            echo(f"  ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f} (target >= 1.4)")
+        figures: dict[str, Any] = {
+            "signals": n, "partitions": partitions, "local_rate": local_rate, "local_rate_without_detector": bare_rate,
+            "kafka": {run.workers: {"rate": run.rate, "seconds": run.seconds, "complete": run.complete,
+                                    "per_worker": run.per_worker, "cpu_us_per_signal": run.cpu_us_per_signal}
+                      for run in runs}}
+        if failover:
+            crash = failover_run(path, n, workdir / "failover", partitions, kill_at=0.3)
+            over, under = sum(crash.over.values()), sum(crash.under.values())
+            takeover = "n/a" if crash.takeover_seconds is None else f"{crash.takeover_seconds:.1f} s"
+            rejoin = "n/a" if crash.rejoin_seconds is None else f"{crash.rejoin_seconds:.1f} s"
+            echo(f"  failover (2 workers, one SIGKILLed at 30% and restarted): stored {crash.stored:,} of {n:,}; "
+                 f"windowed over-count {over} (windows within the tables' 2-day retention) (topic {crash.over.get('topic')}, channel {crash.over.get('channel')}), "
+                 f"under-count {under} (counts caught up {crash.counts_lag_seconds:.0f} s after the store); "
+                 f"takeover {takeover}, restarted worker back in {rejoin}")
+            figures["failover"] = {"stored": crash.stored, "over": crash.over, "under": crash.under,
+                                   "takeover_seconds": crash.takeover_seconds, "rejoin_seconds": crash.rejoin_seconds,
+                                   "counts_lag_seconds": crash.counts_lag_seconds}
         echo(f"  load average after: {load_average()} (the machine's cores are shared; rates vary with load)")
-        return {"signals": n, "partitions": partitions, "local_rate": local_rate,
-                "kafka": {run.workers: {"rate": run.rate, "seconds": run.seconds, "complete": run.complete,
-                                        "per_worker": run.per_worker, "cpu_us_per_signal": run.cpu_us_per_signal}
-                          for run in runs}}
+        return figures
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -49,7 +49,7 @@ def kafka_settings(**overrides: Any) -> KafkaSettings:
 @click.option("--progress-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="JSON file where the worker keeps its counts and owned partitions.")
 @click.option("--session-timeout", type=click.FloatRange(min=1), default=None,
-              help="Seconds before a silent worker is dropped from the group (default 30).")
+              help="Seconds before a silent worker is dropped from the group (default 10).")
 @click.option("--commit-interval", type=click.FloatRange(min=0.1), default=None,
               help="Seconds between offset commits (default 2.8).")
 @click.option("--loglevel", default="info", show_default=True,

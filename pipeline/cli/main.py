@@ -154,25 +154,20 @@ def _ingest_routes(settings: Settings, on_signals: Any) -> list[Any]:
                          connectors.ingest.max_batch)
 
 
-def _alert_sink(settings: Settings, store_path: Path, es_config: Any = None) -> Any:
-    """Spike detection on every stored batch, alerts sent to the configured targets and kept in the SQLite
-    store, or in Elasticsearch when `es_config` is given (the detector's state then stays in `store_path`)."""
+def _alert_feed(settings: Settings, sink: Any) -> Any:
+    """Spike detection on every stored batch: the runner feeds the detector, the sink stores the alerts and the
+    detector's snapshot, and the notifier sends them to the configured targets."""
     from pipeline.alerts.config import config_from_settings
     from pipeline.notify import AlertDispatcher
     from pipeline.notify.config import notify_config_from_settings
-    from pipeline.sinks.sqlite.alerts import AlertSink
+    from pipeline.runners.local import AlertFeed
 
     try:
         config = config_from_settings(settings)
         notifier = AlertDispatcher(notify_config_from_settings(settings))
     except ValueError as err:
         raise click.UsageError(f"alert settings: {err}") from err
-    alert_store = None
-    if es_config is not None:
-        from pipeline.sinks.elasticsearch.alert_store import EsAlertStore
-
-        alert_store = EsAlertStore(es_config, state_path=store_path)
-    return AlertSink(store_path, config, notifier, store=alert_store)
+    return AlertFeed(sink, config, notifier)
 
 
 def run_local(settings: Settings, source_spec: str, store_path: Path, speed: float | None, dashboard: bool,
@@ -180,28 +175,21 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
               banner: str | None = None, sink: str = "sqlite", sentiment_model: Path | None = None) -> None:
     """Wire source, enricher, store and dashboard together and run until done or stopped."""
     from pipeline.runners.local import LocalRunner
+    from pipeline.sinks.base import SinkBatch
+    from pipeline.sinks.opening import open_sink
     from pipeline.sinks.sqlite.retention import RetentionTimer
-    from pipeline.sinks.sqlite.store import SqliteStore
 
     try:
         source = open_source(source_spec, settings, speed=speed, once=exit_when_done, store_path=store_path)
     except ValueError as err:
         raise click.UsageError(str(err)) from err
     settings = settings.model_copy(update={"store": store_path})   # the pseudonym key is kept beside this store
-    store: Any
-    es_config: Any = None
-    if sink == "es":
-        from pipeline.sinks.elasticsearch.sink import ElasticsearchSink
-        from pipeline.sinks.elasticsearch.config import EsConfig, EsConfigError
-        from pipeline.sinks.elasticsearch.store import EsBackedStore
+    from pipeline.sinks.elasticsearch.config import EsConfigError
 
-        try:
-            es_config = EsConfig.from_env()
-            store = EsBackedStore(ElasticsearchSink(es_config), store_path)
-        except EsConfigError as err:
-            raise click.UsageError(str(err)) from err
-    else:
-        store = SqliteStore(store_path)
+    try:
+        store = open_sink(sink, store_path)
+    except EsConfigError as err:
+        raise click.UsageError(str(err)) from err
     enricher = build_enricher(settings, topic_model, sentiment_model)
     stop = threading.Event()
     _install_stop_handlers(stop)
@@ -214,11 +202,11 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
 
         def ingest_beacon(raw: Any) -> None:
             """A site search from the tracking endpoint: enriched and committed before the answer."""
-            store.write(None, None, [enricher.enrich(raw)])
+            store.write(SinkBatch(docs=[enricher.enrich(raw)]))
 
         def ingest_call_notes(raws: list[Any]) -> None:
             """Call notes pushed by a contact-centre system: enriched and committed before the answer."""
-            store.write(None, None, enricher.enrich_many(raws))
+            store.write(SinkBatch(docs=enricher.enrich_many(raws)))
 
         routes = [*feature_routes(store_path, settings.municipality), *tracking_routes(ingest_beacon),
                   *_ingest_routes(settings, ingest_call_notes)]
@@ -232,9 +220,7 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
         except (OSError, RuntimeError) as err:
             raise click.ClickException(f"cannot start the dashboard on {host}:{port}: {err}; try --port") from err
         click.echo(banner or f"Dashboard: {server.url}", err=True)
-    alert_sink = _alert_sink(settings, store_path, es_config)
-    runner = LocalRunner(source, store, enricher,
-                         on_batch=(lambda docs, _batch: alert_sink.write(docs)) if alert_sink else None,
+    runner = LocalRunner(source, store, enricher, alerts=_alert_feed(settings, store),
                          retention=RetentionTimer(settings.retention_days) if sink == "sqlite" else None)
     try:
         stats = runner.run(stop)
@@ -246,8 +232,6 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
     finally:
         if server is not None:
             server.stop()
-        if alert_sink is not None:
-            alert_sink.close()
         store.close()
 
 

@@ -11,7 +11,7 @@ from starlette.testclient import TestClient
 
 from pipeline.runners.local import LocalRunner
 from pipeline.core.signal import RawSignal
-from pipeline.sinks.sqlite.store import SqliteStore
+from pipeline.sinks.sqlite.sink import SqliteSink
 from pipeline.sources.connectors.ingest import INGEST_PATH, IngestQueue, apply_mapping, check_mapping, ingest_routes
 
 TOKENS = ["kcc-token-1", "crm-token-2"]
@@ -123,9 +123,10 @@ class EchoEnricher:
 
 def test_ingest_queue_answers_only_after_the_runner_stored_the_notes(store_path: Path) -> None:
     bridge = IngestQueue(store_timeout=5)
-    store = SqliteStore(store_path)
+    sink = SqliteSink(store_path).open()
+    store = sink.store
     stop = threading.Event()
-    runner = LocalRunner(bridge, store, EchoEnricher())
+    runner = LocalRunner(bridge, sink, EchoEnricher())
     thread = threading.Thread(target=runner.run, args=(stop,), daemon=True)
     thread.start()
     try:

@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCRIPT = textwrap.dedent("""
     import signal, sys, threading
     from pipeline.runners.local import LocalRunner
-    from pipeline.sinks.sqlite.store import SqliteStore
+    from pipeline.sinks.sqlite.sink import SqliteSink
     from pipeline.sources.connectors.settings import TwitterSettings
     from pipeline.sources.connectors.status import StatusRecorder
     from pipeline.sources.connectors.twitter import TwitterSearchSource
@@ -33,7 +33,7 @@ SCRIPT = textwrap.dedent("""
     settings = TwitterSettings(bearer_token="good-token", api_base=url, municipality="Zeist", max_results=10,
                                poll_interval_seconds=0.2, rate_limit_max_wait_seconds=600)
     source = TwitterSearchSource(settings, status=StatusRecorder(store_path))
-    LocalRunner(source, SqliteStore(store_path), Echo()).run(stop)
+    LocalRunner(source, SqliteSink(store_path).open(), Echo()).run(stop)
     print("stopped cleanly", flush=True)
 """)
 

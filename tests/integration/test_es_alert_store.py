@@ -112,22 +112,25 @@ def test_alerts_command_reports_an_unreachable_elasticsearch() -> None:
     assert result.exit_code != 0 and "cannot read alerts" in result.output
 
 
-def test_alert_sink_writes_alerts_to_elasticsearch(fake: FakeElasticsearch, tmp_path: Path) -> None:
+def test_the_elasticsearch_sink_stores_the_alerts_the_runner_feeds_it(fake: FakeElasticsearch, tmp_path: Path) -> None:
     from pipeline.alerts.evaluation.synthetic import Spike, StreamSpec, generate_stream
-    from pipeline.sinks.sqlite.alerts import AlertSink
+    from pipeline.runners.local import AlertFeed
+    from pipeline.sinks.base import SinkBatch
+    from pipeline.sinks.elasticsearch.contract import EsSink
 
     spec = StreamSpec(days=9, daily_total=1500, topic_shares={"verkeer": 0.5, "afval": 0.5}, seed=5)
     spike = Spike("verkeer", spec.start + timedelta(days=8, hours=9), "step", 4.0, 60)
     docs = generate_stream(spec, [spike]).docs
     state_path = tmp_path / "state.db"
-    sink = AlertSink(state_path, save_every_seconds=1e9, store=_store(fake, state_path=state_path))
+    sink = EsSink(EsConfig(urls=(fake.url,), **FAST), state_path=state_path).open()
+    alerts = AlertFeed(sink, save_every_seconds=1e9)
     for i in range(0, len(docs), 2000):
-        sink.write(docs[i:i + 2000])
+        assert sink.write(SinkBatch(alerts=alerts.observe(docs[i:i + 2000]))) == []
+    alerts.save()
     sink.close()
     found = _store(fake, readonly=True).list()
     verkeer = [a for a in found if a["topic"] == "verkeer" and spike.start <= datetime.fromisoformat(
         a["start"].replace("Z", "+00:00")) <= spike.end]
     assert len(verkeer) == 1 and verkeer[0]["status"] == "closed"
-    resumed = AlertSink(state_path, save_every_seconds=1e9, store=_store(fake, state_path=state_path))
+    resumed = AlertFeed(EsSink(EsConfig(urls=(fake.url,), **FAST), state_path=state_path).open())
     assert resumed.detector.max_seen is not None        # the detector state was kept locally
-    resumed.close()

@@ -32,8 +32,10 @@ def test_setup_sends_policy_templates_and_alias_checks(fake: FakeElasticsearch) 
         ("PUT", "/_ilm/policy/stadssignaal-retention"),
         ("PUT", "/_index_template/stadssignaal-signals"),
         ("PUT", "/_index_template/stadssignaal-alerts"),
+        ("PUT", "/_index_template/stadssignaal-deadletters"),
         ("GET", "/stadssignaal-signals-*/_alias"),
         ("GET", "/stadssignaal-alerts-*/_alias"),
+        ("GET", "/stadssignaal-deadletters-*/_alias"),
     ]
     policy, signals, alerts = (r.json() for r in fake.requests[1:4])
     assert signals == load("signals-template.json")

@@ -59,7 +59,8 @@ ALERT_FIELDS = dict(leaf_fields(ALERTS["template"]["mappings"]))
 
 def test_every_file_is_well_formed_json() -> None:
     files = sorted(TEMPLATE_DIR.glob("*.json"))
-    assert [f.name for f in files] == ["alerts-template.json", "retention-policy.json", "signals-template.json"]
+    assert [f.name for f in files] == ["alerts-template.json", "deadletters-template.json", "retention-policy.json",
+                                       "signals-template.json"]
     for path in files:
         assert isinstance(json.loads(path.read_text(encoding="utf-8")), dict), path
 
@@ -162,7 +163,7 @@ def test_names_are_rewritten_from_the_config() -> None:
     assert body["template"]["settings"]["index"]["lifecycle"]["name"] == "gemeente-x-retention"
     assert [r.path for r in setup_requests(config)] == [
         "/_ilm/policy/gemeente-x-retention", "/_index_template/gemeente-x-signals",
-        "/_index_template/gemeente-x-alerts"]
+        "/_index_template/gemeente-x-alerts", "/_index_template/stadssignaal-deadletters"]
 
 
 def test_default_flush_and_refresh_keep_documents_searchable_within_a_second() -> None:

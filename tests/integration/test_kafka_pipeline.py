@@ -7,6 +7,7 @@ partitions move within about that long.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import sqlite3
 from datetime import datetime, timedelta, timezone
@@ -87,11 +88,11 @@ def stored_docs(store: Path, ids: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def windowed_total(bed: KafkaTestBed, changelog: str) -> int:
-    """The sum of the latest count of every (key, window) in a windowed table's changelog topic."""
-    latest: dict[bytes, int] = {}
+    """The sum of the latest count (ids counted) of every (key, window) in a windowed table's changelog topic."""
+    latest: dict[bytes, list[str]] = {}
     for record in consume_topic(bed.bootstrap, changelog, 10**9, timeout=1.0):
-        latest[record.key] = json.loads(record.value)
-    return sum(latest.values())
+        latest[record.key] = json.loads(record.value) if record.value is not None else []
+    return sum(len(ids) for ids in latest.values())
 
 
 def stored_alert_ids(store: Path) -> set[str]:
@@ -176,7 +177,8 @@ def test_malformed_records_go_to_the_deadletter_topic_and_the_stream_continues(
     before = stored_count(bed.settings.sqlite_path)
     bad = [b"{this is not json", json.dumps({"id": "twitter:x1", "channel": "twitter"}).encode(),
            b"\xff\xfe\xfa", json.dumps({"id": "fax:1", "channel": "fax", "created_at": "2026-03-02T09:00:00Z",
-                                        "text": "hallo"}).encode()]
+                                        "text": "hallo"}).encode(),
+           json.dumps([{"id": "twitter:in-an-array", "channel": "twitter", "text": "Jan de Vries 0612345678"}]).encode()]
     producer = KafkaProducer(bootstrap_servers=bed.bootstrap, api_version=KAFKA_PYTHON_API_VERSION, acks="all")
     for signal in good_before:
         producer.send("signals.raw", key=signal.id.encode(), value=json.dumps(signal.to_dict()).encode())
@@ -197,6 +199,18 @@ def test_malformed_records_go_to_the_deadletter_topic_and_the_stream_continues(
     for expected in ("invalid JSON", "missing field", "UTF-8", "channel is unknown"):
         assert expected in reasons
     assert all(letter["source"] == "kafka:signals.raw" and "offset" in letter["position"] for letter in letters)
+    # the store has the same dead letters: reason, length and sha256 of the raw bytes, never the raw line
+    conn = sqlite3.connect(f"file:{bed.settings.sqlite_path}?mode=ro", uri=True, timeout=10)
+    try:
+        rows = conn.execute("SELECT reason, raw, raw_bytes, raw_sha256 FROM deadletters WHERE source = 'kafka:signals.raw'"
+                            ).fetchall()
+    finally:
+        conn.close()
+    assert sorted((size, digest) for _, _, size, digest in rows) == sorted(
+        (len(value), hashlib.sha256(value).hexdigest()) for value in bad)
+    assert all(raw == "" for _, raw, _, _ in rows)
+    every_id = stored_ids(bed.settings.sqlite_path)
+    assert len(every_id) == len(set(every_id)) == before + 40   # the good ones around them, each once
     assert worker.alive
 
 

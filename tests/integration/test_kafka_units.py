@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -16,7 +17,7 @@ from pipeline.runners.kafka.codec import (
 )
 from pipeline.runners.kafka.config import KafkaSettings, load_kafka_settings
 from pipeline.runners.kafka.connector import Connector, ConnectorError, CursorFile, cursor_path_for, new_producer
-from pipeline.runners.kafka.agents.counts import tally
+from pipeline.runners.kafka.agents.counts import ids_per_window
 from pipeline.runners.kafka.agents.enrich import RawRecord, enrich_records
 from pipeline.runners.kafka.topics import KAFKA_PYTHON_API_VERSION, required_topics
 from pipeline.core.signal import RawSignal
@@ -122,6 +123,10 @@ def test_enrich_records_turns_bad_records_into_dead_letters_with_reasons(enriche
     assert "missing field" in reasons["partition 1 offset 11"]
     assert "UTF-8" in reasons["partition 2 offset 12"]
     assert "empty record" in reasons["partition 3 offset 13"]
+    # dead letters keep the byte length and sha256 of the record, never its content
+    bad = next(letter for letter in outcome.dead if letter.position == "partition 2 offset 12")
+    assert bad.raw == "" and bad.raw_bytes == len(b"\xff\xfe bad bytes")
+    assert bad.raw_sha256 == hashlib.sha256(b"\xff\xfe bad bytes").hexdigest()
 
 
 def test_facts_keep_what_the_detector_reads_in_small_records(enricher: Any) -> None:
@@ -138,21 +143,27 @@ def test_facts_keep_what_the_detector_reads_in_small_records(enricher: Any) -> N
         decode_facts(b'{"not": "a list"}')
 
 
-def test_tally_counts_per_event_time_window() -> None:
+def test_counting_facts_are_keyed_by_topic_and_channel_and_group_ids_per_window() -> None:
+    from pipeline.runners.kafka.codec import count_records
+
     base = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 
-    def fact(minutes: int, code: str, channel: str) -> dict[str, Any]:
-        """A fact at `minutes` past the base time."""
-        when = (base + timedelta(minutes=minutes)).isoformat()
-        return {"id": f"{channel}:{minutes}", "created_at": when, "channel": channel, "topic": {"code": code}}
+    def doc(minutes: int, code: str, channel: str) -> dict[str, Any]:
+        """A document at `minutes` past the base time."""
+        return {"id": f"{channel}:{minutes}", "created_at": (base + timedelta(minutes=minutes)).isoformat(),
+                "channel": channel, "topic": {"code": code}}
 
-    facts = [fact(1, "verkeer", "twitter"), fact(14, "verkeer", "facebook"), fact(16, "afval", "twitter"),
-             {"id": "twitter:bad", "created_at": "yesterday"}]
-    result = tally(facts, 15 * 60)
+    records = dict(count_records([doc(1, "verkeer", "twitter"), doc(14, "verkeer", "facebook"),
+                                  doc(16, "afval", "twitter")]))
+    assert set(records) == {b"count:topic:verkeer", b"count:topic:afval", b"count:channel:twitter",
+                            b"count:channel:facebook"}
     first, second = base.timestamp(), base.timestamp() + 900
-    assert result.topics == {(first, "verkeer"): 2, (second, "afval"): 1}
-    assert result.channels == {(first, "twitter"): 1, (first, "facebook"): 1, (second, "twitter"): 1}
-    assert result.skipped == 1 and len(result.facts) == 3
+    windows, skipped = ids_per_window(records[b"count:channel:twitter"], 15 * 60)
+    assert windows == {first: {"twitter:1"}, second: {"twitter:16"}} and skipped == 0
+    windows, skipped = ids_per_window(b'[["a:1", "yesterday"], [null, "2026-03-02T09:00:00Z"]]', 900)
+    assert windows == {} and skipped == 2
+    with pytest.raises(ValueError):
+        ids_per_window(b'{"not": "a list"}', 900)
 
 
 # ---- the connector --------------------------------------------------------------------------------------
@@ -318,23 +329,30 @@ def test_sqlite_sink_stores_signals_and_alerts_by_id_and_rejects_bad_alert_event
                                                                                    tmp_path: Path) -> None:
     import sqlite3
 
-    from pipeline.runners.kafka.sinks import SqliteBatchSink
+    from pipeline.runners.kafka.agents.sink import decode_alerts
+    from pipeline.sinks.base import SinkBatch
+    from pipeline.sinks.sqlite.sink import SqliteSink
 
-    sink = SqliteBatchSink(tmp_path / "store.db")
+    sink = SqliteSink(tmp_path / "store.db").open()
     docs = enricher.enrich_many(demo_signals(5, "sink"))
-    assert sink.write_batch(docs) == [] and sink.write_batch(docs[:2]) == []  # a re-delivery overwrites
+    assert sink.write(SinkBatch(docs=docs)) == [] and sink.write(SinkBatch(docs=docs[:2])) == []  # overwrites
     alert = {"id": "verkeer-1", "topic": "verkeer", "scope": {"type": "topic", "value": "verkeer"},
              "start": "2026-03-02T09:00:00Z", "end": None, "observed": 30, "expected": 4.0, "p_value": 1e-9,
              "trigger": "volume"}
-    events = [{"kind": "opened", "at": "2026-03-02T09:15:00Z", "alert": alert},
-              {"kind": "closed", "at": "2026-03-02T10:15:00Z", "alert": {**alert, "end": "2026-03-02T10:00:00Z"}},
-              {"kind": "opened", "alert": {"id": "broken"}}]
-    dead = sink.write_alerts(events)
+    payloads = [{"kind": "opened", "at": "2026-03-02T09:15:00Z", "alert": alert},
+                {"kind": "closed", "at": "2026-03-02T10:15:00Z", "alert": {**alert, "end": "2026-03-02T10:00:00Z"}},
+                {"kind": "opened", "alert": {"id": "broken"}}]
+    events, dead = decode_alerts([(json.dumps(p).encode(), f"offset {i}") for i, p in enumerate(payloads)],
+                                 "kafka:signals.alerts")
+    assert len(dead) == 1 and "not an alert event" in dead[0].reason and dead[0].raw == ""
+    assert [e.kind for e in events] == ["closed"]   # the last event per alert id
+    assert sink.write(SinkBatch(alerts=events, dead=dead)) == []
     sink.close()
-    assert len(dead) == 1 and "not an alert event" in dead[0].reason
     conn = sqlite3.connect(tmp_path / "store.db")
     assert conn.execute("SELECT COUNT(*) FROM signals").fetchone()[0] == 5
     assert conn.execute("SELECT id, status, last_event FROM alerts").fetchall() == [("verkeer-1", "closed", "closed")]
+    assert conn.execute("SELECT position, raw, raw_bytes, raw_sha256 IS NOT NULL FROM deadletters").fetchall() == [
+        ("offset 2", "", len(json.dumps(payloads[2]).encode()), 1)]
     conn.close()
 
 
@@ -472,8 +490,8 @@ def test_batch_sender_sends_a_failed_partition_again() -> None:
 def test_worker_writes_the_sink_from_the_enrich_agent_unless_told_otherwise(tmp_path: Path,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     from pipeline.runners.kafka.app import build_worker_app
-    from pipeline.runners.kafka.sinks import NullSink
     from pipeline.core.settings import Settings
+    from pipeline.sinks.base import NullSink
 
     def agent_names(**overrides: Any) -> set[str]:
         """The agents of a worker app built (not started) with these settings."""
@@ -509,15 +527,16 @@ def test_enriched_docs_are_encoded_once_for_kafka_and_the_sqlite_sink(enricher: 
 
     from pipeline.runners.kafka.codec import to_json_bytes
     from pipeline.runners.kafka.agents.enrich import encode_docs, enriched_records
-    from pipeline.runners.kafka.sinks import SqliteBatchSink
+    from pipeline.sinks.base import SinkBatch
+    from pipeline.sinks.sqlite.sink import SqliteSink
 
     docs = enricher.enrich_many(demo_signals(4, "once"))
     encoded = encode_docs(docs)
     records = enriched_records(docs, encoded)
     assert records == enriched_records(docs)
     assert [value for _, value in records] == [to_json_bytes(doc) for doc in docs]
-    sink = SqliteBatchSink(tmp_path / "store.db")
-    assert sink.write_batch(docs, encoded=encoded) == []
+    sink = SqliteSink(tmp_path / "store.db").open()
+    assert sink.write(SinkBatch(docs=docs, encoded=encoded)) == []
     sink.close()
     conn = sqlite3.connect(tmp_path / "store.db")
     stored = dict(conn.execute("SELECT id, doc FROM signals").fetchall())

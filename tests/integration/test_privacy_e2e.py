@@ -17,9 +17,9 @@ from click.testing import CliRunner
 from pipeline.core.pseudonym_key import key_file_for
 from pipeline.core.settings import Settings
 from pipeline.enrich import Enricher
-from pipeline.runners.local import LocalRunner
-from pipeline.sinks.sqlite.alerts import AlertSink
-from pipeline.sinks.sqlite.store import SqliteStore, connect
+from pipeline.runners.local import AlertFeed, LocalRunner
+from pipeline.sinks.sqlite.sink import SqliteSink
+from pipeline.sinks.sqlite.store import connect
 from pipeline.sources.replay import ReplaySource
 
 PLANTED = [
@@ -111,12 +111,10 @@ def test_no_planted_value_is_readable_anywhere_also_after_purge(
     caplog.set_level(logging.DEBUG)
     store_path = tmp_path / "var" / "store.db"
     settings = Settings(store=store_path)
-    store = SqliteStore(store_path)
-    alerts = AlertSink(store_path)
-    runner = LocalRunner(ReplaySource(replay_file), store, Enricher(settings),
-                         on_batch=lambda docs, _batch: alerts.write(docs))
+    sink = SqliteSink(store_path).open()
+    runner = LocalRunner(ReplaySource(replay_file), sink, Enricher(settings), alerts=AlertFeed(sink))
     stats = runner.run()
-    alerts.close()
+    store = sink.store
     assert stats.signals == len(GOOD) and stats.dead == len(BAD)
 
     stored = {d["id"]: d for d in (json.loads(r["doc"]) for r in connect(store_path, readonly=True)

@@ -11,7 +11,8 @@ import pytest
 from pipeline.enrich import Enricher
 from pipeline.runners.local import LocalRunner
 from pipeline.core.settings import Settings
-from pipeline.sinks.sqlite.store import SqliteStore, connect
+from pipeline.sinks.sqlite.sink import SqliteSink
+from pipeline.sinks.sqlite.store import connect
 from pipeline.sources.demo.generator import generate_labelled
 from pipeline.sources.replay import ReplaySource
 
@@ -41,8 +42,9 @@ def stream(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list]:
 
 def test_every_good_signal_stored_once_and_bad_ones_dead_lettered(stream: tuple[Path, list], store_path: Path) -> None:
     path, labelled = stream
-    store = SqliteStore(store_path)
-    stats = LocalRunner(ReplaySource(path), store, Enricher(Settings())).run()
+    sink = SqliteSink(store_path).open()
+    store = sink.store
+    stats = LocalRunner(ReplaySource(path), sink, Enricher(Settings())).run()
     assert stats.signals == len(labelled) == store.count()
     assert stats.dead == len(BAD_LINES)
     reasons = [d["reason"] for d in store.dead_letters()]
@@ -65,8 +67,8 @@ def test_every_good_signal_stored_once_and_bad_ones_dead_lettered(stream: tuple[
 
 def test_topic_and_sentiment_agree_with_the_generator_mostly(stream: tuple[Path, list], store_path: Path) -> None:
     path, labelled = stream
-    store = SqliteStore(store_path)
-    LocalRunner(ReplaySource(path), store, Enricher(Settings())).run()
+    sink = SqliteSink(store_path).open()
+    LocalRunner(ReplaySource(path), sink, Enricher(Settings())).run()
     conn = connect(store_path, readonly=True)
     stored = {r["id"]: (r["topic"], r["sentiment"]) for r in conn.execute("SELECT id, topic, sentiment FROM signals")}
     topic_hits = sum(stored[s.id][0] == topic for s, topic, _ in labelled)
@@ -77,9 +79,10 @@ def test_topic_and_sentiment_agree_with_the_generator_mostly(stream: tuple[Path,
 
 def test_restart_with_same_store_adds_nothing(stream: tuple[Path, list], store_path: Path) -> None:
     path, labelled = stream
-    store = SqliteStore(store_path)
-    LocalRunner(ReplaySource(path), store, Enricher(Settings())).run()
-    again = LocalRunner(ReplaySource(path), store, Enricher(Settings())).run()
+    sink = SqliteSink(store_path).open()
+    store = sink.store
+    LocalRunner(ReplaySource(path), sink, Enricher(Settings())).run()
+    again = LocalRunner(ReplaySource(path), sink, Enricher(Settings())).run()
     assert again.signals == 0 and again.dead == 0
     assert store.count() == len(labelled)
     assert len(store.dead_letters(1000)) == len(BAD_LINES)
@@ -91,9 +94,10 @@ def test_runner_applies_the_retention_period_to_what_was_stored_long_ago(
     from pipeline.bench.synthetic_signals import enriched_doc
 
     path, labelled = stream
-    store = SqliteStore(store_path)
+    sink = SqliteSink(store_path).open()
+    store = sink.store
     store.write(None, None, [enriched_doc("twitter:oud", "2026-01-01T10:00:00Z")], stored_at=1.0)
-    LocalRunner(ReplaySource(path), store, Enricher(Settings()), retention=RetentionTimer(90)).run()
+    LocalRunner(ReplaySource(path), sink, Enricher(Settings()), retention=RetentionTimer(90)).run()
     conn = connect(store_path, readonly=True)
     ids = {r[0] for r in conn.execute("SELECT id FROM signals")}
     assert "twitter:oud" not in ids and len(ids) == len(labelled)

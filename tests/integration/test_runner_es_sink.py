@@ -22,16 +22,17 @@ def test_run_with_es_sink_indexes_every_signal_once_and_resumes(tmp_path: Path, 
         args = ["run", "--source", f"replay:{path}", "--store", str(state), "--sink", "es", "--exit-when-done"]
         first = CliRunner().invoke(main, args)
         assert first.exit_code == 0, first.output
-        assert fake.count() == len(signals)
-        stored = fake.documents()
+        assert fake.count("stadssignaal-signals-*") == len(signals)
+        stored = fake.documents("stadssignaal-signals-*")
+        letters = [doc.source for doc in fake.documents("stadssignaal-deadletters-*").values()]
         assert {doc_id for doc_id in stored} == {s.id for s in signals}
         bulk_before = len(fake.bulk_requests())
         again = CliRunner().invoke(main, args)
         assert again.exit_code == 0, again.output
         assert len(fake.bulk_requests()) == bulk_before, "a restart resumes from the cursor and re-sends nothing"
-    from pipeline.sinks.sqlite.store import SqliteStore
-    letters = SqliteStore(state).dead_letters()
+    # the bad line is a dead letter in Elasticsearch: reason, length and hash, not the line itself
     assert len(letters) == 1 and "invalid JSON" in letters[0]["reason"]
+    assert letters[0]["size"] == len(b"{bad") and "raw" not in letters[0]
     from pipeline.sinks.sqlite.alerts import AlertStore
     saved = AlertStore(state, readonly=True).load_state()      # the spike detector ran with --sink es too
     assert saved is not None and saved["stats"]["counted"] == len(signals)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -76,3 +77,32 @@ def test_write_encodes_docs_itself_when_the_encodings_do_not_fit(store_path: Pat
     stored = connect(store_path, readonly=True).execute("SELECT doc FROM signals ORDER BY id").fetchall()
     assert [json.loads(row["doc"]) for row in stored] == [doc(1), doc(2)]
     assert any("pre-encoded" in r.getMessage() for r in caplog.records)
+
+
+def _open_at_the_barrier(path: str, barrier: Any, results: Any) -> None:
+    """Child process: wait for the others, then open the store through the sink contract."""
+    from pipeline.sinks.sqlite.sink import SqliteSink
+
+    barrier.wait()
+    try:
+        SqliteSink(path).open().close()
+        results.put("ok")
+    except Exception as err:  # noqa: BLE001 - reported to the parent
+        results.put(f"{type(err).__name__}: {err}")
+
+
+def test_several_processes_open_a_new_store_at_the_same_moment(tmp_path: Path) -> None:
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    failures = []
+    for round_no in range(40):
+        path = str(tmp_path / f"store-{round_no}.db")
+        barrier, results = ctx.Barrier(4), ctx.Queue()
+        children = [ctx.Process(target=_open_at_the_barrier, args=(path, barrier, results)) for _ in range(4)]
+        for child in children:
+            child.start()
+        for child in children:
+            child.join(60)
+        failures += [answer for answer in (results.get(timeout=5) for _ in children) if answer != "ok"]
+    assert failures == []

@@ -139,9 +139,11 @@ def test_alerts_view_routes(store_path: Path) -> None:
     assert empty.get("/api/alerts").json() == {"alerts": [], "count": 0}
 
 
-def test_alert_sink_resumes_after_a_crash_without_losing_counts(tmp_path: Path) -> None:
+def test_alert_feed_resumes_after_a_crash_without_losing_counts(tmp_path: Path) -> None:
     from pipeline.alerts.evaluation.synthetic import Spike, StreamSpec, generate_stream
-    from pipeline.sinks.sqlite.alerts import AlertSink
+    from pipeline.runners.local import AlertFeed
+    from pipeline.sinks.base import SinkBatch
+    from pipeline.sinks.sqlite.sink import SqliteSink
 
     spec = StreamSpec(days=9, daily_total=1500, topic_shares={"verkeer": 0.5, "afval": 0.5}, seed=5)
     spike = Spike("verkeer", spec.start + timedelta(days=8, hours=9), "step", 4.0, 60)
@@ -150,24 +152,28 @@ def test_alert_sink_resumes_after_a_crash_without_losing_counts(tmp_path: Path) 
     crash_at = next(i for i, d in enumerate(docs)
                     if datetime.fromisoformat(d["created_at"]) >= spike.start + timedelta(minutes=40))
 
-    def feed(sink: AlertSink, store: SqliteStore, part: list[dict]) -> None:
+    def feed(alerts: AlertFeed, sink: SqliteSink, part: list[dict]) -> None:
         for i in range(0, len(part), 400):
-            store.write(None, None, part[i:i + 400])
-            sink.write(part[i:i + 400])
+            events = alerts.observe(part[i:i + 400])
+            sink.write(SinkBatch(docs=part[i:i + 400], alerts=events))
+            alerts.stored(events)
 
     reference_path = tmp_path / "reference.db"
-    store, sink = SqliteStore(reference_path), AlertSink(reference_path, save_every_seconds=1e9)
-    feed(sink, store, docs)
+    sink = SqliteSink(reference_path).open()
+    alerts = AlertFeed(sink, save_every_seconds=1e9)
+    feed(alerts, sink, docs)
     sink.close()
     expected = AlertStore(reference_path).list()
     assert any(a["topic"] == "verkeer" and a["status"] == "closed" for a in expected)
 
     path = tmp_path / "crashing.db"
-    store, sink = SqliteStore(path), AlertSink(path, save_every_seconds=1e9)
-    feed(sink, store, docs[:saved_at])
-    sink.save()
-    feed(sink, store, docs[saved_at:crash_at])          # stored, but the detector state of this part is lost
-    resumed = AlertSink(path, save_every_seconds=1e9)    # restores the state and re-reads the stored signals
-    feed(resumed, store, docs[crash_at:])
-    resumed.close()
+    sink = SqliteSink(path).open()
+    alerts = AlertFeed(sink, save_every_seconds=1e9)
+    feed(alerts, sink, docs[:saved_at])
+    alerts.save()
+    feed(alerts, sink, docs[saved_at:crash_at])            # stored, but the detector state of this part is lost
+    resumed = AlertFeed(sink, save_every_seconds=1e9)      # restores the state and re-reads the stored signals
+    sink.write(SinkBatch(alerts=resumed.catch_up()))
+    feed(resumed, sink, docs[crash_at:])
+    sink.close()
     assert AlertStore(path).list() == expected

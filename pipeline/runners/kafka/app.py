@@ -12,10 +12,11 @@ from pipeline.runners.kafka.agents.counts import register_counts_agent
 from pipeline.runners.kafka.agents.enrich import register_enrich_agent
 from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.agents.sink import register_alert_sink_agent, register_sink_agent
-from pipeline.runners.kafka.sinks import BatchSink, open_sink
 from pipeline.runners.kafka.transport import StadsApp
 from pipeline.enrich.batch import BatchEnricher
 from pipeline.core.settings import Settings
+from pipeline.sinks.base import Sink
+from pipeline.sinks.opening import open_sink
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +30,7 @@ class WorkerApp:
     """The Faust app and what it owns (the sink to close, the progress to report)."""
 
     app: StadsApp
-    sink: BatchSink
+    sink: Sink
     progress: WorkerProgress
 
 
@@ -44,6 +45,9 @@ def faust_options(settings: KafkaSettings) -> dict[str, Any]:
         "datadir": str(settings.datadir),
         "store": "memory://",
         "processing_guarantee": "at_least_once",
+        # Do not wait for every consumed record to be acknowledged before a rebalance: the counts agent holds
+        # detector records until a saved state covers them, and every agent is safe to re-deliver to.
+        "stream_wait_empty": False,
         "producer_acks": -1,
         "consumer_auto_offset_reset": "earliest",
         "broker_session_timeout": settings.session_timeout,
@@ -81,14 +85,14 @@ def detector_config(settings: Settings) -> Any:
 
 
 def build_worker_app(kafka: KafkaSettings, settings: Settings, enricher: BatchEnricher | None = None,
-                     sink: BatchSink | None = None) -> WorkerApp:
+                     sink: Sink | None = None) -> WorkerApp:
     """The Faust app with its agents; `enricher` and `sink` default to the configured ones."""
     if enricher is None:
         from pipeline.enrich import Enricher
 
         enricher = Enricher(settings)
     kafka.datadir.mkdir(parents=True, exist_ok=True)
-    sink = sink if sink is not None else open_sink(kafka)
+    sink = sink if sink is not None else open_sink(kafka.sink, kafka.sqlite_path)
     app = StadsApp(kafka.app_id, fetch_max_wait_ms=kafka.fetch_max_wait_ms, leader_sync_delay=kafka.leader_sync_delay,
                    **faust_options(kafka))
 

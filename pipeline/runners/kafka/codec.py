@@ -14,7 +14,12 @@ FACT_FIELDS = ("id", "channel", "created_at", "place", "text", "keywords")
 # for term extraction when a signal has no keywords.
 FACT_TEXT_CHARS = 500
 # Facts per Kafka record: keeps a record far below Kafka's default 1 MB message limit.
-FACTS_PER_RECORD = 200
+FACTS_PER_RECORD = 500
+# Keys of the facts topic: counting facts per dimension value ("count:topic:afval"), spread over partitions;
+# detector facts per municipality ("detect:<municipality>"), so one partition sees its whole stream.
+COUNT_PREFIX = "count:"
+DETECT_PREFIX = "detect:"
+COUNT_DIMENSIONS = ("topic", "channel")
 
 
 def to_json_text(obj: Any) -> str:
@@ -98,6 +103,48 @@ def fact_records(docs: list[dict[str, Any]]) -> list[bytes]:
     """
     facts = sorted((doc_fact(doc) for doc in docs), key=lambda fact: event_time(fact.get("created_at")) or 0.0)
     return [to_json_bytes(facts[i:i + FACTS_PER_RECORD]) for i in range(0, len(facts), FACTS_PER_RECORD)]
+
+
+def count_key(dimension: str, doc: dict[str, Any]) -> str:
+    """The counting key of a document in one dimension: its topic code or its channel."""
+    if dimension == "topic":
+        return str((doc.get("topic") or {}).get("code") or "overig")
+    return str(doc.get("channel") or "unknown")
+
+
+def count_records(docs: list[dict[str, Any]]) -> list[tuple[bytes, bytes]]:
+    """(key, value) facts records for counting: per dimension value, the JSON list of [id, created_at] of the
+    batch's signals with that value, keyed `count:<dimension>:<value>` (the key picks the partition)."""
+    groups: dict[str, list[list[Any]]] = {}
+    for doc in docs:
+        pair = [doc.get("id"), doc.get("created_at")]
+        for dimension in COUNT_DIMENSIONS:
+            groups.setdefault(f"{COUNT_PREFIX}{dimension}:{count_key(dimension, doc)}", []).append(pair)
+    return [(encode_key(key), to_json_bytes(pairs)) for key, pairs in groups.items()]
+
+
+def detect_records(docs: list[dict[str, Any]], partitions: list[int], municipality: str
+                   ) -> list[tuple[bytes, bytes]]:
+    """(key, value) facts records for the spike detector, keyed `detect:<municipality>`: per raw partition
+    (`partitions[i]` is where docs[i] was read), {"p": partition, "facts": [...]} oldest first."""
+    key = encode_key(DETECT_PREFIX + municipality)
+    groups: dict[int, list[dict[str, Any]]] = {}
+    for doc, partition in zip(docs, partitions):
+        groups.setdefault(partition, []).append(doc)
+    out = []
+    for partition, group in sorted(groups.items()):
+        facts = sorted((doc_fact(doc) for doc in group), key=lambda fact: event_time(fact.get("created_at")) or 0.0)
+        for i in range(0, len(facts), FACTS_PER_RECORD):
+            out.append((key, to_json_bytes({"p": partition, "facts": facts[i:i + FACTS_PER_RECORD]})))
+    return out
+
+
+def decode_detect(value: bytes | None) -> tuple[int, list[dict[str, Any]]]:
+    """The raw partition and facts of a detector facts record; ValueError when it is not one."""
+    record = _parse_json(value, "detector facts record")
+    if not isinstance(record, dict) or not isinstance(record.get("p"), int) or not isinstance(record.get("facts"), list):
+        raise ValueError("detector facts record is not an object with a partition and a facts list")
+    return record["p"], [fact for fact in record["facts"] if isinstance(fact, dict)]
 
 
 def decode_facts(value: bytes | None) -> list[dict[str, Any]]:

@@ -39,13 +39,17 @@ class KafkaSettings(BaseSettings):
                                  "consumes signals.enriched")
     batch_size: int = Field(500, ge=1, description="signals per agent batch")
     batch_seconds: float = Field(0.5, gt=0, description="longest wait for a batch to fill")
-    session_timeout: float = Field(30.0, gt=0, description="seconds before a silent worker leaves the group")
-    heartbeat_interval: float = Field(3.0, gt=0, description="seconds between consumer heartbeats")
+    session_timeout: float = Field(10.0, gt=0, description="seconds before a silent (crashed) worker leaves the "
+                                   "group and its partitions move: the bulk of a takeover")
+    heartbeat_interval: float = Field(1.0, gt=0, description="seconds between consumer heartbeats (at most a third "
+                                      "of the session timeout); also how soon a worker hears of a rebalance")
     commit_interval: float = Field(2.8, gt=0, description="seconds between offset commits")
     fetch_max_wait_ms: int = Field(100, ge=0, description="longest a fetch waits on the broker for new data")
     leader_sync_delay: float = Field(0.0, ge=0, description="seconds the group leader waits before assigning "
                                      "(1 against librdkafka's mock cluster, 0 on a real cluster)")
     snapshot_seconds: float = Field(30.0, gt=0, description="how often the spike detector state is saved")
+    merge_idle_seconds: float = Field(30.0, gt=0, description="a raw partition that sent no facts this long "
+                                      "stops holding back the detector's event-time merge")
     datadir: Path = Field(Path("var/faust"), description="Faust's local data directory")
     progress_file: Path | None = Field(None, description="JSON file a worker keeps its counts and partitions in")
     connector_state_dir: Path = Field(Path("var/connectors"), description="where connectors keep their cursor")

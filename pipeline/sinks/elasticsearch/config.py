@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 DEFAULT_URL = "http://localhost:9200"
 DEFAULT_SIGNALS_PREFIX = "stadssignaal-signals"
 DEFAULT_ALERTS_PREFIX = "stadssignaal-alerts"
+DEFAULT_DEADLETTERS_PREFIX = "stadssignaal-deadletters"
 DEFAULT_POLICY = "stadssignaal-retention"
 DEFAULT_RETENTION_DAYS = 90
 
@@ -62,6 +63,7 @@ class EsConfig:
     verify_certs: bool = True
     signals_prefix: str = DEFAULT_SIGNALS_PREFIX
     alerts_prefix: str = DEFAULT_ALERTS_PREFIX
+    deadletters_prefix: str = DEFAULT_DEADLETTERS_PREFIX
     policy_name: str = DEFAULT_POLICY
     retention_days: int = DEFAULT_RETENTION_DAYS
     batch_size: int = 500
@@ -113,7 +115,7 @@ class EsConfig:
             raise EsConfigError("max_retries must be >= 0, or None to retry until Elasticsearch answers")
         if self.flush_interval <= 0 or self.backoff_initial < 0 or self.backoff_max < self.backoff_initial:
             raise EsConfigError("flush_interval must be > 0 and 0 <= backoff_initial <= backoff_max")
-        for prefix in (self.signals_prefix, self.alerts_prefix, self.policy_name):
+        for prefix in (self.signals_prefix, self.alerts_prefix, self.deadletters_prefix, self.policy_name):
             if not prefix or prefix != prefix.lower() or any(c in prefix for c in ' "*\\<|,>/?#:'):
                 raise EsConfigError(f"invalid index or policy name {prefix!r}: lower case, no spaces or */?,#:")
 
@@ -128,6 +130,14 @@ class EsConfig:
         return f"EsConfig({', '.join(shown)})"
 
     __str__ = __repr__
+
+    def prefix_for(self, kind: str) -> str:
+        """The index prefix (and read alias) of 'signals', 'alerts' or 'deadletters'."""
+        prefixes = {"signals": self.signals_prefix, "alerts": self.alerts_prefix,
+                    "deadletters": self.deadletters_prefix}
+        if kind not in prefixes:
+            raise ValueError(f"kind must be one of {', '.join(prefixes)}")
+        return prefixes[kind]
 
     @property
     def auth_kind(self) -> str:
@@ -152,7 +162,7 @@ class EsConfig:
             "RETENTION_DAYS": ("retention_days", int), "BATCH_SIZE": ("batch_size", int),
             "FLUSH_INTERVAL": ("flush_interval", float), "MAX_BUFFER": ("max_buffer", int),
             "MAX_RETRIES": ("max_retries", int), "SIGNALS_PREFIX": ("signals_prefix", str),
-            "ALERTS_PREFIX": ("alerts_prefix", str),
+            "ALERTS_PREFIX": ("alerts_prefix", str), "DEADLETTERS_PREFIX": ("deadletters_prefix", str),
         }
         for suffix, (name, kind) in mapping.items():
             raw = env.get(_ENV_PREFIX + suffix)

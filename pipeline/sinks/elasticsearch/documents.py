@@ -101,4 +101,12 @@ def prepare_alert(doc: Any, prefix: str) -> PreparedDoc:
     return PreparedDoc(doc_id, daily_index(prefix, moment), encode_source(doc))
 
 
-PREPARERS: dict[str, Callable[[Any, str], PreparedDoc]] = {"signals": prepare_signal, "alerts": prepare_alert}
+def prepare_deadletter(doc: Any, prefix: str) -> PreparedDoc:
+    """Bulk item for a dead letter: index by `at` (UTC day), `_id` = the letter's id (source, position, hash)."""
+    doc_id = _doc_id(doc)
+    moment = _moment(doc, "at")
+    return PreparedDoc(doc_id, daily_index(prefix, moment), encode_source(doc))
+
+
+PREPARERS: dict[str, Callable[[Any, str], PreparedDoc]] = {"signals": prepare_signal, "alerts": prepare_alert,
+                                                           "deadletters": prepare_deadletter}

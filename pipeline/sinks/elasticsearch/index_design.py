@@ -14,9 +14,10 @@ from typing import Any
 from pipeline.sinks.elasticsearch.config import EsConfig
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-TEMPLATE_FILES = {"signals": "signals-template.json", "alerts": "alerts-template.json"}
+TEMPLATE_FILES = {"signals": "signals-template.json", "alerts": "alerts-template.json",
+                  "deadletters": "deadletters-template.json"}
 POLICY_FILE = "retention-policy.json"
-KINDS = ("signals", "alerts")
+KINDS = ("signals", "alerts", "deadletters")
 
 
 @dataclass(frozen=True)
@@ -43,10 +44,10 @@ def load_json(name: str) -> dict[str, Any]:
 
 
 def prefix_for(kind: str, config: EsConfig) -> str:
-    """The index prefix (and read alias) for 'signals' or 'alerts'."""
+    """The index prefix (and read alias) for 'signals', 'alerts' or 'deadletters'."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
-    return config.signals_prefix if kind == "signals" else config.alerts_prefix
+    return config.prefix_for(kind)
 
 
 def policy_body(config: EsConfig) -> dict[str, Any]:

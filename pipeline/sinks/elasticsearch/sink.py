@@ -57,7 +57,7 @@ class _Pending:
 
 
 class ElasticsearchSink:
-    """Indexes enriched signals (kind='signals') or alerts (kind='alerts') into daily indices."""
+    """Indexes enriched signals (kind='signals'), alerts ('alerts') or dead letters ('deadletters') into daily indices."""
 
     def __init__(self, config: EsConfig, kind: str = "signals", client: Any = None) -> None:
         """Start the background sender; `client` may be injected (tests), otherwise one is built."""
@@ -65,7 +65,7 @@ class ElasticsearchSink:
             raise ValueError(f"kind must be one of {', '.join(PREPARERS)}")
         self.config = config
         self.kind = kind
-        self.prefix = config.signals_prefix if kind == "signals" else config.alerts_prefix
+        self.prefix = config.prefix_for(kind)
         self.source_name = f"elasticsearch:{self.prefix}"
         self._prepare = PREPARERS[kind]
         self._client = client if client is not None else build_client(config)

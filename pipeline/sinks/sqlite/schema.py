@@ -176,7 +176,8 @@ CREATE TABLE IF NOT EXISTS alert_notes (
 CREATE INDEX IF NOT EXISTS alert_notes_alert ON alert_notes (alert_id, seq);
 """
 
-# Version n is reached by running the scripts of every version up to n, in order; each script is idempotent.
+# Version n is reached by running the scripts of every version up to n, in order, once per file (under the
+# write lock); scripts 1 and 2 are idempotent, later ones rely on running once.
 MIGRATIONS: tuple[tuple[int, str], ...] = (
     (1, SIGNALS),
     (2, ALERTS + CONNECTOR_STATUS + SEARCH_REVIEW + ADVISERS),

@@ -5,10 +5,13 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from pipeline.alerts.model import AlertEvent
+from pipeline.sinks.sqlite.alert_rows import UPSERT_ALERT, alert_row
 from pipeline.sinks.sqlite.retention import PurgeResult
 from pipeline.sinks.sqlite.examples import scrub_stored
 from pipeline.sinks.sqlite.schema import migrate
@@ -35,6 +38,26 @@ ON CONFLICT(id) DO UPDATE SET
 """
 
 
+WAL_SWITCH_SECONDS = 30.0
+
+
+def use_wal(conn: sqlite3.Connection, within: float = WAL_SWITCH_SECONDS) -> None:
+    """Switch the file to WAL, retrying while another process holds it: on a new file the switch needs the
+    file to itself, and SQLite answers 'database is locked' at once there instead of waiting its busy
+    timeout (several workers opening one new store at the same moment)."""
+    deadline = time.monotonic() + within
+    delay = 0.01
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as err:
+            if "locked" not in str(err) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
 def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
     """Open the store file with the pragmas the pipeline relies on."""
     if readonly:
@@ -42,7 +65,7 @@ def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
     else:
         make_private(path)   # SQLite gives its -wal and -shm files the mode of the store file
         conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        conn.execute("PRAGMA journal_mode=WAL")
+        use_wal(conn)
         conn.execute("PRAGMA synchronous=NORMAL")
         for suffix in ("-wal", "-shm"):
             side = Path(f"{path}{suffix}")
@@ -98,6 +121,16 @@ class SqliteStore:
         self._lock = threading.Lock()
         migrate(self._conn)
 
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The write connection (shared with the alert store of the same file)."""
+        return self._conn
+
+    @property
+    def lock(self) -> threading.Lock:
+        """The lock every write on the connection takes."""
+        return self._lock
+
     def load_cursor(self, source: str) -> dict[str, Any] | None:
         """The cursor last committed for `source`, or None when it never ran."""
         row = self._conn.execute("SELECT cursor FROM cursors WHERE source=?", (source,)).fetchone()
@@ -105,8 +138,8 @@ class SqliteStore:
 
     def write(self, source: str | None, cursor: dict[str, Any] | None, docs: Iterable[dict[str, Any]],
               dead: Iterable[DeadLetter] = (), stored_at: float | None = None,
-              encoded: Sequence[str] | None = None) -> None:
-        """Store enriched docs and dead letters and move the source cursor, all in one transaction.
+              encoded: Sequence[str] | None = None, alerts: Iterable[AlertEvent] = ()) -> None:
+        """Store enriched docs, dead letters and alert events and move the source cursor, all in one transaction.
 
         `encoded`, optional: each doc's JSON (as encode_doc() makes it), in the order of `docs`, so a caller
         that already encoded them (the Kafka worker) does not pay for it twice.
@@ -117,9 +150,12 @@ class SqliteStore:
         rows = [signal_row(doc, stamp, text) for doc, text in zip(docs, usable_encodings(docs, encoded))]
         dead_rows = [(d.source, d.position, d.reason, d.raw, d.raw_bytes, d.raw_sha256, d.at.isoformat())
                      for d in dead]
+        alert_rows = [alert_row(event) for event in alerts]
         with self._lock, self._conn:
             if rows:
                 self._write_rows(docs, rows)
+            if alert_rows:
+                self._conn.executemany(UPSERT_ALERT, alert_rows)
             if dead_rows:
                 self._conn.executemany(
                     "INSERT INTO deadletters (source, position, reason, raw, raw_bytes, raw_sha256, at) "

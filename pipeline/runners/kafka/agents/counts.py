@@ -1,19 +1,29 @@
-"""The counts agent: signal facts -> windowed count tables (per topic, per channel) and the spike detector.
+"""The counts agent: signal facts -> windowed counts (per topic, per channel) and the spike detector, each
+exactly once whatever happens to workers.
 
-Facts arrive a batch per record, keyed by municipality, so one partition (one worker) sees a
-municipality's whole stream, as the detector needs. The count tables are Faust tumbling-window
-tables in event time (`created_at`), with changelogs. The detector (the core's SpikeDetector)
-observes the facts; its alert events go to signals.alerts, and its state is saved, compressed, in a
-changelogged table so a worker that takes over the partition resumes it.
+Counting facts are keyed by their counting key (`count:topic:<code>`, `count:channel:<channel>`), so the
+keys spread over partitions and workers. Each (key, window) of the Faust tumbling-window tables (event
+time, changelogged) holds the ids counted in it; the count is their number. A re-delivered fact (a
+crashed enrich agent's batch sent again, or this agent's uncommitted offsets read again by the worker
+that takes over) finds its id already there and is not counted twice.
+
+Detector facts are keyed by municipality (`detect:<municipality>`): the detector needs a municipality's
+whole stream. They are merged across the raw partitions in event-time order first (merge.PartitionMerge),
+so the detector sees the same stream however fast each worker goes. Its state is saved, compressed, in a changelogged table every `snapshot_seconds` (a snapshot
+costs about 0.3 s of CPU), and a detector facts record is acknowledged only once a saved state covers it. So the
+committed offset never passes the saved state: a worker that takes over restores the state and is
+re-delivered exactly the records after it; records the state already holds are recognised by the
+detector (same id in an open window, or a window already closed) and change nothing. Alert events are
+keyed by alert id; one raised again after a failover is the same event and the sink upserts it.
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import time
 import zlib
-from collections import Counter
-from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -21,13 +31,17 @@ import faust
 
 from pipeline.alerts.config import DetectorConfig
 from pipeline.alerts.detector import SpikeDetector
-from pipeline.runners.kafka.codec import decode_facts, encode_key, event_time, to_json_bytes
+from pipeline.runners.kafka.codec import (COUNT_PREFIX, DETECT_PREFIX, decode_detect, encode_key, event_time,
+                                          to_json_bytes)
+from pipeline.runners.kafka.merge import PartitionMerge
 from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.topics import CHANNEL_COUNTS_TABLE, DETECTOR_STATE_TABLE, TOPIC_COUNTS_TABLE
 
 log = logging.getLogger(__name__)
 
 COUNT_RETENTION = timedelta(days=2)
+# Decoded counting facts: (signal id, created_at) pairs.
+Pair = tuple[str, float]
 
 
 class FactClock:
@@ -42,44 +56,46 @@ class FactClock:
         return self.ts
 
 
-@dataclass
-class Tally:
-    """Counts of one facts record per (window start, topic code) and (window start, channel)."""
-
-    topics: Counter[tuple[float, str]] = field(default_factory=Counter)
-    channels: Counter[tuple[float, str]] = field(default_factory=Counter)
-    facts: list[dict[str, Any]] = field(default_factory=list)
-    skipped: int = 0
-
-
-def tally(facts: list[dict[str, Any]], window_seconds: float) -> Tally:
-    """Count facts per event-time window; facts without a usable created_at are skipped."""
-    result = Tally()
-    topic_keys: list[tuple[float, str]] = []
-    channel_keys: list[tuple[float, str]] = []
-    for fact in facts:
-        ts = event_time(fact.get("created_at"))
-        if ts is None:
-            result.skipped += 1
+def ids_per_window(value: bytes | None, window_seconds: float) -> tuple[dict[float, set[str]], int]:
+    """The ids of a counting facts record grouped by the start of their event-time window, and how many
+    pairs were unusable (no id or no usable created_at). Raises ValueError when the record is unreadable."""
+    pairs = json.loads(value) if value else None
+    if not isinstance(pairs, list):
+        raise ValueError("counting facts record is not a JSON array")
+    windows: dict[float, set[str]] = {}
+    skipped = 0
+    for pair in pairs:
+        ts = event_time(pair[1]) if isinstance(pair, list) and len(pair) == 2 else None
+        if ts is None or not isinstance(pair[0], str):
+            skipped += 1
             continue
-        start = ts - ts % window_seconds
-        code = (fact.get("topic") or {}).get("code") or "overig"
-        topic_keys.append((start, str(code)))
-        channel_keys.append((start, str(fact.get("channel") or "unknown")))
-        result.facts.append(fact)
-    result.topics.update(topic_keys)      # one counting pass in C per table rather than one += per fact
-    result.channels.update(channel_keys)
-    return result
+        windows.setdefault(ts - ts % window_seconds, set()).add(pair[0])
+    return windows, skipped
 
 
-def pack_state(detector: SpikeDetector) -> bytes:
-    """The detector's snapshot as compressed JSON (about a tenth of the plain size)."""
-    return zlib.compress(json.dumps(detector.snapshot(), separators=(",", ":")).encode("utf-8"), 6)
+def add_once(table: Any, key: str, windows: dict[float, set[str]], clock: "FactClock") -> int:
+    """Add ids to the id lists of `key`'s windows in a windowed table; return how many were new there."""
+    added = 0
+    for start, ids in sorted(windows.items()):
+        clock.ts = start
+        current = table[key].value()
+        new = ids.difference(current)
+        if new:
+            table[key] = [*current, *sorted(new)]
+            added += len(new)
+    return added
 
 
-def unpack_state(blob: bytes, config: DetectorConfig) -> SpikeDetector:
+def pack_state(detector: SpikeDetector) -> str:
+    """The detector's snapshot as compressed JSON in base64 text (about a seventh of the plain size); text, so
+    the changelog value is plain JSON that every reader of the table decodes alike."""
+    packed = zlib.compress(json.dumps(detector.snapshot(), separators=(",", ":")).encode("utf-8"), 6)
+    return base64.b64encode(packed).decode("ascii")
+
+
+def unpack_state(blob: str | bytes, config: DetectorConfig) -> SpikeDetector:
     """Rebuild a detector from pack_state() output."""
-    return SpikeDetector.restore(json.loads(zlib.decompress(blob)), config)
+    return SpikeDetector.restore(json.loads(zlib.decompress(base64.b64decode(blob))), config)
 
 
 class DetectorKeeper:
@@ -103,7 +119,7 @@ class DetectorKeeper:
                 try:
                     detector = unpack_state(blob, self.config)
                     log.info("spike detector for %r restored from its saved state", key)
-                except (ValueError, zlib.error, KeyError, TypeError) as err:
+                except (ValueError, zlib.error, binascii.Error, KeyError, TypeError) as err:
                     log.error("saved spike detector state for %r is unusable (%s); starting afresh", key, err)
             detector = detector or SpikeDetector(self.config)
             self.detectors[key] = detector
@@ -112,6 +128,8 @@ class DetectorKeeper:
 
     def maybe_save(self, key: str, force: bool = False) -> bool:
         """Save the state when forced or when `snapshot_seconds` passed; must run inside the stream."""
+        if key not in self.detectors:
+            return False
         now = time.monotonic()
         if not force and now - self.saved_at.get(key, now) < self.snapshot_seconds:
             return False
@@ -126,7 +144,7 @@ class DetectorKeeper:
 
 
 def fact_key_of(event: Any) -> str:
-    """The municipality key of a facts record."""
+    """The key of a facts record as text."""
     key = event.message.key
     return key.decode("utf-8", errors="replace") if isinstance(key, bytes) else str(key or "")
 
@@ -140,52 +158,92 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
     clock = FactClock()
     window = timedelta(minutes=config.window_minutes)
     json_schema = faust.Schema(key_serializer="json", value_serializer="json")
-    topic_counts = app.Table(TOPIC_COUNTS_TABLE, default=int, partitions=settings.partitions, schema=json_schema,
-                             help="signals per topic code per detector window (event time)",
-                             ).tumbling(window, expires=COUNT_RETENTION).relative_to(clock)
-    channel_counts = app.Table(CHANNEL_COUNTS_TABLE, default=int, partitions=settings.partitions, schema=json_schema,
-                               help="signals per channel per detector window (event time)",
-                               ).tumbling(window, expires=COUNT_RETENTION).relative_to(clock)
+    tables = {
+        "topic": app.Table(TOPIC_COUNTS_TABLE, default=list, partitions=settings.partitions, schema=json_schema,
+                           help="ids of the signals per topic code per detector window (event time)",
+                           ).tumbling(window, expires=COUNT_RETENTION).relative_to(clock),
+        "channel": app.Table(CHANNEL_COUNTS_TABLE, default=list, partitions=settings.partitions, schema=json_schema,
+                             help="ids of the signals per channel per detector window (event time)",
+                             ).tumbling(window, expires=COUNT_RETENTION).relative_to(clock),
+    }
     state = app.Table(DETECTOR_STATE_TABLE, partitions=settings.partitions,
-                      schema=faust.Schema(key_serializer="json", value_serializer="raw"),
+                      schema=json_schema,
                       help="compressed spike detector snapshots per municipality")
     keeper = DetectorKeeper(config, state, settings.snapshot_seconds)
+    merges: dict[str, PartitionMerge] = {}
+    # per detector key: the records not yet covered by a saved state, with the newest event time of each
+    unsaved: dict[str, list[tuple[Any, float]]] = {}
+    observed_until: dict[str, float] = {}
 
     @app.on_partitions_revoked.connect
     async def _forget_detectors(sender: Any, revoked: Any = None, **kwargs: Any) -> None:
-        """After a rebalance the saved state, not memory, is the truth."""
+        """After a rebalance the saved state, not memory, is the truth (unsaved records are re-delivered)."""
         keeper.forget()
+        merges.clear()
+        unsaved.clear()
+        observed_until.clear()
 
-    def add_counts(table: Any, counts: Counter[tuple[float, str]]) -> None:
-        """Add tallied counts to a windowed table, each in the window of its start time."""
-        for (start, key), n in counts.items():
-            clock.ts = start
-            table[key] += n
+    def count(event: Any, key: str) -> None:
+        """Add a counting facts record's ids to its windows, each id once."""
+        dimension, _, value = key[len(COUNT_PREFIX):].partition(":")
+        table = tables.get(dimension)
+        if table is None:
+            log.error("counts agent: unknown counting dimension in key %r; skipped", key)
+            return
+        windows, skipped = ids_per_window(event.message.value, window.total_seconds())
+        if skipped:
+            log.error("counts agent: %d facts without an id or a usable created_at; not counted", skipped)
+        added = add_once(table, value, windows, clock)
+        progress.add(**{f"counted_{dimension}": added, **({"counted": added} if dimension == "topic" else {})})
 
-    async def count(stream: Any) -> None:
-        """Count each record's facts in their windows, feed the detector and publish its alert events."""
-        async for event in stream.events():
+    async def detect(event: Any, key: str) -> list[Any]:
+        """Merge a detector facts record, feed the detector what the watermark releases, publish its alert
+        events; return the records a saved state now covers (to acknowledge)."""
+        partition, facts = decode_detect(event.message.value)
+        merge = merges.get(key)
+        if merge is None:
+            merge = merges[key] = PartitionMerge(settings.partitions, settings.merge_idle_seconds)
+        newest = merge.add(partition, facts)
+        unsaved.setdefault(key, []).append((event, newest))
+        released, mark = merge.release()
+        observed_until[key] = max(mark, observed_until.get(key, float("-inf")))
+        try:
+            alert_events = keeper.get(key).observe(released) if released else []
+        except Exception:  # noqa: BLE001 - the detector must never stop counting
+            log.exception("spike detector failed on %d facts", len(released))
+            alert_events = []
+        for alert_event in alert_events:
+            payload = alert_event.to_dict()
+            await alerts_topic.send(key=encode_key(payload["alert"]["id"]), value=to_json_bytes(payload))
+            log.info("alert %s: %s %s", payload["kind"], payload["alert"]["topic"], payload["alert"]["scope"])
+        progress.add(detected=len(released), alerts=len(alert_events))
+        if not keeper.maybe_save(key):
+            return []
+        covered = [e for e, ts in unsaved[key] if ts <= observed_until[key]]
+        unsaved[key] = [(e, ts) for e, ts in unsaved[key] if ts > observed_until[key]]
+        return covered
+
+    async def consume(stream: Any) -> None:
+        """Count each facts record once per id and window; acknowledge detector records once saved."""
+        manual = stream.noack()
+        async for event in manual.events():
+            key = fact_key_of(event)
             try:
-                counted = tally(decode_facts(event.message.value), window.total_seconds())
+                if key.startswith(COUNT_PREFIX):
+                    count(event, key)
+                elif key.startswith(DETECT_PREFIX):
+                    for done in await detect(event, key):
+                        await manual.ack(done)
+                    continue
+                else:
+                    log.error("counts agent: facts record with unknown key %r at partition %s offset %s; skipped",
+                              key, event.message.partition, event.message.offset)
             except ValueError as err:
                 log.error("counts agent: unreadable facts record at partition %s offset %s (%s); skipped",
                           event.message.partition, event.message.offset, err)
-                continue
-            if counted.skipped:
-                log.error("counts agent: %d facts without a usable created_at; not counted", counted.skipped)
-            add_counts(topic_counts, counted.topics)
-            add_counts(channel_counts, counted.channels)
-            key = fact_key_of(event)
-            try:
-                alert_events = keeper.get(key).observe(counted.facts)
             except Exception:  # noqa: BLE001 - the detector must never stop counting
-                log.exception("spike detector failed on a batch of %d facts", len(counted.facts))
-                continue
-            for alert_event in alert_events:
-                payload = alert_event.to_dict()
-                await alerts_topic.send(key=encode_key(payload["alert"]["id"]), value=to_json_bytes(payload))
-                log.info("alert %s: %s %s", payload["kind"], payload["alert"]["topic"], payload["alert"]["scope"])
-            keeper.maybe_save(key, force=bool(alert_events))
-            progress.add(counted=len(counted.facts), alerts=len(alert_events))
+                log.exception("counts agent: failed on the record at partition %s offset %s",
+                              event.message.partition, event.message.offset)
+            await manual.ack(event)
 
-    return app.agent(facts_topic, name="counts")(count)
+    return app.agent(facts_topic, name="counts")(consume)

@@ -1,28 +1,29 @@
 """The enrich agent: signals.raw in batches -> decode, validate, enrich (the core) -> signals.enriched.
 
-Bad records go to signals.deadletter with the reason. The batch's enriched signals are also sent, in
-compact form and a few records per batch, to the internal facts topic that feeds the counts agent.
-Enriched signals go out as one Kafka record batch per partition (pipeline.runners.kafka.batch_send);
-with `sink_in_enrich` the agent also writes the batch to the sink itself. Either way the batch is
-acknowledged only after the broker acknowledged the enriched records and the sink stored them, and
-Faust flushes the producer before it commits offsets: at-least-once delivery, exactly once in the sink.
+Bad records become dead letters (reason, byte length and sha256 of the raw record; never its content),
+sent to signals.deadletter and stored by the sink. The batch's signals also go, compactly, to the
+internal facts topic: counting facts keyed by topic code and by channel (spread over partitions) and
+detector facts keyed by municipality. Every record goes out as one Kafka record batch per partition
+(pipeline.runners.kafka.batch_send); with `sink_in_enrich` the agent also writes the batch to the sink.
+The batch is acknowledged only after the broker acknowledged all of it and the sink stored it, and
+Faust flushes the producer before it commits offsets: at-least-once delivery, exactly once in the sink;
+the counts agent makes counting idempotent.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, Iterable
 
 from pipeline.runners.kafka.batch_send import BatchSender
-from pipeline.runners.kafka.codec import dead_letter_value, decode_signal, encode_key, fact_records, to_json_text
+from pipeline.runners.kafka.codec import (count_records, dead_letter_value, decode_signal, detect_records, encode_key,
+                                          to_json_text)
 from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.agents.sink import write_with_retry
-from pipeline.runners.kafka.sinks import BatchSink
 from pipeline.enrich.batch import BatchEnricher, enrich_batch
-from pipeline.core.signal import InvalidSignal, RawSignal
-from pipeline.core.signal import DeadLetter
+from pipeline.core.signal import DeadLetter, InvalidSignal, RawSignal
+from pipeline.sinks.base import Sink, SinkBatch, fingerprinted
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class EnrichOutcome:
 
     docs: list[dict[str, Any]] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
+    partitions: list[int] = field(default_factory=list)   # the raw partition each doc was read from
 
 
 def enrich_records(records: Iterable[RawRecord], enricher: BatchEnricher, source: str,
@@ -55,14 +57,18 @@ def enrich_records(records: Iterable[RawRecord], enricher: BatchEnricher, source
     """Decode and validate each record, enrich the valid ones in one call; never raises for bad input."""
     outcome = EnrichOutcome()
     signals: list[RawSignal] = []
+    read_from: dict[str, int] = {}
     for record in records:
         try:
-            signals.append(decode_signal(record.value, max_text_chars))
+            signal = decode_signal(record.value, max_text_chars)
+            signals.append(signal)
+            read_from[signal.id] = record.partition
         except InvalidSignal as err:
-            outcome.dead.append(DeadLetter.of(source, record.position, err.reason, record.value or b""))
+            outcome.dead.append(fingerprinted(source, record.position, err.reason, record.value))
     if signals:
         docs, failed = enrich_batch(enricher, signals, source)
         outcome.docs = docs
+        outcome.partitions = [read_from.get(doc.get("id"), 0) for doc in docs]
         outcome.dead.extend(failed)
     return outcome
 
@@ -82,25 +88,24 @@ def enriched_records(docs: list[dict[str, Any]], encoded: list[str] | None = Non
     return [(encode_key(doc["id"]), text.encode("utf-8")) for doc, text in zip(docs, texts)]
 
 
+def dead_records(letters: list[DeadLetter]) -> list[tuple[bytes | None, bytes]]:
+    """(key, value) records of `signals.deadletter` (no key: spread over partitions)."""
+    return [(None, dead_letter_value(letter)) for letter in letters]
+
+
 def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_text_chars: int,
-                          fact_key: str, progress: WorkerProgress, sink: BatchSink | None = None) -> Any:
+                          municipality: str, progress: WorkerProgress, sink: Sink | None = None) -> Any:
     """Define the enrich agent on `app` (a faust.App) and return it; with `sink` it also stores each batch."""
     raw_topic = app.topic(settings.topic_raw, key_serializer="raw", value_serializer="raw",
                           partitions=settings.partitions)
-    dead_topic = app.topic(settings.topic_deadletter, key_serializer="raw", value_serializer="raw",
-                           partitions=settings.partitions)
-    facts_topic = app.topic(settings.facts_topic, key_serializer="raw", value_serializer="raw",
-                            partitions=settings.partitions)
     source = f"kafka:{settings.topic_raw}"
-    fact_key_bytes = encode_key(fact_key)
     sender = BatchSender(lambda: app.producer._ensure_producer())
 
-    async def store(docs: list[dict[str, Any]], encoded: list[str]) -> list[DeadLetter]:
-        """Write the batch (and its JSON texts) to the sink, retrying until it accepts; return what it refused."""
-        if sink is None or not docs:
+    async def store(batch: SinkBatch) -> list[DeadLetter]:
+        """Write the batch to the sink, retrying until it accepts; return what it refused."""
+        if sink is None or not batch:
             return []
-        return await write_with_retry(partial(sink.write_batch, encoded=encoded), docs, sink.name,
-                                      getattr(sink, "in_thread", True))
+        return await write_with_retry(sink, batch)
 
     async def enrich(stream: Any) -> None:
         """Consume raw signals in batches; produce enriched signals, facts and dead letters (and store them)."""
@@ -111,25 +116,30 @@ def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_
                 outcome = enrich_records(records, enricher, source, max_text_chars)
             except Exception:  # noqa: BLE001 - the batch would be acknowledged anyway; keep it visible
                 log.exception("enrich agent: unexpected failure; sending the batch to the dead letters")
-                outcome = EnrichOutcome(dead=[DeadLetter.of(source, r.position, "unexpected enrichment failure",
-                                                            r.value or b"") for r in records])
+                outcome = EnrichOutcome(dead=[fingerprinted(source, r.position, "unexpected enrichment failure",
+                                                            r.value) for r in records])
             encoded = encode_docs(outcome.docs)
-            delivery = asyncio.ensure_future(sender.send(settings.topic_enriched,
-                                                         enriched_records(outcome.docs, encoded)))
-            try:
-                for record in fact_records(outcome.docs):
-                    await facts_topic.send(key=fact_key_bytes, value=record)
-                refused = await store(outcome.docs, encoded)
-                await delivery
-            finally:
-                if not delivery.done():
-                    delivery.cancel()
             for letter in outcome.dead:
                 log.warning("dead letter at %s: %s", letter.position, letter.reason)
-                await dead_topic.send(key=None, value=dead_letter_value(letter))
-            for letter in refused:
-                log.warning("sink dead letter at %s: %s", letter.position, letter.reason)
-                await dead_topic.send(key=None, value=dead_letter_value(letter))
+            deliveries = [asyncio.ensure_future(sender.send(topic, batch)) for topic, batch in (
+                (settings.topic_enriched, enriched_records(outcome.docs, encoded)),
+                (settings.facts_topic, count_records(outcome.docs)
+                 + detect_records(outcome.docs, outcome.partitions, municipality)),
+                (settings.topic_deadletter, dead_records(outcome.dead)),
+            ) if batch]
+            try:
+                refused = await store(SinkBatch(docs=outcome.docs, dead=outcome.dead, encoded=encoded))
+                if refused:
+                    for letter in refused:
+                        log.warning("sink dead letter at %s: %s", letter.position, letter.reason)
+                    deliveries.append(asyncio.ensure_future(
+                        sender.send(settings.topic_deadletter, dead_records(refused))))
+                    await store(SinkBatch(dead=refused))
+                await asyncio.gather(*deliveries)
+            finally:
+                for delivery in deliveries:
+                    if not delivery.done():
+                        delivery.cancel()
             counts = {"enriched": len(outcome.docs), "dead": len(outcome.dead)}
             if sink is not None:
                 counts.update(stored=len(outcome.docs) - len(refused), sink_dead=len(refused))

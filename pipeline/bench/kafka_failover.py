@@ -1,0 +1,185 @@
+"""A scripted failover over the mock broker: two workers, one SIGKILLed mid-stream and restarted; then the
+windowed counts (from the count tables' changelogs, what a worker taking over would restore) are compared
+with the store's counts per key and window, and the takeover time is measured."""
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.bench.kafka_workers import WorkerProcess, replay, stop_all, stored_count, wait_until, worker_env
+from pipeline.runners.kafka.config import KafkaSettings
+from pipeline.runners.kafka.topics import CHANNEL_COUNTS_TABLE, KAFKA_PYTHON_API_VERSION, TOPIC_COUNTS_TABLE
+
+WINDOW_SECONDS = 15 * 60
+WindowCounts = dict[tuple[str, float], int]
+
+
+def read_topic(bootstrap: str, topic: str, idle_ms: int = 1500, within: float = 600.0) -> list[Any]:
+    """Every record of `topic` from the beginning up to its end offsets when called (no consumer group);
+    raises TimeoutError when that takes longer than `within` seconds (a partial read would undercount)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=KAFKA_PYTHON_API_VERSION,
+                             enable_auto_commit=False, group_id=None)
+    try:
+        tps = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        consumer.assign(tps)
+        consumer.seek_to_beginning(*tps)
+        ends = consumer.end_offsets(tps)
+        records: list[Any] = []
+        deadline = time.monotonic() + within
+        while any(consumer.position(tp) < ends[tp] for tp in tps):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"reading {topic} took longer than {within:.0f} s")
+            for batch in consumer.poll(timeout_ms=idle_ms).values():
+                records.extend(batch)
+        return records
+    finally:
+        consumer.close()
+
+
+def changelog_counts(bootstrap: str, changelog: str) -> WindowCounts:
+    """The latest count (ids counted) per (key, window start) in a windowed count table's changelog."""
+    latest: dict[tuple[str, float], int] = {}
+    for record in read_topic(bootstrap, changelog):
+        key, (start, _end) = json.loads(record.key)
+        ids = json.loads(record.value) if record.value is not None else []
+        latest[(str(key), float(start))] = len(ids)
+    return {k: n for k, n in latest.items() if n}
+
+
+def store_counts(store: Path, column: str, window_seconds: float = WINDOW_SECONDS) -> WindowCounts:
+    """Signals per (`column` value, event-time window start) in a SQLite store."""
+    if column not in ("topic", "channel"):
+        raise ValueError("column must be topic or channel")
+    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=10)
+    try:
+        rows = conn.execute(f"SELECT COALESCE({column}, ?), ts FROM signals",
+                            ("overig" if column == "topic" else "unknown",)).fetchall()
+    finally:
+        conn.close()
+    counts: WindowCounts = {}
+    for key, ts in rows:
+        start = ts - ts % window_seconds
+        counts[(key, float(start))] = counts.get((key, float(start)), 0) + 1
+    return counts
+
+
+def difference(counted: WindowCounts, stored: WindowCounts, since: float = float("-inf")) -> tuple[int, int]:
+    """(over-count, under-count) of the windowed counts against the store, summed over keys and the windows
+    that start at or after `since` (older windows have expired from the count tables by design)."""
+    over = sum(max(0, n - stored.get(k, 0)) for k, n in counted.items() if k[1] >= since)
+    under = sum(max(0, n - counted.get(k, 0)) for k, n in stored.items() if k[1] >= since)
+    return over, under
+
+
+def retained_since(store: Path) -> float:
+    """The start of the oldest window the count tables still keep: the newest stored signal minus the
+    tables' retention, plus a window (the one straddling the limit may be partly expired)."""
+    from pipeline.runners.kafka.agents.counts import COUNT_RETENTION
+
+    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=10)
+    try:
+        newest = conn.execute("SELECT MAX(ts) FROM signals").fetchone()[0]
+    finally:
+        conn.close()
+    return float("-inf") if newest is None else newest - COUNT_RETENTION.total_seconds() + WINDOW_SECONDS
+
+
+def stored_alert_ids(store: Path) -> set[str]:
+    """Alert ids in the store's alerts table."""
+    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=10)
+    try:
+        return {row[0] for row in conn.execute("SELECT id FROM alerts")}
+    except sqlite3.Error:
+        return set()
+    finally:
+        conn.close()
+
+
+@dataclass
+class FailoverRun:
+    """What a run with (or without) a SIGKILL measured."""
+
+    signals: int
+    stored: int
+    over: dict[str, int] = field(default_factory=dict)
+    under: dict[str, int] = field(default_factory=dict)
+    takeover_seconds: float | None = None
+    rejoin_seconds: float | None = None
+    alerts: set[str] = field(default_factory=set)
+    complete: bool = False
+    counts_lag_seconds: float = 0.0   # from every signal stored to the counts adding up
+
+
+def owns_all(workers: list[WorkerProcess], topic: str, partitions: int) -> bool:
+    """True when the live workers own every partition of `topic` between them, none twice."""
+    owned = [p for w in workers if w.alive for p in w.partitions(topic)]
+    return sorted(owned) == list(range(partitions))
+
+
+def counts_settled(bootstrap: str, store: Path, settings: KafkaSettings, timeout: float) -> WindowCounts:
+    """Wait until the topic counts in the changelog add up to the stored signals (or `timeout`); return them."""
+    counted: WindowCounts = {}
+
+    def settled() -> bool:
+        """True when the changelog's topic counts match the store's in every retained window."""
+        nonlocal counted
+        counted = changelog_counts(bootstrap, settings.changelog_topic(TOPIC_COUNTS_TABLE))
+        return difference(counted, store_counts(store, "topic"), retained_since(store))[1] == 0
+    wait_until(settled, timeout, 2.0)
+    return counted
+
+
+def failover_run(path: Path, n: int, workdir: Path, partitions: int = 4, kill_at: float | None = 0.3,
+                 extra_env: dict[str, str] | None = None, timeout: float = 300.0) -> FailoverRun:
+    """Two workers process `path` (n signals); with `kill_at`, one is SIGKILLed once that share is stored and
+    restarted after the other took over. Returns counts against the store, takeover and rejoin times."""
+    from pipeline.bench.kafka_broker import MockCluster
+    from pipeline.runners.kafka.topics import create_on_mock
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    store = workdir / "store.db"
+    result = FailoverRun(signals=n, stored=0)
+    with MockCluster(brokers=1, initial_rebalance_delay_ms=3000) as cluster:
+        settings = KafkaSettings(broker=cluster.bootstrap, partitions=partitions, sqlite_path=store)
+        create_on_mock(cluster, settings)
+        env = worker_env(cluster.bootstrap, store, partitions, **(extra_env or {}))
+        workers = [WorkerProcess(name, workdir, env).start() for name in ("left", "right")]
+        try:
+            if not wait_until(lambda: owns_all(workers, settings.topic_raw, partitions)
+                              and all(w.partitions(settings.topic_raw) for w in workers), 120, 0.2):
+                raise RuntimeError("workers did not split the partitions: " + workers[0].log_tail(800))
+            replay(settings, path, workdir / "input.cursor")
+            if kill_at is not None:
+                wait_until(lambda: stored_count(store) >= n * kill_at, timeout, 0.05)
+                victim = workers[0]
+                victim.kill()
+                killed = time.monotonic()
+                if wait_until(lambda: owns_all(workers, settings.topic_raw, partitions), timeout, 0.1):
+                    result.takeover_seconds = time.monotonic() - killed
+                restarted = WorkerProcess("left-again", workdir, env).start()
+                workers.append(restarted)
+                began = time.monotonic()
+                if wait_until(lambda: bool(restarted.partitions(settings.topic_raw))
+                              and owns_all(workers, settings.topic_raw, partitions), timeout, 0.1):
+                    result.rejoin_seconds = time.monotonic() - began
+            result.complete = wait_until(lambda: stored_count(store) >= n, timeout, 0.2)
+            result.stored = stored_count(store)
+            stored_at = time.monotonic()
+            counted = counts_settled(cluster.bootstrap, store, settings, timeout)
+            result.counts_lag_seconds = time.monotonic() - stored_at
+            for column, table in (("topic", TOPIC_COUNTS_TABLE), ("channel", CHANNEL_COUNTS_TABLE)):
+                table_counts = counted if column == "topic" else changelog_counts(
+                    cluster.bootstrap, settings.changelog_topic(table))
+                over, under = difference(table_counts, store_counts(store, column), retained_since(store))
+                result.over[column], result.under[column] = over, under
+            time.sleep(2.0)   # let the alert-sink agent store the last alert events
+            result.alerts = stored_alert_ids(store)
+        finally:
+            stop_all(workers)
+    return result
