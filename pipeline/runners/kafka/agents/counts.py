@@ -227,6 +227,10 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         """Count each facts record once per id and window; acknowledge detector records once saved."""
         manual = stream.noack()
         async for event in manual.events():
+            if event.message.tp not in app.consumer.assignment():
+                # Taken from this worker by a rebalance while buffered: its new owner gets it again. Writing
+                # now could overwrite the new owner's newer id list for the same window with a stale one.
+                continue
             key = fact_key_of(event)
             try:
                 if key.startswith(COUNT_PREFIX):
