@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: demo test install install-dev browser clean help
+.PHONY: demo test lint install install-dev browser clean help
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' Makefile | sed 's/:.*## /\t/'
@@ -34,7 +34,11 @@ browser:  ## headless Chromium for the dashboard tests (Debian package)
 demo: install  ## run the demo stream with the live dashboard on http://127.0.0.1:8000
 	$(BIN)/stadssignaal demo
 
-test: install-dev browser  ## install everything and run the tests
+lint: install-dev  ## ruff on the package and tests, mypy on the core
+	$(BIN)/ruff check pipeline tests
+	$(BIN)/mypy
+
+test: install-dev browser lint  ## install everything, lint, and run the tests
 	$(PY) -m pytest
 
 clean:  ## remove the virtual environment and local data

@@ -26,13 +26,21 @@ from pipeline.alerts.config import DetectorConfig
 from pipeline.alerts.context import pick_examples, pick_new_terms
 from pipeline.alerts.dispersion import DispersionModel
 from pipeline.alerts.episodes import EpisodeTracker, Finding, best_finding
+from pipeline.alerts.findings import (
+    Z_FLOOR,
+    could_alert,
+    level_thresholds,
+    minimal_alerting_count,
+    negative_share_finding,
+    tail_probability,
+    variance,
+    volume_finding,
+)
 from pipeline.alerts.learning import PendingWindow
 from pipeline.alerts.level import LevelTracker, winsorised
-from pipeline.alerts.slot_noise import SlotNoise
-from pipeline.alerts.findings import (Z_FLOOR, could_alert, level_thresholds, minimal_alerting_count, variance,
-                                      negative_share_finding, tail_probability, volume_finding)
 from pipeline.alerts.model import AlertEvent
 from pipeline.alerts.scopes import Scope, ScopeIndex
+from pipeline.alerts.slot_noise import SlotNoise
 from pipeline.alerts.stats import count_sf
 from pipeline.alerts.terms import TermBackground
 from pipeline.alerts.windows import DocFacts, WindowBucket, doc_facts

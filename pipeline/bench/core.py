@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from pipeline.core.settings import Settings
-from pipeline.core.signal import RawSignal
-from pipeline.core.signal import SourceBatch
+from pipeline.core.signal import RawSignal, SourceBatch
 
 Echo = Callable[[str], None]
 

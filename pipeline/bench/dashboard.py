@@ -10,11 +10,11 @@ from typing import Any, Callable
 
 import httpx
 
-from pipeline.core.settings import Settings
-from pipeline.sinks.sqlite.store import SqliteStore, connect
 from pipeline.apps.dashboard import queries
-from pipeline.sinks.sqlite.advisers import Dossier, ensure_schema, save_dossier
 from pipeline.bench.synthetic_signals import SAMPLE_PLACES, synthetic_docs
+from pipeline.core.settings import Settings
+from pipeline.sinks.sqlite.advisers import Dossier, ensure_schema, save_dossier
+from pipeline.sinks.sqlite.store import SqliteStore, connect
 
 BENCH_ACCOUNT = "@gemeentezeist"
 

@@ -11,9 +11,9 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from pipeline.sinks.elasticsearch.config import EsConfig
 from pipeline.sinks.elasticsearch.setup import run_setup
 from pipeline.sinks.elasticsearch.sink import ElasticsearchSink
-from pipeline.sinks.elasticsearch.config import EsConfig
 
 log = logging.getLogger(__name__)
 

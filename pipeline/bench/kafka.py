@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from pipeline.runners.kafka.config import KafkaSettings
 from pipeline.bench.kafka_workers import WorkerProcess, replay, stop_all, stored_count, wait_until, worker_env
 from pipeline.core.settings import Settings
+from pipeline.runners.kafka.config import KafkaSettings
 
 log = logging.getLogger(__name__)
 

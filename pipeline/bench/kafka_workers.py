@@ -12,7 +12,6 @@ from typing import Any, Callable, Mapping
 
 from pipeline.runners.kafka.progress import read_progress
 
-
 _PR_SET_PDEATHSIG = 1
 
 

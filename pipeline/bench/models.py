@@ -192,9 +192,9 @@ def bench_speed(count: int = 10_000, batch: int = 500) -> BenchSection:
 
     section = BenchSection(f"Speed on one thread ({count:,} synthetic typical signals, batches of {batch}; wall clock)")
     try:
-        from pipeline.enrich import Enricher
         from pipeline.bench.enrich import synthetic_signals
         from pipeline.core.settings import Settings
+        from pipeline.enrich import Enricher
     except ImportError as err:
         section.skipped = f"pipeline.enrich not available ({err})"
         return section

@@ -17,9 +17,9 @@ from typing import Any, Iterable
 
 import click
 
-from pipeline.enrich.search_query import analyse_query
 from pipeline.enrich.query.grouping import QueryGrouper
 from pipeline.enrich.query.vocabulary import load_vocabulary
+from pipeline.enrich.search_query import analyse_query
 
 log = logging.getLogger(__name__)
 

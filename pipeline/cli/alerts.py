@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from pipeline.alerts.config import MODELS, DetectorConfig
-from pipeline.sinks.sqlite.alerts import AlertStore
 from pipeline.cli.listing import FORMAT_OPTION, existing_store, render
+from pipeline.sinks.sqlite.alerts import AlertStore
 
 
 def _default_store() -> Path:

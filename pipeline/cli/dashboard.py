@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from pipeline.cli.listing import existing_store
-
 from pipeline.core.settings import Settings, load_settings
 
 

@@ -14,8 +14,8 @@ from typing import Any
 import click
 
 from pipeline.cli.model_options import build_enricher, model_options
-from pipeline.runners.kafka.config import SINK_KINDS, KafkaSettings, load_kafka_settings
 from pipeline.core.settings import Settings, load_settings
+from pipeline.runners.kafka.config import SINK_KINDS, KafkaSettings, load_kafka_settings
 
 log = logging.getLogger(__name__)
 
@@ -281,8 +281,8 @@ def connect_beacon(host: str, port: int, broker: str | None) -> None:
 @click.pass_context
 def connect_call_notes(ctx: click.Context, host: str, port: int, broker: str | None) -> None:
     """Serve the authenticated call-note push endpoint (/ingest/call-notes) and send notes to signals.raw."""
-    from pipeline.sources.connectors.settings import load_connector_settings
     from pipeline.sources.connectors.ingest import IngestQueue, ingest_routes
+    from pipeline.sources.connectors.settings import load_connector_settings
 
     try:
         ingest = load_connector_settings(pipeline_settings(ctx).connectors).ingest

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import json
-import shlex
 import logging
+import shlex
 import signal as os_signal
 import sys
 import threading
@@ -86,10 +86,9 @@ def enrich(ctx: click.Context, input_path: Path | None, output_path: Path | None
 
     A bad line gives a message on stderr and a dead letter; processing continues.
     """
-    from pipeline.enrich.batch import enrich_batch
-    from pipeline.core.signal import InvalidSignal, decode_line
-    from pipeline.core.signal import DeadLetter
     from pipeline.core.private_files import open_private_append
+    from pipeline.core.signal import DeadLetter, InvalidSignal, decode_line
+    from pipeline.enrich.batch import enrich_batch
 
     settings = _settings(ctx)
     enricher = build_enricher(settings, topic_model, sentiment_model)
@@ -140,8 +139,8 @@ def _install_stop_handlers(stop: threading.Event) -> None:
 
 def _ingest_routes(settings: Settings, on_signals: Any) -> list[Any]:
     """The call-note push endpoint, mounted only when ingest tokens are configured."""
-    from pipeline.sources.connectors.settings import load_connector_settings
     from pipeline.sources.connectors.ingest import ingest_routes
+    from pipeline.sources.connectors.settings import load_connector_settings
 
     try:
         connectors = load_connector_settings(settings.connectors)
@@ -195,10 +194,10 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
     _install_stop_handlers(stop)
     server = None
     if dashboard:
-        from pipeline.apps.webteam.tracking import tracking_routes
         from pipeline.apps.dashboard.app import dashboard_app
         from pipeline.apps.dashboard.features import feature_routes
         from pipeline.apps.dashboard.server import DashboardServer
+        from pipeline.apps.webteam.tracking import tracking_routes
 
         def ingest_beacon(raw: Any) -> None:
             """A site search from the tracking endpoint: enriched and committed before the answer."""

@@ -8,15 +8,15 @@ from typing import Any
 
 import click
 
-from pipeline.sources.access_log import AccessLogSource, SearchLogConfig
-from pipeline.bench.search import bench_search
-from pipeline.enrich.query.grouping import default_grouper
 from pipeline.apps.webteam.mailer import MailSettings, send_mail
 from pipeline.apps.webteam.periods import WINDOWS, parse_end_day
 from pipeline.apps.webteam.queries import STATUSES
 from pipeline.apps.webteam.review import STATUS_FILTERS, GroupFilter, ReviewService
 from pipeline.apps.webteam.summary import build_summary, write_summary
+from pipeline.bench.search import bench_search
 from pipeline.cli.listing import FORMAT_OPTION, existing_store, render
+from pipeline.enrich.query.grouping import default_grouper
+from pipeline.sources.access_log import AccessLogSource, SearchLogConfig
 
 DEFAULT_STORE = Path("var/stadssignaal.db")
 

@@ -30,7 +30,7 @@ def redact_reason(text: str) -> str:
 
 def redact_text(text: str) -> str:
     """A text with personal data replaced by placeholders; a failure gives a placeholder, never the text."""
-    from pipeline.enrich.pii.redact import redact   # imported on use: pipeline.enrich imports this module
+    from pipeline.enrich.pii.redact import redact  # imported on use: pipeline.enrich imports this module
 
     try:
         return redact(text)[0]

@@ -6,21 +6,21 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Protocol
 
-from pipeline.enrich.search_query import analyse_query
-from pipeline.enrich.keywords import KeywordExtractor
-from pipeline.enrich.language import LanguageDetector, all_function_words
-from pipeline.enrich.pii.redact import PiiRedactor
-from pipeline.enrich.places import PlaceFinder, bundled_streets
-from pipeline.enrich.pii.pseudonym import Pseudonymiser
-from pipeline.enrich.sentiment import NEUTRAL, LexiconSentiment
-from pipeline.enrich.short_texts import ShortTextMemo
-from pipeline.enrich.text import clean_text, stem_tokens, tokenize
-from pipeline.enrich.topics import KeywordTopicModel, Ranked, TopicAnalysis, TopicModel
 from pipeline.core.boundary import PERSONAL_KEYS, redact_value
 from pipeline.core.pseudonym_key import resolve_pseudonym_key
 from pipeline.core.settings import Settings
 from pipeline.core.signal import RawSignal, validate
+from pipeline.enrich.keywords import KeywordExtractor
+from pipeline.enrich.language import LanguageDetector, all_function_words
+from pipeline.enrich.pii.pseudonym import Pseudonymiser
+from pipeline.enrich.pii.redact import PiiRedactor
 from pipeline.enrich.pii.urls import strip_url
+from pipeline.enrich.places import PlaceFinder, bundled_streets
+from pipeline.enrich.search_query import analyse_query
+from pipeline.enrich.sentiment import NEUTRAL, LexiconSentiment
+from pipeline.enrich.short_texts import ShortTextMemo
+from pipeline.enrich.text import clean_text, stem_tokens, tokenize
+from pipeline.enrich.topics import KeywordTopicModel, Ranked, TopicAnalysis, TopicModel
 
 log = logging.getLogger(__name__)
 

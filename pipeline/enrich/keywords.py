@@ -29,9 +29,7 @@ class KeywordExtractor:
         scored: list[tuple[float, int, str]] = []
         seen: set[str] = set()
         for i, token in enumerate(tokens):
-            profile = profiles.get(token, False)
-            if profile is False:
-                profile = self._profile(token)
+            profile = profiles[token] if token in profiles else self._profile(token)
             if profile is None:
                 continue
             key = stems[i]

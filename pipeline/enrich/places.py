@@ -6,7 +6,6 @@ from typing import Any
 
 from pipeline.enrich.text import bare, read_data, tokenize
 
-
 META_KEY = "neighbourhood"
 MAX_META_CHARS = 100
 MAX_NAME_WORDS = 4

@@ -139,11 +139,11 @@ class LexiconSentiment:
                     boost = DURATION_BOOST
                     i += size
                     continue
-            value = surface.get(token)
-            if value is None:
-                value = by_stem.get(stems[i])
-            if value is not None:
-                found.append((i, value))
+            word_value = surface.get(token)
+            if word_value is None:
+                word_value = by_stem.get(stems[i])
+            if word_value is not None:
+                found.append((i, word_value))
             i += 1
         if not found:
             return 0.0

@@ -8,7 +8,6 @@ from typing import Any, Protocol, runtime_checkable
 
 from pipeline.enrich.text import bare, clean_text, is_word, read_data, stem, stem_tokens, tokenize
 
-
 OVERIG = "overig"
 TOPIC_CODES: tuple[str, ...] = (
     "afval", "verkeer", "parkeren", "openbare_ruimte", "overlast", "burgerzaken", "belastingen",

@@ -6,7 +6,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.models.labelled_data import LabelledData, LabelledDataError, sniff_delimiter, file_sha256, parse_time
+from pipeline.models.labelled_data import LabelledData, LabelledDataError, file_sha256, parse_time, sniff_delimiter
 from pipeline.models.sentiment_model import SENTIMENT_LABELS, normalise_sentiment_label
 
 MIN_ROWS_PER_LABEL = 10

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from pipeline.alerts.model import AlertEvent
+from pipeline.core.retry import exponential_delay
 from pipeline.notify.config import NotifyConfig
 from pipeline.notify.notifiers import Notifier, build_notifiers
 from pipeline.notify.transport import DeliveryError
-from pipeline.core.retry import exponential_delay
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,6 @@ from email.message import EmailMessage
 from typing import Any
 
 from pipeline.notify.config import NotifyTarget
-
 from pipeline.notify.mail import MailError, SmtpServer, send_message
 
 RETRYABLE_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})

@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Generator, Iterator
 from urllib.parse import parse_qs, urlsplit
 
-from pipeline.core.signal import InvalidSignal, RawSignal, validate
-from pipeline.core.signal import DeadLetter, SourceBatch
+from pipeline.core.signal import DeadLetter, InvalidSignal, RawSignal, SourceBatch, validate
 
 log = logging.getLogger(__name__)
 

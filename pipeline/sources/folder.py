@@ -24,10 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from pipeline.core.signal import MAX_TEXT_CHARS, InvalidSignal, RawSignal
-from pipeline.core.signal import DeadLetter, SourceBatch
-from pipeline.sources.csv_rows import numbered_rows
+from pipeline.core.signal import MAX_TEXT_CHARS, DeadLetter, InvalidSignal, RawSignal, SourceBatch
 from pipeline.sources.call_note_export import map_call_note
+from pipeline.sources.csv_rows import numbered_rows
 
 log = logging.getLogger(__name__)
 

@@ -7,13 +7,13 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from pipeline.sinks.sqlite.store import SqliteStore
+from fakes.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, watched_page
 from pipeline.apps.advisers.settings import AdvisersSettings
 from pipeline.apps.dashboard.app import create_app
-from pipeline.bench.synthetic_signals import enriched_doc, sample_docs
 from pipeline.apps.dashboard.server import DashboardServer
+from pipeline.bench.synthetic_signals import enriched_doc, sample_docs
+from pipeline.sinks.sqlite.store import SqliteStore
 
-from fakes.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, watched_page
 SCRIPT_POST = "<script>alert(1)</script> omleiding Slotlaan, weer vast"
 IMG_POST = '@gemeentezeist <img src=x onerror="alert(2)"> wanneer gaat de Slotlaan weer open?'
 

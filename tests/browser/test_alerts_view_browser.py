@@ -5,15 +5,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from pipeline.apps.dashboard.app import create_app
-from pipeline.core.settings import Settings
-
-from pipeline.alerts.model import Alert, AlertEvent, Example, dashboard_link
-from pipeline.sinks.sqlite.alerts import AlertStore
-from pipeline.apps.dashboard.alerts_routes import alerts_routes
-from pipeline.apps.dashboard.server import DashboardServer
 
 from fakes.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, watched_page
+from pipeline.alerts.model import Alert, AlertEvent, Example, dashboard_link
+from pipeline.apps.dashboard.alerts_routes import alerts_routes
+from pipeline.apps.dashboard.app import create_app
+from pipeline.apps.dashboard.server import DashboardServer
+from pipeline.core.settings import Settings
+from pipeline.sinks.sqlite.alerts import AlertStore
+
 MARKUP = '<img src=x onerror="alert(1)"> Slotlaan dicht'
 
 pytestmark = [pytest.mark.browser,

@@ -13,14 +13,15 @@ from typing import Iterator
 import pytest
 
 from fakes.search_fixtures import repeated
-from pipeline.sinks.sqlite.store import SqliteStore
-from pipeline.apps.webteam.routes import review_routes
 from pipeline.apps.dashboard.app import create_app
+from pipeline.apps.webteam.routes import review_routes
 from pipeline.core.settings import Settings
+from pipeline.sinks.sqlite.store import SqliteStore
 
 pytestmark = pytest.mark.browser
 
-from fakes.browser import CHROMIUM, CHROMIUM_ARGS, watched_page
+from fakes.browser import CHROMIUM, CHROMIUM_ARGS, watched_page  # noqa: E402 - after the module mark
+
 WEEK_START = datetime(2024, 10, 8, tzinfo=timezone.utc).timestamp()
 PREVIOUS = WEEK_START - 7 * 86_400
 XSS = "<img src=x onerror=alert(1)>"

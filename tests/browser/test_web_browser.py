@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from fakes.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, watched_page
+from pipeline.apps.dashboard.app import create_app
+from pipeline.apps.dashboard.server import DashboardServer
+from pipeline.bench.synthetic_signals import enriched_doc, sample_docs
 from pipeline.core.settings import Settings
 from pipeline.sinks.sqlite.store import SqliteStore
-from pipeline.apps.dashboard.app import create_app
-from pipeline.bench.synthetic_signals import enriched_doc, sample_docs
-from pipeline.apps.dashboard.server import DashboardServer
 
-from fakes.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, watched_page
 SCRIPT_POST = "<script>alert(1)</script> wegwerkzaamheden Slotlaan"
 IMG_POST = '<img src=x onerror="alert(2)"> lantaarnpaal kapot'
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from fakes.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, watched_page
 from pipeline.alerts.model import Alert, AlertEvent, Example, dashboard_link
 from pipeline.apps.dashboard.app import create_app
 from pipeline.apps.dashboard.features import feature_routes
@@ -20,8 +21,6 @@ from pipeline.bench.synthetic_signals import enriched_doc, sample_docs
 from pipeline.core.settings import Settings
 from pipeline.sinks.sqlite.alerts import AlertStore
 from pipeline.sinks.sqlite.store import SqliteStore
-
-from fakes.browser import CHROMIUM, CHROMIUM_ARGS, needs_chromium, watched_page
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 MARKUP = '<img src=x onerror="alert(1)"> Slotlaan dicht'
@@ -93,7 +92,7 @@ def test_every_page_without_errors_with_navigation_and_screenshots(store_path: P
                     assert errors == [] and failed == [], (path, errors, failed)
                 # every page is reached from the navigation of another
                 _visit(page, server.url, "/alerts")
-                for path, label in NAV:
+                for path, _label in NAV:
                     page.click(f'nav.pages a[href="{path}"]')
                     page.wait_for_selector(READY[path], timeout=30_000, state="attached")
                     assert page.url.rstrip("/").endswith(path.rstrip("/")) or path == "/"

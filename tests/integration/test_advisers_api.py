@@ -8,13 +8,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.sinks.sqlite.store import SqliteStore
-from pipeline.apps.dashboard.access import hash_password, is_loopback, login_page, needs_login, verify_password
-from pipeline.apps.dashboard.sessions import SessionStore
 from pipeline.apps.advisers.settings import AdvisersSettings
+from pipeline.apps.dashboard.access import hash_password, is_loopback, login_page, needs_login, verify_password
 from pipeline.apps.dashboard.app import create_app, dashboard_app
-from pipeline.bench.synthetic_signals import enriched_doc
 from pipeline.apps.dashboard.server import DashboardServer
+from pipeline.apps.dashboard.sessions import SessionStore
+from pipeline.bench.synthetic_signals import enriched_doc
+from pipeline.sinks.sqlite.store import SqliteStore
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

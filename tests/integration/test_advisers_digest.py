@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.sinks.sqlite.store import SqliteStore
 from pipeline.apps.advisers import digest_mail
-from pipeline.notify import mail
-from pipeline.apps.advisers.settings import AdvisersSettings
-from pipeline.sinks.sqlite.advisers import Dossier, save_dossier
-from pipeline.cli.dashboard import digest as digest_command
 from pipeline.apps.advisers.digest_run import DigestJob, resolve_end
+from pipeline.apps.advisers.settings import AdvisersSettings
 from pipeline.bench.synthetic_signals import enriched_doc, sample_docs
+from pipeline.cli.dashboard import digest as digest_command
+from pipeline.notify import mail
+from pipeline.sinks.sqlite.advisers import Dossier, save_dossier
+from pipeline.sinks.sqlite.store import SqliteStore
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc).timestamp()
 H = 3_600.0

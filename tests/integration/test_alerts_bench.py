@@ -6,11 +6,11 @@ from datetime import datetime, timedelta, timezone
 import numpy as np
 from click.testing import CliRunner
 
-from pipeline.cli.alerts import bench_alerts_command
 from pipeline.alerts.evaluation.baselines import episodes_from_flags, rolling_zscore_flags, static_threshold_flags
-from pipeline.bench.alerts import SHAPES, SIZES, plan_spikes, report, run_bench
 from pipeline.alerts.evaluation.scoring import Opening, score
 from pipeline.alerts.evaluation.synthetic import Spike, StreamSpec
+from pipeline.bench.alerts import SHAPES, SIZES, plan_spikes, report, run_bench
+from pipeline.cli.alerts import bench_alerts_command
 
 T0 = datetime(2025, 4, 7, 8, 0, tzinfo=timezone.utc)
 

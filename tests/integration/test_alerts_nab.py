@@ -22,7 +22,7 @@ def _write_nab(root: Path, values: list[float], windows: list[tuple[int, int]], 
     lines = ["timestamp,value"] + [f"{(T0 + timedelta(minutes=step_min * i)):%Y-%m-%d %H:%M:%S},{v}"
                                    for i, v in enumerate(values)]
     (root / "data" / "realTraffic" / "x.csv").write_text("\n".join(lines) + "\n")
-    stamp = lambda i: f"{(T0 + timedelta(minutes=step_min * i)):%Y-%m-%d %H:%M:%S}.000000"
+    stamp = lambda i: f"{(T0 + timedelta(minutes=step_min * i)):%Y-%m-%d %H:%M:%S}.000000"  # noqa: E731
     (root / "labels").mkdir()
     (root / "labels" / "combined_windows.json").write_text(
         json.dumps({"realTraffic/x.csv": [[stamp(a), stamp(b)] for a, b in windows]}))

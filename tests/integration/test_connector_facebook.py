@@ -10,8 +10,8 @@ import pytest
 from fakes.clock import FakeClock
 from fakes.facebook_api import PAGE_ID, VERSION, FakeFacebook, Reply, graph_error
 from pipeline.core.signal import SourceBatch
-from pipeline.sources.connectors.settings import FacebookSettings
 from pipeline.sources.connectors.facebook import DELETED_TEXT, FacebookPageSource
+from pipeline.sources.connectors.settings import FacebookSettings
 from pipeline.sources.connectors.status import StatusRecorder, read_status
 
 FEED = f"/{VERSION}/{PAGE_ID}/feed"

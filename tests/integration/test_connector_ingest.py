@@ -9,8 +9,8 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pipeline.runners.local import LocalRunner
 from pipeline.core.signal import RawSignal
+from pipeline.runners.local import LocalRunner
 from pipeline.sinks.sqlite.sink import SqliteSink
 from pipeline.sources.connectors.ingest import INGEST_PATH, IngestQueue, apply_mapping, check_mapping, ingest_routes
 

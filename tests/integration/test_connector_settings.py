@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sources.connectors.settings import (FacebookSettings, IngestSettings, TwitterSettings,
-                                                 load_connector_settings)
-from pipeline.sources.connectors.opening import open_connector
 from pipeline.sources.connectors.facebook import FacebookPageSource
+from pipeline.sources.connectors.opening import open_connector
+from pipeline.sources.connectors.settings import FacebookSettings, IngestSettings, TwitterSettings, load_connector_settings
 from pipeline.sources.connectors.twitter import TwitterSearchSource, TwitterStreamSource
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "connectors.example.toml"

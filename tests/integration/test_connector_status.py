@@ -7,8 +7,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from fakes.clock import FakeClock
-from pipeline.sinks.sqlite.store import SqliteStore
 from pipeline.cli.connectors import status_command
+from pipeline.sinks.sqlite.store import SqliteStore
 from pipeline.sources.connectors.status import StatusRecorder, read_status
 
 

@@ -12,10 +12,10 @@ import pytest
 from fakes.clock import FakeClock
 from fakes.twitter_api import RULES, SEARCH, STREAM, FakeTwitter, Reply, make_tweet
 from pipeline.core.signal import SourceBatch
+from pipeline.sources.connectors.http_client import build_client
 from pipeline.sources.connectors.settings import StreamRule, TwitterSettings
 from pipeline.sources.connectors.status import StatusRecorder, read_status
 from pipeline.sources.connectors.twitter import TwitterSearchSource, TwitterStreamSource, build_query, sync_rules
-from pipeline.sources.connectors.http_client import build_client
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.enrich import Enricher
 from pipeline.bench.enrich import KATWIJK_LABELS, evaluate_sentiment
 from pipeline.core.settings import Settings
 from pipeline.core.signal import RawSignal
+from pipeline.enrich import Enricher
 
 SAMPLE = 2000
 

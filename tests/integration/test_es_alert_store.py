@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fakes.es_server import FakeElasticsearch
 
-from pipeline.cli.alerts import alerts_command
+from fakes.es_server import FakeElasticsearch
 from pipeline.alerts.model import Alert, AlertEvent, Example, dashboard_link
-from pipeline.sinks.elasticsearch.setup import run_setup
+from pipeline.cli.alerts import alerts_command
 from pipeline.sinks.elasticsearch.alert_store import EsAlertStore
 from pipeline.sinks.elasticsearch.config import EsConfig
+from pipeline.sinks.elasticsearch.setup import run_setup
 
 START = datetime(2026, 3, 3, 14, 0, tzinfo=timezone.utc)
 FAST = {"backoff_initial": 0.01, "backoff_max": 0.05, "max_retries": 1}

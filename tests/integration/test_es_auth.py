@@ -6,11 +6,11 @@ import logging
 from pathlib import Path
 
 import pytest
-from fakes.es_server import FakeElasticsearch, make_tls_files, sample_signal, server_tls_context
 
+from fakes.es_server import FakeElasticsearch, make_tls_files, sample_signal, server_tls_context
+from pipeline.sinks.elasticsearch.config import EsConfig, EsConfigError
 from pipeline.sinks.elasticsearch.setup import run_setup
 from pipeline.sinks.elasticsearch.sink import ElasticsearchSink
-from pipeline.sinks.elasticsearch.config import EsConfig, EsConfigError
 
 FAST = {"backoff_initial": 0.01, "backoff_max": 0.02, "flush_interval": 0.05}
 API_KEY = base64.b64encode(b"key-id-77:very-secret-api-key-value").decode()

@@ -14,8 +14,8 @@ from urllib.request import Request, urlopen
 
 import pytest
 from click.testing import CliRunner
-from fakes.es_server import FakeElasticsearch
 
+from fakes.es_server import FakeElasticsearch
 from pipeline.cli.elasticsearch import bench_es, run_es_bench
 
 FAKE = Path(__file__).resolve().parents[1] / "fakes" / "es_server.py"

@@ -5,12 +5,12 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from fakes.es_server import FakeElasticsearch, sample_signal
 
-from pipeline.sinks.elasticsearch.setup import SetupError, run_setup
+from fakes.es_server import FakeElasticsearch, sample_signal
 from pipeline.cli.elasticsearch import es
 from pipeline.sinks.elasticsearch.config import EsConfig
 from pipeline.sinks.elasticsearch.index_design import TEMPLATE_DIR
+from pipeline.sinks.elasticsearch.setup import SetupError, run_setup
 
 
 def load(name: str) -> dict:

@@ -7,11 +7,11 @@ import time
 from typing import Any, Callable
 
 import pytest
-from fakes.es_server import FakeElasticsearch, sample_alert, sample_search, sample_signal
 
+from fakes.es_server import FakeElasticsearch, sample_alert, sample_search, sample_signal
+from pipeline.sinks.elasticsearch.config import EsConfig
 from pipeline.sinks.elasticsearch.setup import run_setup
 from pipeline.sinks.elasticsearch.sink import ElasticsearchSink
-from pipeline.sinks.elasticsearch.config import EsConfig
 
 FAST = {"backoff_initial": 0.01, "backoff_max": 0.05, "flush_interval": 30.0}
 

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from fakes.es_server import check_document, sample_alert, sample_search, sample_signal
 
+from fakes.es_server import check_document, sample_alert, sample_search, sample_signal
 from pipeline.sinks.elasticsearch.config import EsConfig
 from pipeline.sinks.elasticsearch.documents import daily_index
 from pipeline.sinks.elasticsearch.index_design import TEMPLATE_DIR, policy_body, setup_requests, template_body

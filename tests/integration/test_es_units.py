@@ -5,8 +5,8 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from fakes.es_server import sample_alert, sample_signal
 
+from fakes.es_server import sample_alert, sample_signal
 from pipeline.core.retry import Backoff
 from pipeline.sinks.elasticsearch.bulk import BulkProtocolError, classify, encode_bulk
 from pipeline.sinks.elasticsearch.config import EsConfig, EsConfigError, redact_url, split_credentials

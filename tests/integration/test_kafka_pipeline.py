@@ -15,14 +15,18 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from fakes.kafka_bed import (  # noqa: F401 - kafka_bed_fixture provides kafka_bed
-    KafkaTestBed, consume_topic, kafka_bed_fixture, make_test_bed, start_mock_cluster,
-)
 
-from pipeline.runners.kafka.connector import Connector, CursorFile, new_producer
+from fakes.kafka_bed import (  # noqa: F401 - kafka_bed_fixture provides kafka_bed
+    KafkaTestBed,
+    consume_topic,
+    kafka_bed_fixture,
+    make_test_bed,
+    start_mock_cluster,
+)
 from pipeline.bench.kafka_workers import WorkerProcess, stop_all, stored_count, stored_ids, wait_until, worker_env
-from pipeline.runners.kafka.topics import KAFKA_PYTHON_API_VERSION
 from pipeline.core.signal import RawSignal
+from pipeline.runners.kafka.connector import Connector, CursorFile, new_producer
+from pipeline.runners.kafka.topics import KAFKA_PYTHON_API_VERSION
 from pipeline.sources.demo.generator import generate, write_jsonl
 from pipeline.sources.replay import ReplaySource
 

@@ -10,20 +10,24 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from fakes.kafka_bed import KafkaTestBed, consume_topic, kafka_bed_fixture  # noqa: F401 - provides kafka_bed
 
+from fakes.kafka_bed import KafkaTestBed, consume_topic, kafka_bed_fixture  # noqa: F401 - provides kafka_bed
+from pipeline.core.signal import RawSignal
+from pipeline.runners.kafka.agents.counts import ids_per_window
+from pipeline.runners.kafka.agents.enrich import RawRecord, enrich_records
 from pipeline.runners.kafka.codec import (
-    FACT_TEXT_CHARS, FACTS_PER_RECORD, decode_facts, doc_fact, encode_signal, fact_records,
+    FACT_TEXT_CHARS,
+    FACTS_PER_RECORD,
+    decode_facts,
+    doc_fact,
+    encode_signal,
+    fact_records,
 )
 from pipeline.runners.kafka.config import KafkaSettings, load_kafka_settings
 from pipeline.runners.kafka.connector import Connector, ConnectorError, CursorFile, cursor_path_for, new_producer
-from pipeline.runners.kafka.agents.counts import ids_per_window
-from pipeline.runners.kafka.agents.enrich import RawRecord, enrich_records
 from pipeline.runners.kafka.topics import KAFKA_PYTHON_API_VERSION, required_topics
-from pipeline.core.signal import RawSignal
 from pipeline.sources.demo.generator import generate, write_jsonl
 from pipeline.sources.replay import ReplaySource
-
 
 
 def demo_signals(n: int, prefix: str, seed: int = 11) -> list[RawSignal]:
@@ -34,8 +38,8 @@ def demo_signals(n: int, prefix: str, seed: int = 11) -> list[RawSignal]:
 @pytest.fixture(scope="module")
 def enricher() -> Any:
     """The core enricher with default settings."""
-    from pipeline.enrich import Enricher
     from pipeline.core.settings import Settings
+    from pipeline.enrich import Enricher
 
     return Enricher(Settings())
 
@@ -489,8 +493,8 @@ def test_batch_sender_sends_a_failed_partition_again() -> None:
 
 def test_worker_writes_the_sink_from_the_enrich_agent_unless_told_otherwise(tmp_path: Path,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    from pipeline.runners.kafka.app import build_worker_app
     from pipeline.core.settings import Settings
+    from pipeline.runners.kafka.app import build_worker_app
     from pipeline.sinks.base import NullSink
 
     def agent_names(**overrides: Any) -> set[str]:
@@ -525,8 +529,8 @@ def test_freezing_the_startup_heap_keeps_it_out_of_collections() -> None:
 def test_enriched_docs_are_encoded_once_for_kafka_and_the_sqlite_sink(enricher: Any, tmp_path: Path) -> None:
     import sqlite3
 
-    from pipeline.runners.kafka.codec import to_json_bytes
     from pipeline.runners.kafka.agents.enrich import encode_docs, enriched_records
+    from pipeline.runners.kafka.codec import to_json_bytes
     from pipeline.sinks.base import SinkBatch
     from pipeline.sinks.sqlite.sink import SqliteSink
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from fakes.kibana_server import FakeKibana, parse_multipart
 
-from pipeline.sinks.elasticsearch.kibana import DEFAULT_DASHBOARD_DIR, KibanaConfig, KibanaError, install_dashboards, space_id
+from fakes.kibana_server import FakeKibana, parse_multipart
 from pipeline.cli.elasticsearch import dashboards
+from pipeline.sinks.elasticsearch.kibana import DEFAULT_DASHBOARD_DIR, KibanaConfig, KibanaError, install_dashboards, space_id
 
 FILES = sorted(p.name for p in DEFAULT_DASHBOARD_DIR.glob("*.ndjson"))
 

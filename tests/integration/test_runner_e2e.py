@@ -8,9 +8,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from pipeline.core.settings import Settings
 from pipeline.enrich import Enricher
 from pipeline.runners.local import LocalRunner
-from pipeline.core.settings import Settings
 from pipeline.sinks.sqlite.sink import SqliteSink
 from pipeline.sinks.sqlite.store import connect
 from pipeline.sources.demo.generator import generate_labelled
@@ -90,8 +90,8 @@ def test_restart_with_same_store_adds_nothing(stream: tuple[Path, list], store_p
 
 def test_runner_applies_the_retention_period_to_what_was_stored_long_ago(
         stream: tuple[Path, list], store_path: Path) -> None:
-    from pipeline.sinks.sqlite.retention import RetentionTimer
     from pipeline.bench.synthetic_signals import enriched_doc
+    from pipeline.sinks.sqlite.retention import RetentionTimer
 
     path, labelled = stream
     sink = SqliteSink(store_path).open()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from fakes.es_server import FakeElasticsearch
 from pipeline.cli.main import main
 from pipeline.sources.demo.generator import generate
-from fakes.es_server import FakeElasticsearch
 
 
 def test_run_with_es_sink_indexes_every_signal_once_and_resumes(tmp_path: Path, monkeypatch) -> None:

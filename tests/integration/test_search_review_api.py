@@ -11,8 +11,8 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from fakes.search_fixtures import repeated
-from pipeline.sinks.sqlite.store import SqliteStore
 from pipeline.apps.webteam.routes import review_routes
+from pipeline.sinks.sqlite.store import SqliteStore
 
 END_DAY = "2024-10-14"
 WEEK_START = datetime(2024, 10, 8, tzinfo=timezone.utc).timestamp()

@@ -12,12 +12,12 @@ from typing import Iterator
 import pytest
 from click.testing import CliRunner
 
-from pipeline.cli.search import search_summary
 from fakes.search_fixtures import repeated
 from pipeline.apps.webteam.mailer import MailSettings, send_mail
 from pipeline.apps.webteam.periods import DAY
 from pipeline.apps.webteam.review import ReviewService
 from pipeline.apps.webteam.summary import build_summary, md
+from pipeline.cli.search import search_summary
 from pipeline.sinks.sqlite.store import SqliteStore
 
 END = datetime(2024, 10, 15, tzinfo=timezone.utc).timestamp()

@@ -8,10 +8,10 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pipeline.enrich.search_query import analyse_query
 from pipeline.apps.webteam.review import GroupFilter, ReviewService
 from pipeline.apps.webteam.tracking import MAX_BODY_BYTES, PIXEL, tracking_routes
 from pipeline.core.signal import RawSignal
+from pipeline.enrich.search_query import analyse_query
 from pipeline.sinks.sqlite.store import SqliteStore
 
 

@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.core.signal import validate
-from pipeline.core.signal import SourceBatch
+from pipeline.core.signal import SourceBatch, validate
 from pipeline.sources.call_note_export import parse_flag, parse_note_time
 from pipeline.sources.folder import FolderSource
 
@@ -178,7 +177,7 @@ def slow_export(path: Path, rows: list[str], pause: float, done: threading.Event
     text = "Datum;Team;Notitie\n" + "".join(rows)
     cut = [i for i in range(len(text)) if text[i] == "\n"]
     pieces, start = [], 0
-    for index, end in enumerate(cut[1::4]):  # after every 4th row, plus half of the next one
+    for _index, end in enumerate(cut[1::4]):  # after every 4th row, plus half of the next one
         stop = min(len(text), end + 1 + 25)
         pieces.append(text[start:stop])
         start = stop

@@ -11,8 +11,8 @@ from typing import Any, Iterable
 
 import pytest
 
-from pipeline.sources import replay
 from pipeline.core.signal import SourceBatch
+from pipeline.sources import replay
 from pipeline.sources.replay import ReplaySource
 
 

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from pipeline.sinks.sqlite.store import SqliteStore, connect
 from pipeline.core.signal import DeadLetter
+from pipeline.sinks.sqlite.store import SqliteStore, connect
 
 
 def doc(i: int, text: str = "tekst") -> dict:

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from fakes.side_rows_data import ACCOUNT, dossiers, mixed_stream, rebuild, side_rows
 from pipeline.cli.main import main
-from pipeline.sinks.sqlite.retention import DAY, RetentionTimer, cutoff_for
-from pipeline.sinks.sqlite.store import SqliteStore, connect
 from pipeline.core.signal import DeadLetter
 from pipeline.sinks.sqlite.advisers import ensure_schema, save_dossier
-from fakes.side_rows_data import ACCOUNT, dossiers, mixed_stream, rebuild, side_rows
+from pipeline.sinks.sqlite.retention import DAY, RetentionTimer, cutoff_for
+from pipeline.sinks.sqlite.store import SqliteStore, connect
 
 NOW = 1_800_000_000.0
 

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sinks.sqlite.schema import SCHEMA_VERSION
-from pipeline.core.settings import Settings
-from pipeline.sinks.sqlite.store import SqliteStore
-from pipeline.core.signal import DeadLetter
 from pipeline.apps.dashboard.app import create_app
 from pipeline.bench.synthetic_signals import enriched_doc
+from pipeline.core.settings import Settings
+from pipeline.core.signal import DeadLetter
+from pipeline.sinks.sqlite.schema import SCHEMA_VERSION
+from pipeline.sinks.sqlite.store import SqliteStore
 
 with warnings.catch_warnings():  # starlette 1.x prefers httpx2 but works with httpx
     warnings.simplefilter("ignore")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from pipeline.cli.dashboard import dashboard, dashboard_bench
 from pipeline.apps.dashboard.queries import WINDOWS
+from pipeline.cli.dashboard import dashboard, dashboard_bench
 
 
 def test_dashboard_bench_prints_a_timing_per_query_and_window(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pipeline.core.settings import Settings
 from pipeline.apps.dashboard.app import create_app
 from pipeline.apps.dashboard.server import DashboardServer, PortInUseError
+from pipeline.core.settings import Settings
 
 
 def test_start_serves_and_stop_releases_the_port(store_path: Path) -> None:

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sinks.sqlite.store import SqliteStore, connect
 from pipeline.apps.advisers import queries as dq
 from pipeline.apps.dashboard import queries
-from pipeline.sinks.sqlite.advisers import Dossier, ensure_schema, save_dossier
 from pipeline.bench.synthetic_signals import enriched_doc
+from pipeline.sinks.sqlite.advisers import Dossier, ensure_schema, save_dossier
+from pipeline.sinks.sqlite.store import SqliteStore, connect
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc).timestamp()
 H = 3_600.0

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sinks.sqlite.store import SqliteStore, connect
+from fakes.side_rows_data import ACCOUNT, T0, H, dossiers, mixed_stream, rebuild, side_rows
 from pipeline.apps.advisers import queries as dq
 from pipeline.apps.dashboard import queries
-from pipeline.sinks.sqlite.advisers import ensure_schema, save_dossier
 from pipeline.bench.synthetic_signals import enriched_doc
-from fakes.side_rows_data import ACCOUNT, H, T0, dossiers, mixed_stream, rebuild, side_rows
+from pipeline.sinks.sqlite.advisers import ensure_schema, save_dossier
+from pipeline.sinks.sqlite.store import SqliteStore, connect
 
 
 def prepared_store(path: Path) -> SqliteStore:

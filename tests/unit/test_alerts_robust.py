@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.alerts.calibration import LEVELS, TailCalibration
+from pipeline.alerts.evaluation.synthetic import triggered_posts
 from pipeline.alerts.level import LevelTracker, winsorised
 from pipeline.alerts.slot_noise import SlotNoise
-from pipeline.alerts.evaluation.synthetic import triggered_posts
 
 
 def test_level_factor_follows_a_shift_but_not_a_burst() -> None:
@@ -31,7 +31,7 @@ def test_slot_noise_scales_only_the_noisy_slot() -> None:
     noise = SlotNoise(slot_decay=0.99, all_decay=0.999, slot_prior=12, all_prior=48)
     noise.grow(1)
     rng = np.random.default_rng(4)
-    for week in range(6):
+    for _week in range(6):
         for slot in range(168):
             mu = np.array([10.0])
             x = np.array([float(rng.poisson(10 if slot != 20 else rng.choice([2, 30])))])

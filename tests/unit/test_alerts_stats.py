@@ -7,8 +7,8 @@ from datetime import date, datetime, timezone
 import pytest
 
 from pipeline.alerts.calendar_nl import SlotClock, dutch_public_holidays, easter_sunday
-from pipeline.alerts.findings import minimal_alerting_count, tail_probability
 from pipeline.alerts.config import DetectorConfig
+from pipeline.alerts.findings import minimal_alerting_count, tail_probability
 from pipeline.alerts.stats import binomial_sf, negbin_sf, poisson_sf
 
 stats = pytest.importorskip("scipy.stats")

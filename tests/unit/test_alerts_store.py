@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import csv
 import io
-
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -12,11 +11,11 @@ from click.testing import CliRunner
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from pipeline.cli.alerts import alerts_command, bench_alerts_command
 from pipeline.alerts.model import Alert, AlertEvent, Example, dashboard_link
+from pipeline.apps.dashboard.alerts_routes import alerts_routes
+from pipeline.cli.alerts import alerts_command, bench_alerts_command
 from pipeline.sinks.sqlite.alerts import AlertStore
 from pipeline.sinks.sqlite.store import SqliteStore
-from pipeline.apps.dashboard.alerts_routes import alerts_routes
 
 START = datetime(2026, 3, 3, 14, 0, tzinfo=timezone.utc)
 FIELDS = {"topic", "scope", "start", "end", "observed", "expected", "examples"}

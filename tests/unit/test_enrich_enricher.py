@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from pipeline.enrich import MODEL_VERSION, Enricher
 from pipeline.bench.enrich import bench_command
 from pipeline.core.settings import Settings
 from pipeline.core.signal import InvalidSignal, RawSignal
+from pipeline.enrich import MODEL_VERSION, Enricher
 from pipeline.sinks.sqlite.store import SqliteStore
 
 MOMENT = datetime(2024, 6, 1, 10, 0, tzinfo=timezone.utc)

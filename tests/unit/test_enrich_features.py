@@ -2,14 +2,15 @@
 from __future__ import annotations
 
 import re
+
 import pytest
 
+from pipeline.core.settings import Settings
 from pipeline.enrich.keywords import KeywordExtractor
 from pipeline.enrich.language import LanguageDetector
-from pipeline.enrich.places import PlaceFinder, bundled_streets
 from pipeline.enrich.pii.pseudonym import Pseudonymiser, pseudonymise
+from pipeline.enrich.places import PlaceFinder, bundled_streets
 from pipeline.enrich.text import clean_text, stem, tokenize
-from pipeline.core.settings import Settings
 
 
 @pytest.fixture(scope="module")

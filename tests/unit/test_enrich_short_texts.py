@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from pipeline.enrich import Enricher
-from pipeline.enrich.short_texts import ShortTextMemo
 from pipeline.core.settings import Settings
 from pipeline.core.signal import RawSignal
+from pipeline.enrich import Enricher
+from pipeline.enrich.short_texts import ShortTextMemo
 
 
 def test_memo_computes_each_short_text_once_and_long_texts_every_time() -> None:

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
+from pipeline.core.signal import RawSignal
 from pipeline.models.corpus_builder import TOPIC_CODES, build_topic_corpus, corpus_dir
 from pipeline.models.model_dir import read_metadata
 from pipeline.models.starter import load_starter_topic_model, starter_topic_dir
 from pipeline.models.taxonomy_mapping import KATWIJK, SIGNALEN_MAIN
 from pipeline.models.topic_model import TrainedTopicModel
-from pipeline.core.signal import RawSignal
 
 CLEAR = {
     "De groene kliko is deze week weer niet geleegd": "afval",
@@ -43,8 +43,8 @@ def test_starter_covers_the_fixed_codes_and_ranks_probabilities(starter: Trained
 
 
 def test_needs_review_is_set_for_ambiguous_text_only(starter: TrainedTopicModel) -> None:
-    from pipeline.enrich import Enricher
     from pipeline.core.settings import Settings
+    from pipeline.enrich import Enricher
 
     enricher = Enricher(Settings(), topic_model=starter)
     now = datetime(2024, 6, 1, tzinfo=UTC)

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.enrich.search_query import analyse_query
-from pipeline.sources.access_log import (MAX_LINE_BYTES, AccessLogSource, LogLineError, SearchLogConfig,
-                                        parse_log_line)
 from pipeline.apps.webteam.review import GroupFilter, ReviewService
+from pipeline.enrich.search_query import analyse_query
 from pipeline.sinks.sqlite.store import SqliteStore
+from pipeline.sources.access_log import MAX_LINE_BYTES, AccessLogSource, LogLineError, SearchLogConfig, parse_log_line
 
 COMBINED = ('203.0.113.7 - - [10/Oct/2024:13:55:36 +0200] "GET /zoeken?q=parkeer+vergunning&results=0&cat=parkeren '
             'HTTP/1.1" 200 2326 "https://www.example.nl/" "Mozilla/5.0 (X11; Linux)"')

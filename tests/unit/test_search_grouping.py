@@ -6,12 +6,12 @@ import random
 
 import pytest
 
-from pipeline.enrich.search_query import analyse_query, zero_result
 from pipeline.bench.search import read_pairs, score_pairs
 from pipeline.enrich.query.fuzzy import DeletionIndex, edit_distance
 from pipeline.enrich.query.grouping import QueryGrouper, group_key, group_topic
 from pipeline.enrich.query.normalise import canonical_spelling, content_tokens, fold
 from pipeline.enrich.query.vocabulary import TOPIC_CODES, Vocabulary, load_vocabulary, parse_vocabulary
+from pipeline.enrich.search_query import analyse_query, zero_result
 
 SAME_GROUP = [
     ["parkeervergunning", "Parkeervergunning", "parkeer vergunning", "parkeervergunnig", "parkeervergunningen",

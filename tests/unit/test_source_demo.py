@@ -12,12 +12,18 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.core.settings import Settings
 from pipeline.cli.sources import demo_data
+from pipeline.core.settings import Settings
 from pipeline.core.signal import validate
 from pipeline.sources.demo.generator import (
     MIN_LIVE_RATE,
-    DemoRecord, DemoSource, compose, generate, generate_labelled, generate_records, write_jsonl,
+    DemoRecord,
+    DemoSource,
+    compose,
+    generate,
+    generate_labelled,
+    generate_records,
+    write_jsonl,
 )
 from pipeline.sources.demo.pii import bsn_is_valid, iban_is_valid
 from pipeline.sources.demo.render import NEIGHBOURHOODS

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.sinks.sqlite.store import SqliteStore, connect
-from pipeline.core.signal import DeadLetter
 from pipeline.apps.dashboard import queries
 from pipeline.bench.synthetic_signals import enriched_doc
+from pipeline.core.signal import DeadLetter
+from pipeline.sinks.sqlite.store import SqliteStore, connect
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc).timestamp()  # a whole hour
 

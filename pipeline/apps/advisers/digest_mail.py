@@ -8,7 +8,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from pipeline.apps.advisers.settings import AdvisersSettings
-
 from pipeline.notify.mail import SmtpServer, send_message
 
 log = logging.getLogger(__name__)

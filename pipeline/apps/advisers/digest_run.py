@@ -7,16 +7,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
-from pipeline.core.settings import Settings
-from pipeline.core.signal import parse_time
-from pipeline.sinks.sqlite.store import connect
 from pipeline.apps.advisers import digest_mail
-from pipeline.apps.advisers.settings import advisers_settings, municipality_account
-from pipeline.sinks.sqlite.advisers import ensure_schema
-from pipeline.notify.mail import MailError
 from pipeline.apps.advisers.digest import digest_data, digest_html, local_time
 from pipeline.apps.advisers.digest_pdf import write_pdf
+from pipeline.apps.advisers.settings import advisers_settings, municipality_account
 from pipeline.apps.dashboard.queries import store_span
+from pipeline.core.settings import Settings
+from pipeline.core.signal import parse_time
+from pipeline.notify.mail import MailError
+from pipeline.sinks.sqlite.advisers import ensure_schema
+from pipeline.sinks.sqlite.store import connect
 
 log = logging.getLogger(__name__)
 

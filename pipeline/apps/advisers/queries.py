@@ -11,10 +11,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from pipeline.sinks.sqlite.side_rows import HOUR, side_tables_account
 from pipeline.apps.dashboard import queries
+from pipeline.apps.dashboard.queries import SENTIMENTS, Connection, _rows, _scalar, has_table, iso
 from pipeline.sinks.sqlite.advisers import Dossier, dossier_from_row
-from pipeline.apps.dashboard.queries import Connection, SENTIMENTS, _rows, _scalar, has_table, iso
+from pipeline.sinks.sqlite.side_rows import HOUR, side_tables_account
 
 DAY = 86_400
 WEEK = 7 * DAY

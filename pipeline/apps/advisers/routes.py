@@ -8,9 +8,9 @@ application/json and with the session's CSRF token; the route checks the media t
 from __future__ import annotations
 
 import json
-import time
 import logging
 import sqlite3
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,14 +19,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from pipeline.apps.advisers import queries as dq
+from pipeline.apps.advisers.digest import digest_data
+from pipeline.apps.advisers.settings import advisers_settings
+from pipeline.apps.dashboard.security import is_exactly, read_body
+from pipeline.apps.pages import page_html
 from pipeline.core.settings import Settings
 from pipeline.core.signal import CHANNELS
-from pipeline.apps.advisers import queries as dq
-from pipeline.apps.advisers.settings import advisers_settings
 from pipeline.sinks.sqlite.advisers import Dossier, SchemaKeeper, delete_dossier, save_dossier
-from pipeline.apps.dashboard.security import is_exactly, read_body
-from pipeline.apps.advisers.digest import digest_data
-from pipeline.apps.pages import page_html
 
 log = logging.getLogger(__name__)
 

@@ -17,20 +17,19 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pipeline.core.settings import Settings
-from pipeline.core.signal import CHANNELS
-from pipeline.sinks.sqlite.store import connect
 from pipeline.apps.advisers import queries as dossier_queries
-from pipeline.apps.dashboard import labels
-from pipeline.apps.dashboard import filtered, queries
+from pipeline.apps.advisers.settings import advisers_settings, municipality_account
+from pipeline.apps.dashboard import filtered, labels, queries
 from pipeline.apps.dashboard.access import is_loopback, needs_login
 from pipeline.apps.dashboard.login_gate import LoginGate
 from pipeline.apps.dashboard.security import LOOPBACK_HOSTS, RequestGuard, host_name
 from pipeline.apps.dashboard.sessions import SessionStore
-from pipeline.apps.advisers.settings import advisers_settings, municipality_account
-from pipeline.sinks.sqlite.advisers import SchemaKeeper
-from pipeline.apps.static_files import STATIC_DIR
 from pipeline.apps.pages import page_html
+from pipeline.apps.static_files import STATIC_DIR
+from pipeline.core.settings import Settings
+from pipeline.core.signal import CHANNELS
+from pipeline.sinks.sqlite.advisers import SchemaKeeper
+from pipeline.sinks.sqlite.store import connect
 
 log = logging.getLogger(__name__)
 

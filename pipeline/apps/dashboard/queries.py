@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
-from pipeline.sinks.sqlite.side_rows import HOUR, NULL_KEY, ascii_lower, side_tables_account
-from pipeline.sinks.sqlite.like import like_pattern  # noqa: F401 - used here and re-exported
 from pipeline.core.timeutil import iso  # noqa: F401 - used here and re-exported
+from pipeline.sinks.sqlite.like import like_pattern  # noqa: F401 - used here and re-exported
+from pipeline.sinks.sqlite.side_rows import HOUR, NULL_KEY, ascii_lower, side_tables_account
 
 log = logging.getLogger(__name__)
 
@@ -342,7 +342,6 @@ def _search_counts(conn: Connection, scope: _Scope) -> tuple[int, int]:
 def summary(conn: Connection, start: float, end: float) -> dict[str, Any]:
     """Totals for [start, end): signals, per channel, per sentiment, site searches; plus store-wide figures."""
     scope = _Scope(conn, start, end)
-    forms_of: dict[str, dict[str, int]] | None
     if uses_rollup(conn, start, end):
         channels = _rollup_totals(conn, "channel", start, end)
         labelled = _rollup_totals(conn, "sentiment", start, end)

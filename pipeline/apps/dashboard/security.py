@@ -19,8 +19,10 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.apps.dashboard.sessions import CSRF_HEADER, SESSION_COOKIE, SessionStore, read_cookies
-from pipeline.apps.webteam.tracking import MAX_BODY_BYTES as TRACK_MAX_BYTES, TRACK_PATH
-from pipeline.sources.connectors.ingest import INGEST_PATH, MAX_BODY_BYTES as INGEST_MAX_BYTES
+from pipeline.apps.webteam.tracking import MAX_BODY_BYTES as TRACK_MAX_BYTES
+from pipeline.apps.webteam.tracking import TRACK_PATH
+from pipeline.sources.connectors.ingest import INGEST_PATH
+from pipeline.sources.connectors.ingest import MAX_BODY_BYTES as INGEST_MAX_BYTES
 
 if TYPE_CHECKING:
     from starlette.requests import Request

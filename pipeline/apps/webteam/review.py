@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from pipeline.apps.webteam import queries
-from pipeline.enrich.query.grouping import group_topic
 from pipeline.apps.webteam.periods import DEFAULT_WINDOW, SearchPeriod, iso, search_period
 from pipeline.apps.webteam.trend import classify_trend
+from pipeline.enrich.query.grouping import group_topic
 from pipeline.sinks.sqlite.store import connect
 
 log = logging.getLogger(__name__)

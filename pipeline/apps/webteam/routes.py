@@ -10,16 +10,16 @@ import logging
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.concurrency import run_in_threadpool
 
+from pipeline.apps.dashboard.security import is_exactly, read_body
+from pipeline.apps.pages import page_html
 from pipeline.apps.webteam.periods import DEFAULT_WINDOW, WINDOWS, parse_end_day
 from pipeline.apps.webteam.review import SORT_FIELDS, STATUS_FILTERS, GroupFilter, ReviewService
 from pipeline.apps.webteam.summary import build_summary
-from pipeline.apps.dashboard.security import is_exactly, read_body
-from pipeline.apps.pages import page_html
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.apps.webteam.review import GroupFilter, ReviewService
 from pipeline.apps.webteam import queries
+from pipeline.apps.webteam.review import GroupFilter, ReviewService
 from pipeline.sinks.sqlite.store import connect
 
 log = logging.getLogger(__name__)

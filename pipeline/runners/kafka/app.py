@@ -7,14 +7,14 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.runners.kafka.config import KafkaSettings
+from pipeline.core.settings import Settings
+from pipeline.enrich.batch import BatchEnricher
 from pipeline.runners.kafka.agents.counts import register_counts_agent
 from pipeline.runners.kafka.agents.enrich import register_enrich_agent
-from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.agents.sink import register_alert_sink_agent, register_sink_agent
+from pipeline.runners.kafka.config import KafkaSettings
+from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.transport import StadsApp
-from pipeline.enrich.batch import BatchEnricher
-from pipeline.core.settings import Settings
 from pipeline.sinks.base import Sink
 from pipeline.sinks.opening import open_sink
 

@@ -5,8 +5,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from pipeline.core.signal import MAX_TEXT_CHARS, InvalidSignal, RawSignal, decode_line
-from pipeline.core.signal import DeadLetter
+from pipeline.core.signal import MAX_TEXT_CHARS, DeadLetter, InvalidSignal, RawSignal, decode_line
 
 # The fields of an enriched signal the spike detector reads (see pipeline.alerts.windows.doc_facts).
 FACT_FIELDS = ("id", "channel", "created_at", "place", "text", "keywords")

@@ -16,10 +16,10 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
+from pipeline.core.run_stats import RunStats
 from pipeline.runners.kafka.codec import dead_letter_value, encode_key, encode_signal
 from pipeline.runners.kafka.config import KafkaSettings
 from pipeline.runners.kafka.topics import KAFKA_PYTHON_API_VERSION
-from pipeline.core.run_stats import RunStats
 from pipeline.sources.base import Source
 
 log = logging.getLogger(__name__)

@@ -12,10 +12,10 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError
 
 from pipeline.alerts.model import AlertEvent, iso_z
-from pipeline.sinks.sqlite.alerts import AlertStore
-from pipeline.sinks.elasticsearch.sink import ElasticsearchSink
 from pipeline.sinks.elasticsearch.client import build_client, request
 from pipeline.sinks.elasticsearch.config import EsConfig
+from pipeline.sinks.elasticsearch.sink import ElasticsearchSink
+from pipeline.sinks.sqlite.alerts import AlertStore
 
 log = logging.getLogger(__name__)
 

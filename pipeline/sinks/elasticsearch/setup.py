@@ -11,8 +11,14 @@ from elasticsearch import ApiError
 from pipeline.sinks.elasticsearch.client import build_client
 from pipeline.sinks.elasticsearch.client import request as es_request
 from pipeline.sinks.elasticsearch.config import EsConfig
-from pipeline.sinks.elasticsearch.index_design import (KINDS, EsRequest, alias_lookup, existing_index_requests, prefix_for,
-                                            setup_requests)
+from pipeline.sinks.elasticsearch.index_design import (
+    KINDS,
+    EsRequest,
+    alias_lookup,
+    existing_index_requests,
+    prefix_for,
+    setup_requests,
+)
 
 log = logging.getLogger(__name__)
 

@@ -20,11 +20,11 @@ from elastic_transport import TransportError
 from elasticsearch import ApiError
 
 from pipeline.core.retry import Backoff
+from pipeline.core.signal import DeadLetter
 from pipeline.sinks.elasticsearch.bulk import BULK_FILTER_PATH, RETRYABLE_STATUS, BulkProtocolError, classify, encode_bulk
 from pipeline.sinks.elasticsearch.client import build_client, request
 from pipeline.sinks.elasticsearch.config import EsConfig
 from pipeline.sinks.elasticsearch.documents import PREPARERS, DocumentError, PreparedDoc
-from pipeline.core.signal import DeadLetter
 
 log = logging.getLogger(__name__)
 

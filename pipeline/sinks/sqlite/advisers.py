@@ -16,11 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.sinks.sqlite.side_rows import (CHANNELS_ADDRESSED, NULL_KEY, ROLLUP_DIMENSIONS, SCHEMA_KEY, SCHEMA_VERSION,
-                                      SEARCH_CHANNEL, SOCIAL_CHANNELS, hour_sql)
-from pipeline.sinks.sqlite.schema import migrate
-from pipeline.sinks.sqlite.store import connect
 from pipeline.sinks.sqlite.like import like_pattern
+from pipeline.sinks.sqlite.schema import migrate
+from pipeline.sinks.sqlite.side_rows import (
+    CHANNELS_ADDRESSED,
+    NULL_KEY,
+    ROLLUP_DIMENSIONS,
+    SCHEMA_KEY,
+    SCHEMA_VERSION,
+    SEARCH_CHANNEL,
+    SOCIAL_CHANNELS,
+    hour_sql,
+)
+from pipeline.sinks.sqlite.store import connect
 
 log = logging.getLogger(__name__)
 

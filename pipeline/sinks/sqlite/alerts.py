@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from pipeline.alerts.model import AlertEvent
+from pipeline.sinks.sqlite.alert_rows import UPSERT_ALERT, alert_row
 from pipeline.sinks.sqlite.examples import has_purged, scrub
 from pipeline.sinks.sqlite.schema import migrate
-from pipeline.sinks.sqlite.alert_rows import UPSERT_ALERT, alert_row
 from pipeline.sinks.sqlite.store import connect
 
 log = logging.getLogger(__name__)

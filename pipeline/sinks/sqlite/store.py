@@ -11,14 +11,14 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from pipeline.alerts.model import AlertEvent
-from pipeline.sinks.sqlite.alert_rows import UPSERT_ALERT, alert_row
-from pipeline.sinks.sqlite.retention import PurgeResult
-from pipeline.sinks.sqlite.examples import scrub_stored
-from pipeline.sinks.sqlite.schema import migrate
-from pipeline.sinks.sqlite.side_rows import SideRowWriter, existing_rows, last_per_id, rowids_of, side_tables_account
 from pipeline.core.private_files import make_private
 from pipeline.core.signal import DeadLetter
 from pipeline.core.timeutil import utc_datetime
+from pipeline.sinks.sqlite.alert_rows import UPSERT_ALERT, alert_row
+from pipeline.sinks.sqlite.examples import scrub_stored
+from pipeline.sinks.sqlite.retention import PurgeResult
+from pipeline.sinks.sqlite.schema import migrate
+from pipeline.sinks.sqlite.side_rows import SideRowWriter, existing_rows, last_per_id, rowids_of, side_tables_account
 
 log = logging.getLogger(__name__)
 

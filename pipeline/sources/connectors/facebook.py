@@ -20,12 +20,25 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from pipeline.core.signal import InvalidSignal, RawSignal, parse_time, validate
-from pipeline.core.signal import DeadLetter, SourceBatch
+from pipeline.core.signal import DeadLetter, InvalidSignal, RawSignal, SourceBatch, parse_time, validate
+from pipeline.sources.connectors.http_client import (
+    AuthFailure,
+    Clock,
+    MalformedResponse,
+    NullStatus,
+    PermanentFailure,
+    PollPolicy,
+    RateLimited,
+    StatusSink,
+    TransientFailure,
+    body_preview,
+    build_client,
+    decode_json,
+    poll_forever,
+    send,
+    wait_with_heartbeats,
+)
 from pipeline.sources.connectors.settings import FacebookSettings
-from pipeline.sources.connectors.http_client import (AuthFailure, Clock, MalformedResponse, NullStatus, PermanentFailure,
-                                          PollPolicy, RateLimited, StatusSink, TransientFailure, body_preview,
-                                          build_client, decode_json, poll_forever, send, wait_with_heartbeats)
 
 log = logging.getLogger(__name__)
 

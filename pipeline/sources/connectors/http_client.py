@@ -10,8 +10,8 @@ from typing import Any, Callable, Iterator, Protocol
 
 import httpx
 
-from pipeline.core.signal import DeadLetter, SourceBatch
 from pipeline.core.retry import Backoff
+from pipeline.core.signal import DeadLetter, SourceBatch
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from pipeline.core.signal import InvalidSignal, RawSignal
-from pipeline.core.signal import SourceBatch
+from pipeline.core.signal import InvalidSignal, RawSignal, SourceBatch
 from pipeline.sources.call_note_export import FIELD_ALIASES, map_call_note, normalise_key
 
 log = logging.getLogger(__name__)

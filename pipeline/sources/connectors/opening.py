@@ -5,8 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.sources.base import Source
-from pipeline.sources.connectors.settings import (CONNECTOR_KINDS, FACEBOOK_TOKEN_ENV, TWITTER_TOKEN_ENV,
-                                                  load_connector_settings)
+from pipeline.sources.connectors.settings import CONNECTOR_KINDS, FACEBOOK_TOKEN_ENV, TWITTER_TOKEN_ENV, load_connector_settings
 
 
 def open_connector(kind: str, settings_path: str | Path | None, status: Any = None, once: bool = False) -> Source:

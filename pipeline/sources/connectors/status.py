@@ -9,8 +9,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.timeutil import iso as iso_seconds
 from pipeline.core.private_files import make_private
+from pipeline.core.timeutil import iso as iso_seconds
 from pipeline.sinks.sqlite.schema import migrate
 
 log = logging.getLogger(__name__)

@@ -17,14 +17,28 @@ from typing import Any, Iterator
 
 import httpx
 
-from pipeline.core.signal import InvalidSignal, RawSignal, validate
-from pipeline.core.signal import DeadLetter, SourceBatch
-from pipeline.sources.connectors.settings import TwitterSettings
 from pipeline.core.retry import Backoff
-from pipeline.sources.connectors.http_client import (AuthFailure, Clock, ConnectorError, MalformedResponse, NullStatus,
-                                          PermanentFailure, PollPolicy, RateLimited, StatusSink, TransientFailure,
-                                          body_preview, build_client, decode_json, poll_forever, seconds_until, send,
-                                          wait_with_heartbeats)
+from pipeline.core.signal import DeadLetter, InvalidSignal, RawSignal, SourceBatch, validate
+from pipeline.sources.connectors.http_client import (
+    AuthFailure,
+    Clock,
+    ConnectorError,
+    MalformedResponse,
+    NullStatus,
+    PermanentFailure,
+    PollPolicy,
+    RateLimited,
+    StatusSink,
+    TransientFailure,
+    body_preview,
+    build_client,
+    decode_json,
+    poll_forever,
+    seconds_until,
+    send,
+    wait_with_heartbeats,
+)
+from pipeline.sources.connectors.settings import TwitterSettings
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +264,7 @@ class TwitterSearchSource:
         since_id = cursor.get("since_id")
         token = cursor.get("pending_next_token")
         newest = cursor.get("poll_newest_id")
-        for page in range(self.settings.max_pages_per_poll):
+        for _page in range(self.settings.max_pages_per_poll):
             yield from self._respect_quota(cursor)
             if self._stop.is_set():
                 return

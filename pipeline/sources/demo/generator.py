@@ -12,13 +12,24 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
-from pipeline.core.signal import RawSignal, utc_now
-from pipeline.core.signal import SourceBatch
+from pipeline.core.signal import RawSignal, SourceBatch, utc_now
 from pipeline.sources.demo.render import (
-    pick_author, pick_search, render_call, render_search, render_social, social_url, split_mark,
+    pick_author,
+    pick_search,
+    render_call,
+    render_search,
+    render_social,
+    social_url,
+    split_mark,
 )
 from pipeline.sources.demo.rhythm import (
-    LOCAL_ZONE, SPIKE_SHARE, arrivals, channel_rates, first_spike_after, history_spike, in_spike,
+    LOCAL_ZONE,
+    SPIKE_SHARE,
+    arrivals,
+    channel_rates,
+    first_spike_after,
+    history_spike,
+    in_spike,
     intensity,
 )
 from pipeline.sources.demo.text import SPIKE_PLACE, TOPICS

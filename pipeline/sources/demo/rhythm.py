@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import random
-from functools import lru_cache
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Iterator, Sequence
 from zoneinfo import ZoneInfo
 

@@ -31,8 +31,7 @@ import faust
 
 from pipeline.alerts.config import DetectorConfig
 from pipeline.alerts.detector import SpikeDetector
-from pipeline.runners.kafka.codec import (COUNT_PREFIX, DETECT_PREFIX, decode_detect, encode_key, event_time,
-                                          to_json_bytes)
+from pipeline.runners.kafka.codec import COUNT_PREFIX, DETECT_PREFIX, decode_detect, encode_key, event_time, to_json_bytes
 from pipeline.runners.kafka.merge import PartitionMerge
 from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.topics import CHANNEL_COUNTS_TABLE, DETECTOR_STATE_TABLE, TOPIC_COUNTS_TABLE

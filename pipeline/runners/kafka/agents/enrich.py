@@ -16,13 +16,12 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from pipeline.runners.kafka.batch_send import BatchSender
-from pipeline.runners.kafka.codec import (count_records, dead_letter_value, decode_signal, detect_records, encode_key,
-                                          to_json_text)
-from pipeline.runners.kafka.progress import WorkerProgress
-from pipeline.runners.kafka.agents.sink import write_with_retry
-from pipeline.enrich.batch import BatchEnricher, enrich_batch
 from pipeline.core.signal import DeadLetter, InvalidSignal, RawSignal
+from pipeline.enrich.batch import BatchEnricher, enrich_batch
+from pipeline.runners.kafka.agents.sink import write_with_retry
+from pipeline.runners.kafka.batch_send import BatchSender
+from pipeline.runners.kafka.codec import count_records, dead_letter_value, decode_signal, detect_records, encode_key, to_json_text
+from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.sinks.base import Sink, SinkBatch, fingerprinted
 
 log = logging.getLogger(__name__)
