@@ -9,6 +9,9 @@ Version 3 is not idempotent (ALTER TABLE); it runs once, under the write lock, a
 from __future__ import annotations
 
 import sqlite3
+import time
+
+LOCK_RETRY_SECONDS = 30.0
 
 SIGNALS = """
 CREATE TABLE IF NOT EXISTS signals (
@@ -192,6 +195,27 @@ def statements(script: str) -> list[str]:
     return [part.strip() for part in script.split(";") if part.strip()]
 
 
+def is_transient_lock_error(err: sqlite3.OperationalError) -> bool:
+    """True for the lock errors SQLite answers at once while another process sets up a new WAL file."""
+    text = str(err)
+    return "locked" in text or "locking protocol" in text
+
+
+def begin_write(conn: sqlite3.Connection, within: float = LOCK_RETRY_SECONDS) -> None:
+    """BEGIN IMMEDIATE, retried while another process holds the new file's WAL locks."""
+    deadline = time.monotonic() + within
+    delay = 0.01
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as err:
+            if not is_transient_lock_error(err) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
 def schema_version(conn: sqlite3.Connection) -> int:
     """The migration version the file is at (0 for a new file)."""
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
@@ -202,7 +226,12 @@ def migrate(conn: sqlite3.Connection) -> int:
 
     Returns the version the file was at before. A file from a newer release is refused with a clear error.
     """
-    before = schema_version(conn)
+    try:
+        before = schema_version(conn)
+    except sqlite3.OperationalError as err:
+        if not is_transient_lock_error(err):
+            raise
+        before = -1   # read again under the write lock
     if before == SCHEMA_VERSION:
         return before
     if before > SCHEMA_VERSION:
@@ -210,9 +239,12 @@ def migrate(conn: sqlite3.Connection) -> int:
                                     f"knows up to {SCHEMA_VERSION}); upgrade Stadssignaal")
     in_transaction = conn.in_transaction
     if not in_transaction:
-        conn.execute("BEGIN IMMEDIATE")
+        begin_write(conn)
     try:
         before = schema_version(conn)  # another process may have migrated while we waited for the lock
+        if before > SCHEMA_VERSION:
+            raise sqlite3.DatabaseError(f"the store was written by a newer release (schema {before}); "
+                                        "upgrade Stadssignaal")
         for version, script in MIGRATIONS:
             if version > before:
                 for statement in statements(script):

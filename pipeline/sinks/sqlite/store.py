@@ -17,7 +17,7 @@ from pipeline.core.timeutil import utc_datetime
 from pipeline.sinks.sqlite.alert_rows import UPSERT_ALERT, alert_row
 from pipeline.sinks.sqlite.examples import scrub_stored
 from pipeline.sinks.sqlite.retention import PurgeResult
-from pipeline.sinks.sqlite.schema import migrate
+from pipeline.sinks.sqlite.schema import is_transient_lock_error, migrate
 from pipeline.sinks.sqlite.side_rows import SideRowWriter, existing_rows, last_per_id, rowids_of, side_tables_account
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def use_wal(conn: sqlite3.Connection, within: float = WAL_SWITCH_SECONDS) -> Non
             conn.execute("PRAGMA journal_mode=WAL")
             return
         except sqlite3.OperationalError as err:
-            if "locked" not in str(err) or time.monotonic() + delay > deadline:
+            if not is_transient_lock_error(err) or time.monotonic() + delay > deadline:
                 raise
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
