@@ -72,20 +72,21 @@ def bench_runner(settings: Settings, signals: list[RawSignal], workdir: Path) ->
     """Signals per second from a replay file through the local runner into SQLite."""
     from pipeline.enrich import Enricher
     from pipeline.runners.local import LocalRunner
-    from pipeline.sinks.sqlite.store import SqliteStore
+    from pipeline.sinks.sqlite.sink import SqliteSink
     from pipeline.sources.replay import ReplaySource
 
     path = workdir / "bench.jsonl"
     with path.open("w", encoding="utf-8") as fh:
         for signal in signals:
             fh.write(json.dumps(signal.to_dict(), ensure_ascii=False) + "\n")
-    store = SqliteStore(workdir / "bench.db")
-    runner = LocalRunner(ReplaySource(path, batch_size=settings.batch_size), store, Enricher(settings))
+    sink = SqliteSink(workdir / "bench.db").open()
+    runner = LocalRunner(ReplaySource(path, batch_size=settings.batch_size), sink, Enricher(settings))
     start = time.perf_counter()
     stats = runner.run()
     elapsed = time.perf_counter() - start
-    stored = store.count()
-    store.close()
+    assert sink.store is not None
+    stored = sink.store.count()
+    sink.close()
     if stored != len(signals) or stats.signals != len(signals):
         raise RuntimeError(f"runner stored {stored} of {len(signals)} signals")
     return len(signals) / elapsed
@@ -95,12 +96,12 @@ def bench_latency(settings: Settings, signals: list[RawSignal], workdir: Path, r
     """p50 and p99 seconds from entering the runner to being committed (queryable), at `rate` signals/s."""
     from pipeline.enrich import Enricher
     from pipeline.runners.local import LocalRunner
-    from pipeline.sinks.sqlite.store import SqliteStore
+    from pipeline.sinks.sqlite.sink import SqliteSink
 
-    store = SqliteStore(workdir / "latency.db")
-    runner = LocalRunner(PacedSource(signals, rate), store, Enricher(settings), keep_latencies=True)
+    sink = SqliteSink(workdir / "latency.db").open()
+    runner = LocalRunner(PacedSource(signals, rate), sink, Enricher(settings), keep_latencies=True)
     stats = runner.run()
-    store.close()
+    sink.close()
     return _percentile(stats.latencies, 0.5), _percentile(stats.latencies, 0.99)
 
 
