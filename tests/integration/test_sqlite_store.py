@@ -96,13 +96,13 @@ def test_several_processes_open_a_new_store_at_the_same_moment(tmp_path: Path) -
 
     ctx = multiprocessing.get_context("fork")
     failures = []
-    for round_no in range(40):
+    for round_no in range(12):
         path = str(tmp_path / f"store-{round_no}.db")
         barrier, results = ctx.Barrier(4), ctx.Queue()
         children = [ctx.Process(target=_open_at_the_barrier, args=(path, barrier, results)) for _ in range(4)]
         for child in children:
             child.start()
         for child in children:
-            child.join(60)
-        failures += [answer for answer in (results.get(timeout=5) for _ in children) if answer != "ok"]
+            child.join(90)
+        failures += [answer for answer in (results.get(timeout=60) for _ in children) if answer != "ok"]
     assert failures == []

@@ -17,7 +17,7 @@ from pipeline.core.timeutil import utc_datetime
 from pipeline.sinks.sqlite.alert_rows import UPSERT_ALERT, alert_row
 from pipeline.sinks.sqlite.examples import scrub_stored
 from pipeline.sinks.sqlite.retention import PurgeResult
-from pipeline.sinks.sqlite.schema import is_transient_lock_error, migrate
+from pipeline.sinks.sqlite.schema import LOCK_RETRY_SECONDS, is_transient_lock_error, migrate
 from pipeline.sinks.sqlite.side_rows import SideRowWriter, existing_rows, last_per_id, rowids_of, side_tables_account
 
 log = logging.getLogger(__name__)
@@ -112,14 +112,33 @@ def usable_encodings(docs: list[dict[str, Any]], encoded: Sequence[str] | None) 
     return [None] * len(docs)
 
 
+def open_migrated(path: Path, within: float = LOCK_RETRY_SECONDS) -> sqlite3.Connection:
+    """A write connection to a store brought up to date; opening and migrating start again while another
+    process is setting up the same new file (SQLite's transient lock errors)."""
+    deadline = time.monotonic() + within
+    delay = 0.01
+    while True:
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = connect(path)
+            migrate(conn)
+            return conn
+        except sqlite3.OperationalError as err:
+            if conn is not None:
+                conn.close()
+            if not is_transient_lock_error(err) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
 class SqliteStore:
     """Writes batches atomically: signals (idempotent on id), dead letters and the source cursor together."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self._conn = connect(self.path)
+        self._conn = open_migrated(self.path)
         self._lock = threading.Lock()
-        migrate(self._conn)
 
     @property
     def connection(self) -> sqlite3.Connection:
