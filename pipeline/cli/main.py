@@ -44,8 +44,8 @@ def main(ctx: click.Context, config: Path | None, log_level: str) -> None:
     """
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from pipeline.core.boundary import RedactingLogFilter
     from pipeline.core.settings import load_settings
+    from pipeline.enrich.pii.boundary import RedactingLogFilter
 
     for handler in logging.getLogger().handlers:
         if not any(isinstance(f, RedactingLogFilter) for f in handler.filters):
@@ -87,8 +87,9 @@ def enrich(ctx: click.Context, input_path: Path | None, output_path: Path | None
     A bad line gives a message on stderr and a dead letter; processing continues.
     """
     from pipeline.core.private_files import open_private_append
-    from pipeline.core.signal import DeadLetter, InvalidSignal, decode_line
+    from pipeline.core.signal import InvalidSignal, decode_line
     from pipeline.enrich.batch import enrich_batch
+    from pipeline.enrich.pii.boundary import dead_letter
 
     settings = _settings(ctx)
     enricher = build_enricher(settings, topic_model, sentiment_model)
@@ -107,7 +108,7 @@ def enrich(ctx: click.Context, input_path: Path | None, output_path: Path | None
                 try:
                     raws.append(decode_line(line, settings.max_text_chars))
                 except InvalidSignal as err:
-                    dead.append(DeadLetter.of(source_name, f"line {line_no}", err.reason, line.rstrip(b"\n")))
+                    dead.append(dead_letter(source_name, f"line {line_no}", err.reason, line.rstrip(b"\n")))
             docs, failed = enrich_batch(enricher, raws, source_name) if raws else ([], [])
             dead.extend(failed)
             for doc in docs:

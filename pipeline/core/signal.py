@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from pipeline.core.boundary import raw_fingerprint, redact_raw_record, redact_reason
-
 CHANNELS: frozenset[str] = frozenset(
     {"twitter", "facebook", "call_note", "site_search", "email", "whatsapp", "webform"}
 )
@@ -142,7 +140,8 @@ MAX_DEAD_RAW_CHARS = 65_536
 
 @dataclass(slots=True)
 class DeadLetter:
-    """A record that could not be processed: the reason, where it came from, and its redacted form.
+    """A record that could not be processed: the reason, where it came from, and its redacted form
+    (built by `pipeline.enrich.pii.boundary.dead_letter`, which redacts).
 
     The raw record itself is never kept: `raw` holds it with personal data replaced by placeholders, and
     `raw_bytes` and `raw_sha256` let an operator recognise the original in the source without storing it.
@@ -155,13 +154,6 @@ class DeadLetter:
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     raw_bytes: int = 0
     raw_sha256: str = ""
-
-    @classmethod
-    def of(cls, source: str, position: str, reason: str, raw: bytes | str) -> "DeadLetter":
-        """Build a dead letter: the record and the reason pass the redaction boundary, large records are cut."""
-        size, digest = raw_fingerprint(raw)
-        return cls(source=source, position=str(position), reason=redact_reason(str(reason)),
-                   raw=redact_raw_record(raw, MAX_DEAD_RAW_CHARS), raw_bytes=size, raw_sha256=digest)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON-ready form."""

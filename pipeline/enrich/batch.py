@@ -7,6 +7,7 @@ from typing import Protocol
 
 from pipeline.core.enriched import EnrichedSignal
 from pipeline.core.signal import DeadLetter, RawSignal
+from pipeline.enrich.pii.boundary import dead_letter
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,6 @@ def enrich_batch(enricher: BatchEnricher, signals: list[RawSignal], source: str
             docs.append(enricher.enrich(raw))
         except Exception as err:  # noqa: BLE001 - a bad record must not stop the stream
             log.error("enrichment failed for %s (%s)", raw.id, type(err).__name__)
-            dead.append(DeadLetter.of(source, raw.id, f"enrichment failed: {type(err).__name__}",
+            dead.append(dead_letter(source, raw.id, f"enrichment failed: {type(err).__name__}",
                                       json.dumps(raw.to_dict(), ensure_ascii=False, default=str)))
     return docs, dead

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Protocol
 
-from pipeline.core.boundary import PERSONAL_KEYS, redact_value
 from pipeline.core.pseudonym_key import resolve_pseudonym_key
 from pipeline.core.settings import Settings
 from pipeline.core.signal import RawSignal, validate
 from pipeline.enrich.keywords import KeywordExtractor
 from pipeline.enrich.language import LanguageDetector, all_function_words
+from pipeline.enrich.pii.boundary import PERSONAL_KEYS, redact_value
 from pipeline.enrich.pii.pseudonym import Pseudonymiser
 from pipeline.enrich.pii.redact import PiiRedactor
 from pipeline.enrich.pii.urls import strip_url

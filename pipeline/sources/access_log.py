@@ -20,6 +20,7 @@ from typing import Any, BinaryIO, Generator, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from pipeline.core.signal import DeadLetter, InvalidSignal, RawSignal, SourceBatch, validate
+from pipeline.enrich.pii.boundary import dead_letter
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,7 @@ class AccessLogSource:
         """Turn one line (without its newline) into a signal, a dead letter, or neither (not a search)."""
         position = f"byte {offset}"
         if overlong:
-            return None, DeadLetter.of(self.name, position, f"line longer than {MAX_LINE_BYTES} bytes", raw[:4096])
+            return None, dead_letter(self.name, position, f"line longer than {MAX_LINE_BYTES} bytes", raw[:4096])
         text = raw.decode("utf-8", errors="replace").rstrip("\r")
         if not text.strip():
             return None, None
@@ -188,7 +189,7 @@ class AccessLogSource:
             return (search_signal(entry, self.config, line_id) if entry else None), None
         except (LogLineError, InvalidSignal) as err:
             reason = err.reason if isinstance(err, InvalidSignal) else str(err)
-            return None, DeadLetter.of(self.name, position, reason, text)
+            return None, dead_letter(self.name, position, reason, text)
 
     def batches(self, cursor: dict[str, Any] | None, stop: threading.Event) -> Iterator[SourceBatch]:
         """Yield batches of searches and dead letters after `cursor` until the end (or `stop` when following)."""

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from pipeline.core.signal import MAX_TEXT_CHARS, DeadLetter, InvalidSignal, RawSignal, SourceBatch
+from pipeline.enrich.pii.boundary import dead_letter
 from pipeline.sources.call_note_export import map_call_note
 from pipeline.sources.csv_rows import numbered_rows
 
@@ -301,7 +302,7 @@ class FolderSource:
     def _dead_batch(self, state: FolderState, name: str, reason: str) -> SourceBatch:
         """A batch holding one dead letter about a whole file."""
         log.warning("%s: %s", name, reason)
-        return SourceBatch([], [DeadLetter.of(self.name, name, reason, name)], state.cursor(), [])
+        return SourceBatch([], [dead_letter(self.name, name, reason, name)], state.cursor(), [])
 
     def _read(self, name: str) -> tuple[str | None, str]:
         """The decoded content of an export (None when it vanished) and the signature it had while being read;
@@ -367,14 +368,14 @@ class FolderSource:
         """Map one export row into a signal or a dead letter (blank rows are skipped)."""
         position = f"{name} {row.position}"
         if row.error is not None:
-            dead.append(DeadLetter.of(self.name, position, row.error, row.content))
+            dead.append(dead_letter(self.name, position, row.error, row.content))
             return
         if row.record is None:
             return
         try:
             signal = map_call_note(row.record, name, row.content, self.max_text_chars)
         except InvalidSignal as err:
-            dead.append(DeadLetter.of(self.name, position, err.reason, row.content))
+            dead.append(dead_letter(self.name, position, err.reason, row.content))
             return
         if self._remember(signal.id):
             self.updates += 1

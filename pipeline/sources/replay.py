@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Iterator
 
 from pipeline.core.signal import MAX_TEXT_CHARS, DeadLetter, InvalidSignal, RawSignal, SourceBatch, decode_line, validate
+from pipeline.enrich.pii.boundary import dead_letter
 from pipeline.sources.csv_rows import numbered_rows
 
 log = logging.getLogger(__name__)
@@ -322,4 +323,4 @@ class ReplaySource:
             pending.signals.append(record.signal)
             pending.received.append(time.monotonic())
         elif record.reason is not None:
-            pending.dead.append(DeadLetter.of(self.name, record.position, record.reason, record.raw))
+            pending.dead.append(dead_letter(self.name, record.position, record.reason, record.raw))

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.core.signal import DeadLetter
+from pipeline.enrich.pii.boundary import dead_letter
 from pipeline.sinks.sqlite.store import SqliteStore, connect
 
 
@@ -42,7 +42,7 @@ def test_cursor_and_rows_commit_together(store_path: Path) -> None:
 
 def test_dead_letters_are_kept_with_reason(store_path: Path) -> None:
     store = SqliteStore(store_path)
-    store.write("s", {"offset": 9}, [], [DeadLetter.of("s", "line 3", "invalid JSON", b"{oops\xff")])
+    store.write("s", {"offset": 9}, [], [dead_letter("s", "line 3", "invalid JSON", b"{oops\xff")])
     letters = store.dead_letters()
     assert letters[0]["reason"] == "invalid JSON" and letters[0]["position"] == "line 3"
     assert "\ufffd" in letters[0]["raw"]

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from fakes.side_rows_data import ACCOUNT, dossiers, mixed_stream, rebuild, side_rows
 from pipeline.cli.main import main
-from pipeline.core.signal import DeadLetter
+from pipeline.enrich.pii.boundary import dead_letter
 from pipeline.sinks.sqlite.advisers import ensure_schema, save_dossier
 from pipeline.sinks.sqlite.retention import DAY, RetentionTimer, cutoff_for
 from pipeline.sinks.sqlite.store import SqliteStore, connect
@@ -61,9 +61,9 @@ def test_purge_keeps_side_rows_equal_to_a_rebuild_from_the_remaining_signals(tmp
 def test_old_dead_letters_hold_raw_text_and_are_purged_too(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
     store = SqliteStore(path)
-    old = DeadLetter.of("replay", "1", "bad json", "{naam: Jan Jansen, 0612345678")
+    old = dead_letter("replay", "1", "bad json", "{naam: Jan Jansen, 0612345678")
     old.at = old.at.fromtimestamp(NOW - 100 * DAY, tz=old.at.tzinfo)
-    new = DeadLetter.of("replay", "2", "bad json", "{")
+    new = dead_letter("replay", "2", "bad json", "{")
     new.at = new.at.fromtimestamp(NOW - DAY, tz=new.at.tzinfo)
     store.write(None, None, [], [old, new])
     result = store.purge(cutoff_for(90, now=NOW))

@@ -9,7 +9,7 @@ import pytest
 from pipeline.apps.dashboard.app import create_app
 from pipeline.bench.synthetic_signals import enriched_doc
 from pipeline.core.settings import Settings
-from pipeline.core.signal import DeadLetter
+from pipeline.enrich.pii.boundary import dead_letter
 from pipeline.sinks.sqlite.schema import SCHEMA_VERSION
 from pipeline.sinks.sqlite.store import SqliteStore
 
@@ -39,7 +39,7 @@ def filled(store_path: Path) -> Path:
         enriched_doc("site_search:2", NOW - 10, "grofvuil", topic=None, sentiment=None,
                      query=("grofvuil", "grofvuil", False)),
         enriched_doc("twitter:2", NOW - 6 * 86_400, "Oud bericht", topic="afval"),
-    ], [DeadLetter.of("test", "line 9", "invalid JSON", "{")])
+    ], [dead_letter("test", "line 9", "invalid JSON", "{")])
     store.close()
     return store_path
 

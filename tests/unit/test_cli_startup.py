@@ -6,6 +6,8 @@ import sys
 
 HEAVY = ("nltk", "sklearn", "numpy", "scipy", "faust", "kafka", "elasticsearch", "starlette", "uvicorn",
          "matplotlib", "pipeline.enrich", "pipeline.runners", "pipeline.apps", "pipeline.sinks")
+# Every command installs the redacting log filter; its module loads the redaction itself only on first use.
+LIGHT = ("pipeline.enrich", "pipeline.enrich.pii", "pipeline.enrich.pii.boundary")
 
 PROBE = """
 import sys
@@ -22,7 +24,8 @@ def help_of(*args: str) -> tuple[str, list[str]]:
     """The help text for `args` and the heavy modules loaded to print it."""
     out = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, check=True).stdout
     text, loaded = out.rsplit("LOADED:", 1)
-    heavy = [m for m in loaded.strip().split(",") if any(m == h or m.startswith(h + ".") for h in HEAVY)]
+    heavy = [m for m in loaded.strip().split(",")
+             if m not in LIGHT and any(m == h or m.startswith(h + ".") for h in HEAVY)]
     return text, heavy
 
 

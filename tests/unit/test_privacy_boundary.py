@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.core.boundary import RedactingLogFilter, redact_value
 from pipeline.core.private_files import make_private, open_private_append
 from pipeline.core.pseudonym_key import key_file_for, resolve_pseudonym_key
 from pipeline.core.settings import Settings
-from pipeline.core.signal import DeadLetter, InvalidSignal, RawSignal, decode_line
+from pipeline.core.signal import InvalidSignal, RawSignal, decode_line
 from pipeline.enrich import Enricher
+from pipeline.enrich.pii.boundary import RedactingLogFilter, dead_letter, redact_value
 from pipeline.sinks.sqlite.examples import blank_examples, example_ids
 from pipeline.sinks.sqlite.store import SqliteStore
 
@@ -30,7 +30,7 @@ def test_a_dead_letter_keeps_the_redacted_record_its_size_and_hash_never_the_raw
     with pytest.raises(InvalidSignal) as err:
         decode_line(RAW)
     assert "created_at" in err.value.reason and "06" not in err.value.reason and "@" not in err.value.reason
-    letter = DeadLetter.of("replay", "line 1", err.value.reason, RAW)
+    letter = dead_letter("replay", "line 1", err.value.reason, RAW)
     assert letter.raw_bytes == len(RAW) and letter.raw_sha256 == hashlib.sha256(RAW).hexdigest()
     for value in ("12345678", "a.b@example.nl", "Henk", "Vries", "3701", "henk1956", "0612345678"):
         assert value not in letter.raw and value not in str(letter.to_dict())
@@ -39,7 +39,7 @@ def test_a_dead_letter_keeps_the_redacted_record_its_size_and_hash_never_the_raw
 
 def test_a_dead_letter_of_unreadable_bytes_is_redacted_text() -> None:
     raw = b"\xff Ans Visser 0612121212 {"
-    letter = DeadLetter.of("x", "line 2", "not valid UTF-8", raw)
+    letter = dead_letter("x", "line 2", "not valid UTF-8", raw)
     assert "0612121212" not in letter.raw and "Visser" not in letter.raw and letter.raw_bytes == len(raw)
 
 
@@ -74,7 +74,7 @@ def test_the_log_filter_takes_values_out_of_messages() -> None:
 
 def test_store_and_dead_letter_files_are_private(tmp_path: Path) -> None:
     store = SqliteStore(tmp_path / "s.db")
-    store.write(None, None, [], [DeadLetter.of("x", "1", "bad", b"x")])
+    store.write(None, None, [], [dead_letter("x", "1", "bad", b"x")])
     for path in tmp_path.iterdir():
         assert mode(path) == 0o600, path
     with open_private_append(tmp_path / "dead.jsonl") as handle:

@@ -10,6 +10,7 @@ import pytest
 from pipeline.apps.dashboard import queries
 from pipeline.bench.synthetic_signals import enriched_doc
 from pipeline.core.signal import DeadLetter
+from pipeline.enrich.pii.boundary import dead_letter
 from pipeline.sinks.sqlite.store import SqliteStore, connect
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc).timestamp()  # a whole hour
@@ -150,7 +151,7 @@ def test_summary_totals_for_a_period(store_path: Path) -> None:
         search(2, T0 + 50, "grofvuil", "grofvuil", False),
         search(3, T0 + 55, "grofvuil", "grofvuil", None),
         enriched_doc("facebook:1", T0 - 500, sentiment="negative"),  # before the period
-        dead=(DeadLetter.of("file", "line 1", "invalid JSON", "{"), DeadLetter.of("file", "line 2", "empty", "")),
+        dead=(dead_letter("file", "line 1", "invalid JSON", "{"), dead_letter("file", "line 2", "empty", "")),
     )
     s = queries.summary(conn, T0, T0 + 3_600)
     assert s["total"] == 6 and s["total_all"] == 7

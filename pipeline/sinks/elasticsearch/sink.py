@@ -21,6 +21,7 @@ from elasticsearch import ApiError
 
 from pipeline.core.retry import Backoff
 from pipeline.core.signal import DeadLetter
+from pipeline.enrich.pii.boundary import dead_letter
 from pipeline.sinks.elasticsearch.bulk import BULK_FILTER_PATH, RETRYABLE_STATUS, BulkProtocolError, classify, encode_bulk
 from pipeline.sinks.elasticsearch.client import build_client, request
 from pipeline.sinks.elasticsearch.config import EsConfig
@@ -193,12 +194,12 @@ class ElasticsearchSink:
 
     def _dead_letter(self, doc: PreparedDoc, reason: str) -> DeadLetter:
         """A dead letter for a prepared document, with its JSON as the raw record."""
-        return DeadLetter.of(self.source_name, doc.doc_id, reason, doc.source)
+        return dead_letter(self.source_name, doc.doc_id, reason, doc.source)
 
     def _dead_letter_for(self, doc: Any, reason: str) -> DeadLetter:
         """A dead letter for an input that could not even be prepared."""
         position = str(doc.get("id", "?"))[:200] if isinstance(doc, dict) else "?"
-        return DeadLetter.of(self.source_name, position, reason, repr(doc))
+        return dead_letter(self.source_name, position, reason, repr(doc))
 
     def _ready(self) -> bool:
         """True when a batch should be sent now (full, flush requested, closing or timer due)."""

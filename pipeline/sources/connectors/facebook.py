@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 import httpx
 
 from pipeline.core.signal import DeadLetter, InvalidSignal, RawSignal, SourceBatch, parse_time, validate
+from pipeline.enrich.pii.boundary import dead_letter
 from pipeline.sources.connectors.http_client import (
     AuthFailure,
     Clock,
@@ -231,7 +232,7 @@ class FacebookPageSource:
         listed: set[str] = set()
         for post in reversed(posts):  # the API lists newest first; follow the oldest first
             if not isinstance(post, dict) or not post.get("id"):
-                yield SourceBatch([], [DeadLetter.of(self.name, "page posts", "a post without an id",
+                yield SourceBatch([], [dead_letter(self.name, "page posts", "a post without an id",
                                                      json.dumps(post, default=str))], state.cursor())
                 continue
             post_id = str(post["id"])
@@ -280,7 +281,7 @@ class FacebookPageSource:
         new_comments: dict[str, str] = {}
         for comment in comments:
             if not isinstance(comment, dict) or not comment.get("id"):
-                dead.append(DeadLetter.of(self.name, f"comments of post {post_id}", "a comment without an id",
+                dead.append(dead_letter(self.name, f"comments of post {post_id}", "a comment without an id",
                                           json.dumps(comment, default=str)))
                 continue
             comment_id = str(comment["id"])
@@ -345,7 +346,7 @@ class FacebookPageSource:
         try:
             signals.append(validate(obj))
         except InvalidSignal as err:
-            dead.append(DeadLetter.of(self.name, position, err.reason, json.dumps(item, default=str)))
+            dead.append(dead_letter(self.name, position, err.reason, json.dumps(item, default=str)))
 
     def _is_page(self, author: Any) -> bool:
         """True when a post or comment was written by the page itself (the municipality)."""

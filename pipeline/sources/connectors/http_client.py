@@ -11,7 +11,8 @@ from typing import Any, Callable, Iterator, Protocol
 import httpx
 
 from pipeline.core.retry import Backoff
-from pipeline.core.signal import DeadLetter, SourceBatch
+from pipeline.core.signal import SourceBatch
+from pipeline.enrich.pii.boundary import dead_letter
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +213,7 @@ def poll_forever(name: str, poll: PollFunction, cursor: dict[str, Any], stop: th
             delay = backoff.next_delay()
             log.error("%s: %s; dead letter written, retrying in %.1f s", name, err, delay)
             status.failed(name, str(err))
-            letter = DeadLetter.of(name, err.position, str(err), err.raw)
+            letter = dead_letter(name, err.position, str(err), err.raw)
             yield SourceBatch([], [letter], dict(cursor))
             yield from wait_with_heartbeats(stop, delay, cursor, clock)
         except TransientFailure as err:

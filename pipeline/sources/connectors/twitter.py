@@ -19,6 +19,7 @@ import httpx
 
 from pipeline.core.retry import Backoff
 from pipeline.core.signal import DeadLetter, InvalidSignal, RawSignal, SourceBatch, validate
+from pipeline.enrich.pii.boundary import dead_letter
 from pipeline.sources.connectors.http_client import (
     AuthFailure,
     Clock,
@@ -161,7 +162,7 @@ def page_signals(body: dict[str, Any], source: str, position: str, own_account_i
     if isinstance(data, dict):  # the stream delivers one tweet object per line
         data = [data]
     if not isinstance(data, list):
-        return [], [DeadLetter.of(source, position, "`data` is not a list of tweets", json.dumps(body)[:4096])]
+        return [], [dead_letter(source, position, "`data` is not a list of tweets", json.dumps(body)[:4096])]
     includes = body.get("includes") if isinstance(body.get("includes"), dict) else {}
     users = _by_id(includes.get("users"), "username")
     places = _by_id(includes.get("places"), "full_name")
@@ -175,7 +176,7 @@ def page_signals(body: dict[str, Any], source: str, position: str, own_account_i
             signals.append(tweet_signal(tweet, users, places, own_account_id, replied, tags or None))
         except InvalidSignal as err:
             tid = tweet.get("id") if isinstance(tweet, dict) else None
-            dead.append(DeadLetter.of(source, f"{position} tweet {tid}", err.reason, json.dumps(tweet, default=str)))
+            dead.append(dead_letter(source, f"{position} tweet {tid}", err.reason, json.dumps(tweet, default=str)))
     return signals, dead
 
 
@@ -429,10 +430,10 @@ class TwitterStreamSource:
             try:
                 body = json.loads(line)
             except json.JSONDecodeError as err:
-                dead.append(DeadLetter.of(self.name, "stream", f"malformed JSON in the stream: {err.msg}", line))
+                dead.append(dead_letter(self.name, "stream", f"malformed JSON in the stream: {err.msg}", line))
                 continue
             if not isinstance(body, dict):
-                dead.append(DeadLetter.of(self.name, "stream", "a stream message must be a JSON object", line))
+                dead.append(dead_letter(self.name, "stream", "a stream message must be a JSON object", line))
                 continue
             if "data" not in body:
                 log.warning("%s: stream message without data (%d bytes)", self.name, len(line))

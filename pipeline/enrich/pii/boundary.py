@@ -10,6 +10,8 @@ import json
 import logging
 from typing import Any, Callable
 
+from pipeline.core.signal import MAX_DEAD_RAW_CHARS, DeadLetter
+
 UNREADABLE = "[onleesbaar]"
 AUTHOR_PLACEHOLDER = "[auteur]"
 # Keys whose values are personal however they look (a handle, a name field of a contact-centre export).
@@ -20,7 +22,7 @@ PERSONAL_KEYS = frozenset({"author", "auteur", "name", "naam", "username", "user
 def redact_reason(text: str) -> str:
     """A reason or message the pipeline wrote: numbers, e-mail addresses and URL query strings are removed
     (a reason never quotes a value, this catches one that slipped in from an exception)."""
-    from pipeline.enrich.pii.redact import redact_structured
+    from pipeline.enrich.pii.redact import redact_structured  # on first use: the log filter installs cheaply
 
     try:
         return redact_structured(text)
@@ -30,7 +32,7 @@ def redact_reason(text: str) -> str:
 
 def redact_text(text: str) -> str:
     """A text with personal data replaced by placeholders; a failure gives a placeholder, never the text."""
-    from pipeline.enrich.pii.redact import redact  # imported on use: pipeline.enrich imports this module
+    from pipeline.enrich.pii.redact import redact  # on first use: the log filter installs cheaply
 
     try:
         return redact(text)[0]
@@ -79,6 +81,14 @@ def redact_raw_record(raw: bytes | str, max_chars: int) -> str:
     if isinstance(decoded, (dict, list)):
         return json.dumps(redact_value(decoded), ensure_ascii=False, separators=(",", ":"))
     return redact_text(text)
+
+
+def dead_letter(source: str, position: str, reason: str, raw: bytes | str) -> DeadLetter:
+    """A dead letter whose record and reason have passed the boundary; large records are cut, and the
+    original is kept only as its byte length and SHA-256."""
+    size, digest = raw_fingerprint(raw)
+    return DeadLetter(source=source, position=str(position), reason=redact_reason(str(reason)),
+                      raw=redact_raw_record(raw, MAX_DEAD_RAW_CHARS), raw_bytes=size, raw_sha256=digest)
 
 
 class RedactingLogFilter(logging.Filter):
