@@ -59,7 +59,7 @@ def enriched_doc(sid: str, at: datetime | float | str, text: str = "Container ni
         doc["sentiment"] = {"label": sentiment, "score": _SCORES.get(sentiment, 0.0)}
     if query is not None:
         normalized, group, zero = query
-        doc["query"] = {"normalized": normalized, "group": group, "zero_result": zero}
+        doc["query"] = {"normalized": normalized, "group": group, "subject": group, "zero_result": zero}
     if url is not None:
         doc["url"] = url
     return doc

@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 from pipeline.enrich.query.fuzzy import DeletionIndex
 from pipeline.enrich.query.normalise import canonical_spelling, content_tokens, fold, stem
@@ -12,6 +13,7 @@ from pipeline.enrich.query.normalise import canonical_spelling, content_tokens, 
 log = logging.getLogger(__name__)
 
 VOCABULARY_PATH = Path(__file__).parent / "data" / "vocabulary.tsv"
+BROAD_MIN_CHARS = 4
 TOPIC_CODES: frozenset[str] = frozenset({
     "afval", "verkeer", "parkeren", "openbare_ruimte", "overlast", "burgerzaken", "belastingen",
     "vergunningen", "zorg", "werk_inkomen", "dienstverlening", "overig",
@@ -51,7 +53,7 @@ def parse_vocabulary(lines: list[str], source: str = "vocabulary") -> list[Term]
             continue
         term, topic = parts[0].strip(), parts[1].strip()
         facet = topic.startswith("facet:")
-        code = "" if topic == "-" else topic.removeprefix("facet:")
+        code = "" if topic in ("-", "facet:-") else topic.removeprefix("facet:")
         if code and code not in TOPIC_CODES:
             log.error("%s line %d: unknown topic code %r", source, number, code)
             continue
@@ -65,6 +67,13 @@ def parse_vocabulary(lines: list[str], source: str = "vocabulary") -> list[Term]
         span = max(len(content_tokens(fold(v))) for v in written)
         terms.append(Term(key=key, topic=code, facet=facet, forms=forms, span=span))
     return terms
+
+
+def broad_terms(terms: Iterable[Term]) -> frozenset[str]:
+    """Subject terms that are part of another subject term's key (afval in afvalkalender, vergunning in
+    kapvergunning): broad words that give way to a more specific subject in the same query."""
+    keys = [t.key for t in terms if t.topic and not t.facet]
+    return frozenset(k for k in keys if len(k) >= BROAD_MIN_CHARS and any(k != o and k in o for o in keys))
 
 
 class Vocabulary:
@@ -84,6 +93,7 @@ class Vocabulary:
                 for variant in match_forms(form):
                     self.index.add(variant, term.key)
             self.max_tokens = max(self.max_tokens, term.span)
+        self.broad = broad_terms(self.terms.values())
 
     def topic(self, key: str) -> str | None:
         """The topic code of a term key, or None when the key is not a vocabulary term."""
@@ -94,6 +104,11 @@ class Vocabulary:
         """True when the key is a modifier term such as "aanvragen" or "kosten"."""
         term = self.terms.get(key)
         return bool(term and term.facet)
+
+    def is_subject(self, key: str) -> bool:
+        """True when the key is a vocabulary term that names a subject (a topic term, not a modifier or guard)."""
+        term = self.terms.get(key)
+        return bool(term and term.topic and not term.facet)
 
     def collisions(self) -> dict[str, set[str]]:
         """Canonical forms that more than one term claims (should be empty for a clean vocabulary)."""
