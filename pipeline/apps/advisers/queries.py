@@ -11,8 +11,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from pipeline.apps.dashboard import queries
 from pipeline.apps.advisers.generic_terms import without_generic
+from pipeline.apps.dashboard import queries
 from pipeline.apps.dashboard.queries import SENTIMENTS, Connection, _rows, _scalar, has_table, iso
 from pipeline.sinks.sqlite.advisers import Dossier, dossier_from_row
 from pipeline.sinks.sqlite.side_rows import HOUR, side_tables_account
