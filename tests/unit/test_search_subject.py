@@ -77,3 +77,21 @@ def test_subject_words_are_the_typed_words_of_the_subject() -> None:
 def test_a_facet_without_topic_parses_and_names_no_topic() -> None:
     terms = parse_vocabulary(["spoed\tfacet:-\tmet spoed", "paspoort\tburgerzaken\tpasport"])
     assert [(t.key, t.topic, t.facet) for t in terms] == [("spoed", "", True), ("paspoort", "burgerzaken", False)]
+
+
+def test_words_beside_a_broad_term_name_the_subject_with_it() -> None:
+    assert group_subject(group_key("cultuursubsidie")) != group_subject(group_key("sportsubsidie"))
+    assert group_subject(group_key("cultuur subsidie aanvragen")) == group_subject(group_key("cultuursubsidie"))
+    assert group_subject(group_key("subsidie kosten")) == group_key("subsidie")
+    terms = parse_vocabulary(["subsidie\tbroad:overig\tsubsidies"])
+    assert terms[0].broad and terms[0].topic == "overig" and not terms[0].facet
+
+
+def test_subject_pairs_file_scores_high() -> None:
+    from pipeline.bench.search import read_pairs, score_pairs
+    from pipeline.bench.search_subjects import SUBJECT_PAIRS_PATH
+
+    grouper = QueryGrouper(load_vocabulary())
+    score = score_pairs(read_pairs(SUBJECT_PAIRS_PATH), grouper, grouper.subject_of)
+    assert score.true_pos + score.false_neg >= 90 and score.true_neg + score.false_pos >= 40
+    assert score.precision >= 0.9 and score.recall >= 0.9, score.misses

@@ -146,16 +146,18 @@ class QueryGrouper:
         return " ".join(sorted(set(self.parts(normalized))))
 
     def _subject(self, key: str) -> str:
-        """The subject key of a group key: its subject terms without modifiers, broad terms giving way to specific
-        ones; without a subject term, its unknown words without modifiers; the key itself when nothing remains.
+        """The subject key of a group key: its specific subject terms, without modifiers and other words; with only
+        broad terms (afval, subsidie), those and the unknown words that specify them; with no subject term, every
+        part but the modifiers; the key itself when nothing remains.
 
         The subject of "paspoort spoed zaterdag" is the group key of "paspoort", so groups roll up onto it.
         """
         parts = key.split()
         vocabulary = self.vocabulary
         named = [p for p in parts if vocabulary.is_subject(p)]
-        if named:
-            chosen = [p for p in named if p not in vocabulary.broad] or named
+        specific = [p for p in named if p not in vocabulary.broad]
+        if specific:
+            chosen = specific
         else:
             chosen = [p for p in parts if not vocabulary.is_facet(p)]
         return " ".join(chosen) if chosen else key

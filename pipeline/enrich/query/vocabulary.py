@@ -22,13 +22,15 @@ TOPIC_CODES: frozenset[str] = frozenset({
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """One vocabulary term: group key, topic code, modifier flag (facet), spacing-free forms, most words in a form."""
+    """One vocabulary term: group key, topic code, modifier flag (facet), spacing-free forms, most words in a form,
+    and whether it names a kind of thing rather than a thing (broad: subsidie, ontheffing)."""
 
     key: str
     topic: str
     facet: bool
     forms: tuple[str, ...]
     span: int = 1
+    broad: bool = False
 
 
 def term_key(text: str) -> str:
@@ -53,7 +55,8 @@ def parse_vocabulary(lines: list[str], source: str = "vocabulary") -> list[Term]
             continue
         term, topic = parts[0].strip(), parts[1].strip()
         facet = topic.startswith("facet:")
-        code = "" if topic in ("-", "facet:-") else topic.removeprefix("facet:")
+        broad = topic.startswith("broad:")
+        code = "" if topic in ("-", "facet:-") else topic.removeprefix("facet:").removeprefix("broad:")
         if code and code not in TOPIC_CODES:
             log.error("%s line %d: unknown topic code %r", source, number, code)
             continue
@@ -65,15 +68,17 @@ def parse_vocabulary(lines: list[str], source: str = "vocabulary") -> list[Term]
         written = [term, *variants]
         forms = tuple(dict.fromkeys(term_key(v) for v in written if term_key(v)))
         span = max(len(content_tokens(fold(v))) for v in written)
-        terms.append(Term(key=key, topic=code, facet=facet, forms=forms, span=span))
+        terms.append(Term(key=key, topic=code, facet=facet, forms=forms, span=span, broad=broad))
     return terms
 
 
 def broad_terms(terms: Iterable[Term]) -> frozenset[str]:
-    """Subject terms that are part of another subject term's key (afval in afvalkalender, vergunning in
-    kapvergunning): broad words that give way to a more specific subject in the same query."""
-    keys = [t.key for t in terms if t.topic and not t.facet]
-    return frozenset(k for k in keys if len(k) >= BROAD_MIN_CHARS and any(k != o and k in o for o in keys))
+    """Subject terms marked broad, or part of another subject term's key (afval in afvalkalender, vergunning in
+    kapvergunning): words for a kind of thing that give way to a more specific subject in the same query."""
+    listed = [t for t in terms if t.topic and not t.facet]
+    keys = [t.key for t in listed]
+    return frozenset(t.key for t in listed if t.broad or (
+        len(t.key) >= BROAD_MIN_CHARS and any(t.key != o and t.key in o for o in keys)))
 
 
 class Vocabulary:
