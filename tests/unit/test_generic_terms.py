@@ -58,14 +58,18 @@ def test_spread_needs_enough_signals_many_topics_and_no_dominant_one() -> None:
 
 
 def build(path: Path) -> list[dict]:
-    """A store where 'naast' falls evenly in five topics, 'container' mostly in afval, 'slotlaan' in verkeer."""
+    """A store where 'naast' falls evenly in five topics (this day and, less often, a week before), 'storm' evenly
+    too but only now, 'container' mostly in afval, 'slotlaan' in verkeer."""
     docs = []
     for i in range(40):
         topic = TOPICS[i % len(TOPICS)]
-        keywords = ["naast"] + (["container"] if topic == "afval" or i % 10 == 1 else []) + (
+        keywords = ["naast", "storm"] + (["container"] if topic == "afval" or i % 10 == 1 else []) + (
             ["slotlaan"] if topic == "verkeer" else [])
-        docs.append(enriched_doc(f"twitter:{i}", T0 - (i + 1) * 0.5 * H, f"bericht {i}", topic=topic,
+        docs.append(enriched_doc(f"twitter:{i}", T0 - (i + 1) * 0.5 * H, f"bericht {i} over de storm", topic=topic,
                                  keywords=keywords))
+    for i in range(25):
+        docs.append(enriched_doc(f"facebook:{i}", T0 - 7 * 24 * H - (i + 1) * 0.5 * H, f"eerder {i}",
+                                 topic=TOPICS[i % len(TOPICS)], keywords=["naast"]))
     store = SqliteStore(path)
     store.write(None, None, docs)
     assert ensure_schema(path, "@gemeente")
@@ -80,8 +84,20 @@ def test_spread_terms_leave_dossier_terms_and_whats_new(store_path: Path) -> Non
         assert generic_terms(conn, ["naast", "container", "slotlaan"], T0 - 48 * H, T0) == {"naast"}
         dossier = Dossier(name="Alles", keywords=(), topics=(), start=T0 - 48 * H, end=T0)
         terms = [t["term"] for t in dq.dossier_terms(conn, dossier, T0 - 48 * H, T0)]
-        assert "naast" not in terms and {"container", "slotlaan"} <= set(terms)
+        assert "naast" not in terms and "storm" not in terms and {"container", "slotlaan"} <= set(terms)
         new = [t["key"] for t in dq.whats_new(conn, hours=24, min_count=3, end=T0)["terms"]]
         assert "naast" not in new and "container" in new
+        assert "storm" in new          # spread over topics too, but new: a sharp rise is never generic
+    finally:
+        conn.close()
+
+
+def test_a_dossiers_own_keyword_is_never_left_out(store_path: Path) -> None:
+    build(store_path)
+    conn = connect(store_path, readonly=True)
+    try:
+        dossier = Dossier(name="Storm", keywords=("Storm",), topics=(), start=T0 - 48 * H, end=T0)
+        terms = [t["term"] for t in dq.dossier_terms(conn, dossier, T0 - 48 * H, T0)]
+        assert "storm" in terms and "naast" not in terms
     finally:
         conn.close()

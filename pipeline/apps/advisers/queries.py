@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from pipeline.apps.advisers.generic_terms import without_generic
+from pipeline.apps.advisers.generic_terms import sharp_rise, without_generic
 from pipeline.apps.dashboard import queries
 from pipeline.apps.dashboard.queries import SENTIMENTS, Connection, _rows, _scalar, has_table, iso
 from pipeline.sinks.sqlite.advisers import Dossier, dossier_from_row
@@ -22,7 +22,7 @@ WEEK = 7 * DAY
 DEFAULT_DOSSIER_DAYS = 7
 MAX_DOSSIER_BUCKETS = 72
 TERM_SAMPLE = 5_000
-CANDIDATE_FACTOR = 3   # terms fetched per term shown, so generic ones can be left out
+CANDIDATE_FACTOR = 2   # terms fetched per term shown, so generic ones can be left out
 MAX_WHATS_NEW_HOURS = 48
 DOSSIER_BUCKET_LADDER: tuple[int, ...] = (900, 3_600, 3 * 3_600, 6 * 3_600, DAY, WEEK)
 NOT_DELETED = "s.id NOT IN (SELECT id FROM signal_flags WHERE deleted = 1)"
@@ -187,7 +187,9 @@ def dossier_terms(conn: Connection, dossier: Dossier, start: float, end: float, 
                f"SELECT s.id FROM signals s WHERE {cond} AND s.ts >= ? AND s.ts < ? ORDER BY s.ts DESC LIMIT ?) "
                f"GROUP BY t.term ORDER BY n DESC, t.term LIMIT ?")
         rows = _rows(conn, sql, [*params, start, end, TERM_SAMPLE, wanted])
-    return without_generic(conn, [{"term": term, "count": n} for term, n in rows], "term", start, end, limit)
+    own = {k.lower() for k in dossier.keywords}
+    return without_generic(conn, [{"term": term, "count": n} for term, n in rows], "term", start, end, limit,
+                           exempt=lambda item: item["term"] in own)
 
 
 def dossier_report(conn: Connection, dossier: Dossier, now: float | None = None) -> dict[str, Any]:
@@ -286,7 +288,7 @@ def whats_new(conn: Connection, hours: int = 24, min_count: int = 3, limit: int 
     if has_table(conn, "signal_terms"):
         rises = _rises(_term_counts(conn, start, finish), _term_counts(conn, start - WEEK, finish - WEEK),
                        min_count, limit * CANDIDATE_FACTOR)
-        result["terms"] = without_generic(conn, rises, "key", start - WEEK, finish, limit)
+        result["terms"] = without_generic(conn, rises, "key", start - WEEK, finish, limit, exempt=sharp_rise)
         for item in result["terms"]:
             flt = queries.SignalFilter(term=item["key"], start=start, end=finish)
             item["messages"] = _distinct_texts(queries.latest(conn, flt, examples * 4), examples)
