@@ -1,6 +1,7 @@
 """The review's subject level: groups rolled up onto their subject, totals, order, and labels people typed."""
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -9,8 +10,8 @@ import pytest
 from fakes.search_fixtures import repeated
 from pipeline.apps.webteam.periods import DAY
 from pipeline.apps.webteam.review import GroupFilter, ReviewService
-from pipeline.enrich.query.grouping import group_key
-from pipeline.sinks.sqlite.store import SqliteStore
+from pipeline.enrich.query.grouping import group_key, group_subject
+from pipeline.sinks.sqlite.store import SqliteStore, connect
 
 END = datetime(2024, 10, 15, tzinfo=timezone.utc).timestamp()
 WEEK_START = END - 7 * DAY
@@ -73,3 +74,14 @@ def test_a_topic_filter_keeps_whole_subjects_consistent(service: ReviewService) 
     result = service.groups(GroupFilter(window="7d", end=END, topic="afval"))
     assert {s["subject"] for s in result["subjects"]} <= {"afvalkalender", "asbest"}
     assert sum(s["zero_results"] for s in result["subjects"]) == sum(r["zero_results"] for r in result["groups"])
+
+
+def test_the_store_keeps_each_searchs_subject_in_its_document(service: ReviewService) -> None:
+    conn = connect(service.store_path, readonly=True)
+    try:
+        rows = conn.execute("SELECT query_group, doc FROM signals WHERE channel = 'site_search'").fetchall()
+    finally:
+        conn.close()
+    subjects = {json.loads(doc)["query"]["subject"] for _, doc in rows}
+    assert group_key("paspoort") in subjects and "asbest" in subjects
+    assert all(json.loads(doc)["query"]["subject"] == group_subject(group) for group, doc in rows)
