@@ -46,7 +46,8 @@ def signals_view() -> dict[str, Any]:
     return data_view(SIGNALS_DATA_VIEW, "stadssignaal-signals", "Stadssignaal - signalen", "created_at", {
         "created_at": "Tijdstip", "channel": "Kanaal", "topic.code": "Onderwerp", "sentiment.label": "Sentiment",
         "sentiment.score": "Sentimentscore", "place": "Wijk", "text": "Bericht", "keywords": "Trefwoord",
-        "query.group": "Zoekgroep", "query.normalized": "Zoekterm", "query.zero_result": "Geen resultaat",
+        "query.group": "Zoekgroep", "query.subject": "Hoofdterm", "query.normalized": "Zoekterm",
+        "query.zero_result": "Geen resultaat",
         "meta.results": "Aantal resultaten"})
 
 
@@ -289,7 +290,8 @@ def webteam() -> list[dict[str, Any]]:
                    "sorting": {"columnId": "growth", "direction": "desc"}, "rowHeight": "single",
                    "rowHeightLines": 1}, SITE_SEARCH)
     queries = saved_search("ss-web-queries", "Alle zoekopdrachten", "Alle zoektermen op de website, nieuwste eerst",
-                           v, ["text", "query.normalized", "query.group", "query.zero_result", "meta.results"],
+                           v, ["text", "query.normalized", "query.subject", "query.group", "query.zero_result",
+                               "meta.results"],
                            "created_at", SITE_SEARCH)
     board = dashboard("ss-dashboard-webteam", "Stadssignaal - zoektermen webteam",
                       "Wat zoeken inwoners op de website en wat vinden ze niet: zoekgroepen zonder resultaat, "

@@ -52,7 +52,8 @@ def synthetic_signals(n: int, run: str, start: datetime | None = None) -> list[d
         if channel == "site_search":
             zero = i % 5 == 0
             doc["meta"] = {"results": 0 if zero else 12}
-            doc["query"] = {"normalized": text, "group": text.replace(" ", ""), "zero_result": zero}
+            group = text.replace(" ", "")
+            doc["query"] = {"normalized": text, "group": group, "subject": group, "zero_result": zero}
         docs.append(doc)
     return docs
 

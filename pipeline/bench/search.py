@@ -13,10 +13,11 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import click
 
+from pipeline.bench.search_subjects import SUBJECT_PAIRS_PATH, reference_figures
 from pipeline.enrich.query.grouping import QueryGrouper
 from pipeline.enrich.query.vocabulary import load_vocabulary
 from pipeline.enrich.search_query import analyse_query
@@ -66,12 +67,14 @@ def read_pairs(path: Path = PAIRS_PATH) -> list[tuple[str, str, int]]:
     return pairs
 
 
-def score_pairs(pairs: Iterable[tuple[str, str, int]], grouper: QueryGrouper) -> PairScore:
-    """Pairwise precision/recall of grouping: a pair is predicted 'same' when both get one key."""
-    counts = Counter()
+def score_pairs(pairs: Iterable[tuple[str, str, int]], grouper: QueryGrouper,
+                key: Callable[[str], str] | None = None) -> PairScore:
+    """Pairwise precision/recall: a pair is predicted 'same' when both get one key (default: the group key)."""
+    keyed = key or (lambda query: grouper.analyse(query)[1])
+    counts: Counter[tuple[bool, bool]] = Counter()
     misses = []
     for a, b, same in pairs:
-        predicted = grouper.analyse(a)[1] == grouper.analyse(b)[1]
+        predicted = keyed(a) == keyed(b)
         counts[(predicted, bool(same))] += 1
         if predicted != bool(same):
             misses.append((a, b, same))
@@ -155,7 +158,9 @@ def run_benchmark(count: int = 100_000, sample: int = 10, data_dir: Path | None 
     figures["load_seconds"] = time.perf_counter() - started
     score = score_pairs(read_pairs(), grouper)
     figures["pairs"] = score
+    figures["subject_pairs"] = score_pairs(read_pairs(SUBJECT_PAIRS_PATH), grouper, grouper.subject_of)
     if data_dir is not None and data_dir.is_dir():
+        figures["subject_reference"] = reference_figures(data_dir, grouper)
         real = read_real_queries(data_dir)
         groups = group_queries(real, grouper)
         figures["real"] = {"queries": len(real), "distinct": len({q.strip() for q in real}), "groups": len(groups),
@@ -172,6 +177,39 @@ def run_benchmark(count: int = 100_000, sample: int = 10, data_dir: Path | None 
             analyse_query(q, {"results": 0})
         figures["speed"][label] = time.perf_counter() - started
     return figures
+
+
+def _share(value: float | None) -> str:
+    """A share with three decimals, or a dash."""
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _echo_subjects(figures: dict[str, Any], show_misses: int) -> None:
+    """Print the subject roll-up figures: the team's subject pairs, then the reference lists when given."""
+    subject: PairScore = figures["subject_pairs"]
+    click.echo(f"subject pairs: {subject.true_pos + subject.false_pos + subject.false_neg + subject.true_neg} "
+               f"(tp {subject.true_pos}, fp {subject.false_pos}, fn {subject.false_neg}, tn {subject.true_neg})"
+               f"  precision {subject.precision:.3f}  recall {subject.recall:.3f}")
+    for a, b, same in subject.misses[:show_misses]:
+        click.echo(f"  {'split' if same else 'merged'}: {a!r} / {b!r}")
+    reference = figures.get("subject_reference")
+    if reference is None:
+        return
+    for label in ("group", "subject"):
+        upl, keywords = reference[label]["upl"], reference[label]["keywords"]
+        if upl is not None:
+            click.echo(f"UPL municipal names by {label} key: {upl['names']} names, {upl['pairs']} name+words pairs; "
+                       f"rolled up {upl['rolled_up']} (recall {_share(upl['recall'])}); {upl['shared_pairs']} pairs "
+                       f"share a key, first-word precision {_share(upl['precision'])}")
+        if keywords is not None:
+            click.echo(f"Mijn Amsterdam keywords by {label} key: {keywords['keywords']} keywords -> {keywords['keys']} "
+                       f"keys; {keywords['shared_pairs']} pairs share a key, same page {_share(keywords['purity'])}")
+    upl = reference["subject"]["upl"]
+    for child, parent in (upl["misses"] if upl else [])[:show_misses]:
+        click.echo(f"  not rolled up: {child!r} -> {parent!r}")
+    keywords = reference["subject"]["keywords"]
+    for members in (keywords["mixed"] if keywords else [])[:show_misses]:
+        click.echo(f"  one subject, several pages: {', '.join(members[:6])}")
 
 
 def _verdict(ok: bool) -> str:
@@ -200,6 +238,7 @@ def bench_search(count: int, sample: int, data: Path | None, data_dir: Path | No
                f"  recall {score.recall:.3f} [{_verdict(score.recall >= TARGET_RECALL)} >= {TARGET_RECALL}]")
     for a, b, same in score.misses[:show_misses]:
         click.echo(f"  {'split' if same else 'merged'}: {a!r} / {b!r}")
+    _echo_subjects(figures, show_misses)
     real = figures.get("real")
     if real is None:
         click.echo(f"real queries: skipped ({data_dir or 'no --data DIR given'} not found)")

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from pipeline.apps.dashboard.labels import TOPIC_LABELS
+from pipeline.enrich.text import stop_words
 
 _SCORES = {"negative": -0.6, "neutral": 0.0, "positive": 0.6}
 
@@ -20,12 +21,13 @@ def _iso(at: datetime | float | str) -> str:
     return at.isoformat()
 
 
-_STOPWORDS = frozenset("niet weer over naar voor door maar echt hier wordt worden graag heeft hebben zijn "
-                       "deze onze wanneer waarom iemand elke alweer nergens hele".split())
+_STOPWORDS = stop_words() | frozenset("niet weer over naar voor door maar echt hier wordt worden graag heeft hebben "
+                                      "zijn deze onze wanneer waarom iemand elke alweer nergens hele".split())
 
 
 def simple_keywords(text: str, limit: int = 5) -> list[str]:
-    """Up to `limit` distinct lower-case words of 4+ letters (hashtags without '#'), stop words left out."""
+    """Up to `limit` distinct lower-case words of 4+ letters (hashtags without '#'), the enricher's stop words
+    left out."""
     words = []
     for raw in text.lower().split():
         word = raw.strip(".,!?:;()\"'#@")
@@ -59,7 +61,7 @@ def enriched_doc(sid: str, at: datetime | float | str, text: str = "Container ni
         doc["sentiment"] = {"label": sentiment, "score": _SCORES.get(sentiment, 0.0)}
     if query is not None:
         normalized, group, zero = query
-        doc["query"] = {"normalized": normalized, "group": group, "zero_result": zero}
+        doc["query"] = {"normalized": normalized, "group": group, "subject": group, "zero_result": zero}
     if url is not None:
         doc["url"] = url
     return doc

@@ -47,15 +47,17 @@ STORE_OPTION = click.option("--store", type=click.Path(dir_okay=False, path_type
 @click.command("search_group_key")
 @click.argument("queries", nargs=-1, required=True)
 def search_group_key(queries: tuple[str, ...]) -> None:
-    """Show the normalized form, group key and topic of each QUERY (to check how variants group)."""
+    """Show the normalized form, group key, subject and topic of each QUERY (to check how variants group)."""
     grouper = default_grouper()
     for query in queries:
         normalized, key = grouper.analyse(query)
-        click.echo(f"{query!r}\tnormalized={normalized!r}\tgroup={key!r}\ttopic={grouper.topic(key) or '-'}")
+        click.echo(f"{query!r}\tnormalized={normalized!r}\tgroup={key!r}\tsubject={grouper.subject(key)!r}"
+                   f"\ttopic={grouper.topic(key) or '-'}")
 
 
 GROUP_COLUMNS = (("zero_results", "ZERO"), ("searches", "SEARCHES"), ("zero_rate", "RATE"), ("trend", "TREND"),
-                 ("status", "STATUS"), ("topic", "TOPIC"), ("name", "QUERY"), ("group", "GROUP"))
+                 ("status", "STATUS"), ("topic", "TOPIC"), ("subject_name", "SUBJECT"), ("name", "QUERY"),
+                 ("group", "GROUP"))
 
 
 @click.command("search_groups")

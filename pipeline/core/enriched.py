@@ -31,10 +31,12 @@ class Sentiment(TypedDict):
 
 
 class QueryAnalysis(TypedDict):
-    """For site searches: the normalised query, its group key and whether it found nothing."""
+    """For site searches: the normalised query, its group key, the subject the group rolls up onto, and whether it
+    found nothing."""
 
     normalized: str
     group: str
+    subject: str
     zero_result: bool | None
 
 

@@ -234,7 +234,8 @@ class Enricher:
         except Exception:
             log.exception("enrich: search-query analysis failed for signal %s; using a plain form", work.raw.id)
             normalized = " ".join(work.text.lower().split())
-            return {"normalized": normalized, "group": normalized.replace(" ", ""), "zero_result": None}
+            group = normalized.replace(" ", "")
+            return {"normalized": normalized, "group": group, "subject": group, "zero_result": None}
 
 
 def _as_signal(raw: RawSignal | dict[str, Any]) -> RawSignal:

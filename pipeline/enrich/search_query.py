@@ -1,4 +1,4 @@
-"""Site-search queries: normalisation, a group key shared by spelling variants, and the zero-result flag.
+"""Site-search queries: normalisation, a group key shared by spelling variants, its subject, the zero-result flag.
 
 The grouping itself lives in `pipeline.enrich.query.grouping` (vocabulary, typo tolerance, compounds);
 this module is the enricher's entry point and stays cheap per call (every step is cached).
@@ -26,6 +26,11 @@ def group_key(normalized: str) -> str:
     return default_grouper().key(normalized)
 
 
+def subject_key(group: str) -> str:
+    """The subject a group rolls up onto ("paspoort aanvragen" and "verlopen paspoort" -> "paspoort")."""
+    return default_grouper().subject(group)
+
+
 def zero_result(meta: dict[str, Any]) -> bool | None:
     """True when the site reported no results, None when the count is unknown."""
     results = meta.get("results") if isinstance(meta, dict) else None
@@ -37,9 +42,11 @@ def zero_result(meta: dict[str, Any]) -> bool | None:
 
 
 def analyse_query(text: str, meta: dict[str, Any]) -> dict[str, Any]:
-    """The `query` field of an enriched site search: {"normalized", "group", "zero_result"}."""
+    """The `query` field of an enriched site search: {"normalized", "group", "subject", "zero_result"}."""
     if not isinstance(text, str):
         log.warning("site search text is %s, not a string; treated as empty", type(text).__name__)
         text = ""
     normalized = normalize_query(text[:MAX_QUERY_CHARS])
-    return {"normalized": normalized, "group": group_key(normalized), "zero_result": zero_result(meta or {})}
+    group = group_key(normalized)
+    return {"normalized": normalized, "group": group, "subject": subject_key(group),
+            "zero_result": zero_result(meta or {})}

@@ -761,7 +761,7 @@ def sample_search(number: int, zero: bool = True) -> dict[str, Any]:
     return sample_signal(number, id=f"site_search:{number}", channel="site_search", text="parkeer vergunning",
                          meta={"results": 0 if zero else 7}, author=None, url=None,
                          query={"normalized": "parkeer vergunning", "group": "parkeervergunning",
-                                "zero_result": zero})
+                                "subject": "parkeervergunning", "zero_result": zero})
 
 
 def sample_alert(number: int, **changes: Any) -> dict[str, Any]:

@@ -37,3 +37,22 @@ def test_synthetic_stream_is_reproducible_and_perturbed() -> None:
     assert len(set(first)) > 100
     rng = random.Random(1)
     assert any(perturb("parkeervergunning", rng) != "parkeervergunning" for _ in range(20))
+
+
+def test_bench_prints_subject_figures(tmp_path: Path) -> None:
+    result = CliRunner().invoke(bench_search, ["--count", "500", "--data-dir", str(tmp_path / "absent")])
+    assert result.exit_code == 0, result.output
+    found = re.search(r"subject pairs: \d+ \(tp \d+, fp \d+, fn \d+, tn \d+\)  precision ([\d.]+)  recall ([\d.]+)",
+                      result.output)
+    assert found and float(found.group(1)) >= 0.9 and float(found.group(2)) >= 0.9
+    assert "UPL municipal names" not in result.output   # reference lists absent
+
+
+def test_reference_lists_measure_the_roll_up(shared_data: Path) -> None:
+    from pipeline.bench.search_subjects import reference_figures
+
+    figures = reference_figures(shared_data / "search", QueryGrouper(load_vocabulary()))
+    before, after = figures["group"]["upl"], figures["subject"]["upl"]
+    assert after["pairs"] == before["pairs"] > 20
+    assert after["rolled_up"] > before["rolled_up"]       # subjects roll qualified names up, group keys cannot
+    assert figures["subject"]["keywords"]["shared_pairs"] > 0

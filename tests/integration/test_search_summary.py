@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from fakes.search_fixtures import repeated
 from pipeline.apps.webteam.mailer import MailSettings, send_mail
 from pipeline.apps.webteam.periods import DAY
-from pipeline.apps.webteam.review import ReviewService
+from pipeline.apps.webteam.review import GroupFilter, ReviewService
 from pipeline.apps.webteam.summary import build_summary, md
 from pipeline.cli.search import search_summary
 from pipeline.sinks.sqlite.store import SqliteStore
@@ -139,3 +139,17 @@ def test_summary_command_writes_file_and_mails(service: ReviewService, tmp_path:
     assert "parkeervergunnig" in output.read_text(encoding="utf-8")
     [envelope] = smtp_server.messages  # type: ignore[attr-defined]
     assert b"parkeervergunnig" in envelope["data"]
+
+
+def test_handled_groups_are_named_by_what_residents_typed(store_path: Path) -> None:
+    store = SqliteStore(store_path)
+    store.write(None, None, repeated("asbest wegbrengen particulier", 3, WEEK_START + 60, results=0)
+                + repeated("asbest weg brengen particulier", 1, WEEK_START + 90, results=0))
+    store.close()
+    service = ReviewService(store_path)
+    key = service.groups(GroupFilter(window="7d", end=END))["groups"][0]["group"]
+    assert key != "asbest wegbrengen particulier"
+    service.set_status(key, "handled", "pagina asbest", at=END - 60)
+    text = build_summary(service, END, now=END)
+    assert "- asbest wegbrengen particulier: handled; pagina asbest" in text
+    assert key not in text

@@ -85,11 +85,11 @@ def test_topics_come_from_the_vocabulary() -> None:
 
 
 def test_empty_and_odd_input_never_crash() -> None:
-    assert analyse_query("???", {}) == {"normalized": "", "group": "", "zero_result": None}
+    assert analyse_query("???", {}) == {"normalized": "", "group": "", "subject": "", "zero_result": None}
     odd = ["<script>alert(1)</script>", "😡😡", "a" * 5000, "\x00\x01", "12345", "ß ø æ"]
     for text in odd:
         result = analyse_query(text, {"results": 3})
-        assert set(result) == {"normalized", "group", "zero_result"}
+        assert set(result) == {"normalized", "group", "subject", "zero_result"}
         assert result["zero_result"] is False
 
 
@@ -103,7 +103,8 @@ def test_zero_result_reads_counts() -> None:
 
 def test_analyse_query_shape() -> None:
     assert analyse_query("Parkeer vergunnig", {"results": 0}) == {
-        "normalized": "parkeer vergunnig", "group": "parkeervergunning", "zero_result": True}
+        "normalized": "parkeer vergunnig", "group": "parkeervergunning", "subject": "parkeervergunning",
+        "zero_result": True}
 
 
 def test_edit_distance_with_transpositions_and_limit() -> None:

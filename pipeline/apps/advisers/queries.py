@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from pipeline.apps.advisers.generic_terms import sharp_rise, without_generic
 from pipeline.apps.dashboard import queries
 from pipeline.apps.dashboard.queries import SENTIMENTS, Connection, _rows, _scalar, has_table, iso
 from pipeline.sinks.sqlite.advisers import Dossier, dossier_from_row
@@ -21,6 +22,7 @@ WEEK = 7 * DAY
 DEFAULT_DOSSIER_DAYS = 7
 MAX_DOSSIER_BUCKETS = 72
 TERM_SAMPLE = 5_000
+CANDIDATE_FACTOR = 2   # terms fetched per term shown, so generic ones can be left out
 MAX_WHATS_NEW_HOURS = 48
 DOSSIER_BUCKET_LADDER: tuple[int, ...] = (900, 3_600, 3 * 3_600, 6 * 3_600, DAY, WEEK)
 NOT_DELETED = "s.id NOT IN (SELECT id FROM signal_flags WHERE deleted = 1)"
@@ -169,20 +171,25 @@ def dossier_series(conn: Connection, dossier: Dossier, start: float, end: float,
 
 
 def dossier_terms(conn: Connection, dossier: Dossier, start: float, end: float, limit: int = 15) -> list[dict[str, Any]]:
-    """The most frequent keywords among the newest TERM_SAMPLE signals of the dossier in [start, end)."""
+    """The most frequent keywords among the newest TERM_SAMPLE signals of the dossier in [start, end), generic
+    terms (spread over many topics in the whole store) left out."""
     if conn is None or not has_table(conn, "signal_terms"):
         return []
+    wanted = limit * CANDIDATE_FACTOR
     if has_membership(conn, dossier):
         sql = ("SELECT t.term, COUNT(*) AS n FROM signal_terms t WHERE t.id IN (SELECT id FROM dossier_signal "
                "WHERE dossier_id = ? AND ts >= ? AND ts < ? ORDER BY ts DESC LIMIT ?) "
                "GROUP BY t.term ORDER BY n DESC, t.term LIMIT ?")
-        rows = _rows(conn, sql, [dossier.id, start, end, TERM_SAMPLE, limit])
-        return [{"term": term, "count": n} for term, n in rows]
-    cond, params = dossier_condition(conn, dossier, span=(start, end))
-    sql = (f"SELECT t.term, COUNT(*) AS n FROM signal_terms t WHERE t.id IN ("
-           f"SELECT s.id FROM signals s WHERE {cond} AND s.ts >= ? AND s.ts < ? ORDER BY s.ts DESC LIMIT ?) "
-           f"GROUP BY t.term ORDER BY n DESC, t.term LIMIT ?")
-    return [{"term": term, "count": n} for term, n in _rows(conn, sql, [*params, start, end, TERM_SAMPLE, limit])]
+        rows = _rows(conn, sql, [dossier.id, start, end, TERM_SAMPLE, wanted])
+    else:
+        cond, params = dossier_condition(conn, dossier, span=(start, end))
+        sql = (f"SELECT t.term, COUNT(*) AS n FROM signal_terms t WHERE t.id IN ("
+               f"SELECT s.id FROM signals s WHERE {cond} AND s.ts >= ? AND s.ts < ? ORDER BY s.ts DESC LIMIT ?) "
+               f"GROUP BY t.term ORDER BY n DESC, t.term LIMIT ?")
+        rows = _rows(conn, sql, [*params, start, end, TERM_SAMPLE, wanted])
+    own = {k.lower() for k in dossier.keywords}
+    return without_generic(conn, [{"term": term, "count": n} for term, n in rows], "term", start, end, limit,
+                           exempt=lambda item: item["term"] in own)
 
 
 def dossier_report(conn: Connection, dossier: Dossier, now: float | None = None) -> dict[str, Any]:
@@ -279,8 +286,9 @@ def whats_new(conn: Connection, hours: int = 24, min_count: int = 3, limit: int 
     if conn is None:
         return result
     if has_table(conn, "signal_terms"):
-        result["terms"] = _rises(_term_counts(conn, start, finish), _term_counts(conn, start - WEEK, finish - WEEK),
-                                 min_count, limit)
+        rises = _rises(_term_counts(conn, start, finish), _term_counts(conn, start - WEEK, finish - WEEK),
+                       min_count, limit * CANDIDATE_FACTOR)
+        result["terms"] = without_generic(conn, rises, "key", start - WEEK, finish, limit, exempt=sharp_rise)
         for item in result["terms"]:
             flt = queries.SignalFilter(term=item["key"], start=start, end=finish)
             item["messages"] = _distinct_texts(queries.latest(conn, flt, examples * 4), examples)

@@ -98,6 +98,18 @@ def variants(conn: sqlite3.Connection, group: str, start: float, end: float, lim
             for text, n, zero, last in rows]
 
 
+def typed_names(conn: sqlite3.Connection, groups: Iterable[str], sample: int = 500) -> dict[str, str]:
+    """Per group: its most frequent typed form over at most `sample` of its searches (ties: shortest, A-Z)."""
+    names: dict[str, str] = {}
+    for group in groups:
+        rows = _rows(conn, "SELECT form, COUNT(*) AS n FROM (SELECT TRIM(text) AS form FROM signals "
+                           "WHERE query_group = ? LIMIT ?) GROUP BY form ORDER BY n DESC, LENGTH(form), form LIMIT 1",
+                     (group, sample))
+        if rows and rows[0][0]:
+            names[group] = rows[0][0]
+    return names
+
+
 def zero_results_since(conn: sqlite3.Connection, group: str, since: float) -> int:
     """Zero-result searches of a group with a time after `since`."""
     rows = _rows(conn, "SELECT COUNT(*) FROM signals WHERE query_group = ? AND ts > ? AND zero_result = 1",

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 from pipeline.apps.webteam import queries
 from pipeline.apps.webteam.periods import DEFAULT_WINDOW, SearchPeriod, iso, search_period
+from pipeline.apps.webteam.subjects import parse_iso, roll_up, subject_names, subject_of
 from pipeline.apps.webteam.trend import classify_trend
 from pipeline.enrich.query.grouping import group_topic
 from pipeline.sinks.sqlite.store import connect
@@ -28,7 +29,7 @@ MAX_NOTE_CHARS = 1_000
 MAX_GROUP_CHARS = 300
 SORT_FIELDS: tuple[str, ...] = ("zero_results", "zero_rate", "searches", "trend", "first_seen", "name", "status")
 STATUS_FILTERS: tuple[str, ...] = ("open", "handled", "ignored", "all")
-CSV_COLUMNS: tuple[str, ...] = ("group", "name", "topic", "status", "reopened", "note", "searches",
+CSV_COLUMNS: tuple[str, ...] = ("group", "name", "subject_name", "topic", "status", "reopened", "note", "searches",
                                 "zero_results", "zero_rate", "previous_zero_results", "trend", "first_seen",
                                 "variants")
 _TREND_ORDER = {"new": 0, "rising": 1, "steady": 2, "falling": 3}
@@ -92,7 +93,8 @@ class ReviewService:
         return search_period(window, newest if newest is not None else time.time(), end)
 
     def groups(self, flt: GroupFilter) -> dict[str, Any]:
-        """{"period", "groups", "topics"}: groups with zero results in the period, filtered and sorted."""
+        """{"period", "groups", "subjects", "topics"}: groups with zero results in the period, filtered and
+        sorted, and the same groups rolled up onto their subjects (each subject lists its group keys in order)."""
         flt.check()
         with self._connection() as conn:
             period = self.period(conn, flt.window, flt.end)
@@ -103,7 +105,14 @@ class ReviewService:
         if flt.status != "all":
             rows = [row for row in rows if row["status"] == flt.status]
         rows.sort(key=_sort_key(flt.sort), reverse=flt.descending)
-        return {"period": period.to_dict(), "groups": rows, "topics": topics}
+        start = period.start
+
+        def trend(zero: int, previous: int, first_seen: str | None) -> str:
+            """The trend of a subject's totals."""
+            return classify_trend(zero, previous, parse_iso(first_seen), start)
+
+        subjects = roll_up(rows, trend, _sort_key(flt.sort), flt.descending)
+        return {"period": period.to_dict(), "groups": rows, "subjects": subjects, "topics": topics}
 
     def _group_rows(self, conn: sqlite3.Connection, period: SearchPeriod, min_zero: int) -> list[dict[str, Any]]:
         """One dict per group with at least `min_zero` zero-result searches in the period."""
@@ -116,17 +125,22 @@ class ReviewService:
         forms = queries.group_forms(conn, period.start, period.end)
         stored_topics = queries.group_topics(conn, period.start, period.end)
         decisions = queries.reviews(conn)
+        names = subject_names(forms)
         rows = []
         for group, (searches, known, zero) in listed.items():
             prev_zero = previous.get(group, (0, 0, 0))[2]
             group_forms = forms.get(group) or [(group, 0)]
             decision = decisions.get(group, {})
             status, reopened, since = self._effective_status(conn, group, decision)
+            subject = subject_of(group)
             rows.append({
                 "group": group,
                 "name": group_forms[0][0],
+                "subject": subject,
+                "subject_name": names.get(subject, group_forms[0][0]),
                 "topic": group_topic(group) or stored_topics.get(group) or "overig",
                 "searches": searches,
+                "searches_counted": known,
                 "zero_results": zero,
                 "zero_rate": round(zero / known, 4) if known else None,
                 "previous_zero_results": prev_zero,
@@ -204,9 +218,9 @@ def _check_group(group: Any) -> None:
 
 
 def _sort_key(field: str) -> Any:
-    """A key function for sorting group rows by `field` (None sorts lowest; name ties by group)."""
+    """A key function for sorting group or subject rows by `field` (None sorts lowest; ties by key)."""
     if field == "trend":
         return lambda row: (-_TREND_ORDER[row["trend"]], row["zero_results"])
     if field in ("name", "status"):
-        return lambda row: (str(row[field]).lower(), row["group"])
-    return lambda row: (row[field] is not None, row[field] or 0, row["group"])
+        return lambda row: (str(row[field]).lower(), row.get("group") or row["subject"])
+    return lambda row: (row[field] is not None, row[field] or 0, row.get("group") or row["subject"])

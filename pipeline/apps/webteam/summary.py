@@ -64,22 +64,25 @@ def build_summary(service: ReviewService, end: float | None = None, top: int = T
               for r in reopened] or ["Geen."]
     clock = time.time() if now is None else now
     lines += ["", "## Afgehandeld in de afgelopen 7 dagen", ""]
-    lines += [f"- {md(item['group'])}: {item['status']}; {md(item['note']) or '-'}"
+    lines += [f"- {md(item['name'])}: {item['status']}; {md(item['note']) or '-'}"
               for item in _decisions(service, clock - WEEK, clock + 1)] or ["Geen."]
     return "\n".join(lines) + "\n"
 
 
 def _decisions(service: ReviewService, start: float, end: float) -> list[dict[str, Any]]:
-    """Review decisions (handled or ignored) taken in [start, end); the last one per group."""
+    """Review decisions (handled or ignored) taken in [start, end); the last one per group, named by the form
+    residents typed most (the key when no search of the group is left)."""
     if not service.store_path.exists():
         return []
     conn = connect(service.store_path)
     try:
         queries.ensure_review_schema(conn)
         last = {item["group"]: item for item in queries.review_log(conn, start, end)}
+        decided = [item for item in last.values() if item["status"] != "open"]
+        names = queries.typed_names(conn, [item["group"] for item in decided])
     finally:
         conn.close()
-    return [item for item in last.values() if item["status"] != "open"]
+    return [{**item, "name": names.get(item["group"], item["group"])} for item in decided]
 
 
 def write_summary(text: str, path: Path) -> Path:

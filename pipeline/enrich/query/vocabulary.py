@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterable
 
 from pipeline.enrich.query.fuzzy import DeletionIndex
 from pipeline.enrich.query.normalise import canonical_spelling, content_tokens, fold, stem
@@ -12,6 +13,7 @@ from pipeline.enrich.query.normalise import canonical_spelling, content_tokens, 
 log = logging.getLogger(__name__)
 
 VOCABULARY_PATH = Path(__file__).parent / "data" / "vocabulary.tsv"
+BROAD_MIN_CHARS = 4
 TOPIC_CODES: frozenset[str] = frozenset({
     "afval", "verkeer", "parkeren", "openbare_ruimte", "overlast", "burgerzaken", "belastingen",
     "vergunningen", "zorg", "werk_inkomen", "dienstverlening", "overig",
@@ -20,13 +22,15 @@ TOPIC_CODES: frozenset[str] = frozenset({
 
 @dataclass(frozen=True, slots=True)
 class Term:
-    """One vocabulary term: group key, topic code, modifier flag (facet), spacing-free forms, most words in a form."""
+    """One vocabulary term: group key, topic code, modifier flag (facet), spacing-free forms, most words in a form,
+    and whether it names a kind of thing rather than a thing (broad: subsidie, ontheffing)."""
 
     key: str
     topic: str
     facet: bool
     forms: tuple[str, ...]
     span: int = 1
+    broad: bool = False
 
 
 def term_key(text: str) -> str:
@@ -51,7 +55,8 @@ def parse_vocabulary(lines: list[str], source: str = "vocabulary") -> list[Term]
             continue
         term, topic = parts[0].strip(), parts[1].strip()
         facet = topic.startswith("facet:")
-        code = "" if topic == "-" else topic.removeprefix("facet:")
+        broad = topic.startswith("broad:")
+        code = "" if topic in ("-", "facet:-") else topic.removeprefix("facet:").removeprefix("broad:")
         if code and code not in TOPIC_CODES:
             log.error("%s line %d: unknown topic code %r", source, number, code)
             continue
@@ -63,8 +68,17 @@ def parse_vocabulary(lines: list[str], source: str = "vocabulary") -> list[Term]
         written = [term, *variants]
         forms = tuple(dict.fromkeys(term_key(v) for v in written if term_key(v)))
         span = max(len(content_tokens(fold(v))) for v in written)
-        terms.append(Term(key=key, topic=code, facet=facet, forms=forms, span=span))
+        terms.append(Term(key=key, topic=code, facet=facet, forms=forms, span=span, broad=broad))
     return terms
+
+
+def broad_terms(terms: Iterable[Term]) -> frozenset[str]:
+    """Subject terms marked broad, or part of another subject term's key (afval in afvalkalender, vergunning in
+    kapvergunning): words for a kind of thing that give way to a more specific subject in the same query."""
+    listed = [t for t in terms if t.topic and not t.facet]
+    keys = [t.key for t in listed]
+    return frozenset(t.key for t in listed if t.broad or (
+        len(t.key) >= BROAD_MIN_CHARS and any(t.key != o and t.key in o for o in keys)))
 
 
 class Vocabulary:
@@ -84,6 +98,7 @@ class Vocabulary:
                 for variant in match_forms(form):
                     self.index.add(variant, term.key)
             self.max_tokens = max(self.max_tokens, term.span)
+        self.broad = broad_terms(self.terms.values())
 
     def topic(self, key: str) -> str | None:
         """The topic code of a term key, or None when the key is not a vocabulary term."""
@@ -94,6 +109,11 @@ class Vocabulary:
         """True when the key is a modifier term such as "aanvragen" or "kosten"."""
         term = self.terms.get(key)
         return bool(term and term.facet)
+
+    def is_subject(self, key: str) -> bool:
+        """True when the key is a vocabulary term that names a subject (a topic term, not a modifier or guard)."""
+        term = self.terms.get(key)
+        return bool(term and term.topic and not term.facet)
 
     def collisions(self) -> dict[str, set[str]]:
         """Canonical forms that more than one term claims (should be empty for a clean vocabulary)."""

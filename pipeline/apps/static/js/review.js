@@ -4,7 +4,7 @@ import { el, replaceChildren, formatNumber, formatPercent, formatDate } from "./
 import { getJSON, postJSON, apiUrl } from "./api.js";
 import { loadLabels } from "./labels.js";
 
-const state = { sort: "zero_results", order: "desc", request: 0, labels: null };
+const state = { sort: "zero_results", order: "desc", request: 0, labels: null, collapsed: new Set() };
 const $ = (id) => document.getElementById(id);
 
 /** The current filter and sort as query parameters. */
@@ -106,6 +106,61 @@ async function toggleVariants(row, tr, toggle) {
   }
 }
 
+/** The rows that belong to a subject row: its groups and their open variant or note rows. */
+function subjectChildren(tr) {
+  const rows = [];
+  for (let next = tr.nextElementSibling; next && !next.classList.contains("rv-subject"); next = next.nextElementSibling) {
+    rows.push(next);
+  }
+  return rows;
+}
+
+/** Show or hide the groups under a subject row. */
+function toggleSubject(subject, tr, toggle) {
+  const open = toggle.getAttribute("aria-expanded") !== "true";
+  for (const child of subjectChildren(tr)) child.hidden = !open;
+  toggle.textContent = open ? "▾" : "▸";
+  toggle.setAttribute("aria-expanded", String(open));
+  if (open) state.collapsed.delete(subject.subject); else state.collapsed.add(subject.subject);
+}
+
+/** The row of a subject: what residents look for, with the totals of its groups below it. */
+function subjectRow(subject) {
+  const labels = state.labels;
+  const open = !state.collapsed.has(subject.subject);
+  const toggle = el("button", { type: "button", class: "rv-toggle rv-subject-toggle", "aria-expanded": String(open),
+    "aria-label": `Zoektermen onder ${subject.name} tonen of verbergen` }, open ? "▾" : "▸");
+  const count = subject.groups.length;
+  const tr = el("tr", { class: "rv-subject", "data-subject": subject.subject },
+    el("td", {}, toggle),
+    el("td", {}, el("span", { class: "rv-subject-name" }, subject.name),
+      el("span", { class: "rv-key" }, `hoofdterm · ${formatNumber(count)} zoekterm${count === 1 ? "" : "en"}`)),
+    el("td", {}, labels.topic(subject.topic)),
+    el("td", { class: "rv-num" }, formatNumber(subject.zero_results)),
+    el("td", { class: "rv-num" }, formatPercent(subject.zero_rate)),
+    el("td", { class: "rv-num" }, formatNumber(subject.searches)),
+    el("td", {}, el("span", { class: `rv-badge rv-trend-${subject.trend}` }, labels.trend(subject.trend))),
+    el("td", {}, day(subject.first_seen)),
+    el("td", { class: "rv-status" }, subject.open_groups
+      ? el("span", { class: "rv-open-count" }, `${formatNumber(subject.open_groups)} open`) : null),
+    el("td", {}));
+  toggle.addEventListener("click", () => toggleSubject(subject, tr, toggle));
+  return tr;
+}
+
+/** A subject row followed by the rows of its groups (hidden when the subject is folded). */
+function subjectBlock(subject, byGroup) {
+  const rows = [subjectRow(subject)];
+  for (const key of subject.groups) {
+    const row = byGroup.get(key);
+    if (!row) continue;
+    const tr = groupRow(row);
+    tr.hidden = state.collapsed.has(subject.subject);
+    rows.push(tr);
+  }
+  return rows;
+}
+
 /** One table row for a group. */
 function groupRow(row) {
   const labels = state.labels;
@@ -115,10 +170,10 @@ function groupRow(row) {
     el("span", { class: `rv-badge rv-status-${row.status}` }, row.reopened ? "heropend" : labels.reviewStatus(row.status)),
     row.note ? el("span", { class: "rv-note" }, row.note) : null);
   let tr = null;
-  tr = el("tr", { "data-group": row.group },
+  tr = el("tr", { class: "rv-group", "data-group": row.group, "data-subject": row.subject },
     el("td", {}, toggle),
-    el("td", {}, el("span", { class: "rv-name" }, row.name),
-      el("span", { class: "rv-key" }, `${formatNumber(row.variant_count)} variant(en) · ${row.group}`)),
+    el("td", { class: "rv-group-cell" }, el("span", { class: "rv-name" }, row.name),
+      el("span", { class: "rv-key" }, `${formatNumber(row.variant_count)} variant(en)`)),
     el("td", {}, labels.topic(row.topic)),
     el("td", { class: "rv-num" }, formatNumber(row.zero_results)),
     el("td", { class: "rv-num" }, formatPercent(row.zero_rate)),
@@ -161,9 +216,11 @@ async function load() {
     fillTopics(data.topics);
     const p = data.period;
     $("period").textContent = `${day(p.start, "UTC")} t/m ${day(new Date(Date.parse(p.end) - 1000).toISOString(), "UTC")} · `
-      + `vergeleken met de ${formatNumber(p.days)} dagen ervoor · ${formatNumber(data.groups.length)} groep(en)`;
+      + `vergeleken met de ${formatNumber(p.days)} dagen ervoor · ${formatNumber(data.subjects.length)} hoofdterm(en), `
+      + `${formatNumber(data.groups.length)} zoekterm(en)`;
     const body = $("group-rows");
-    replaceChildren(body, data.groups.map(groupRow));
+    const byGroup = new Map(data.groups.map((row) => [row.group, row]));
+    replaceChildren(body, data.subjects.flatMap((subject) => subjectBlock(subject, byGroup)));
     body.dataset.view = `${state.sort}:${state.order}`;
     const [title, hint] = emptyText($("f-status").value);
     replaceChildren($("empty"), el("strong", {}, title), el("p", {}, hint));
