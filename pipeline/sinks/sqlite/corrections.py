@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.sinks.sqlite.schema import migrate
+from pipeline.sinks.sqlite.store import connect
 
 SENTIMENTS = ("negative", "neutral", "positive")
 MAX_TOPIC_CHARS = 100
@@ -53,8 +54,6 @@ def _check(topic: str | None, sentiment: str | None, account: str) -> None:
 def add_correction(store_path: str | Path, signal_id: str, topic: str | None, sentiment: str | None,
                    account: str, now: float | None = None) -> dict[str, Any]:
     """Store `account`'s correction of a message; returns it. MessageGone when the message is not in the store."""
-    from pipeline.sinks.sqlite.store import connect   # the store module imports this one for purges
-
     _check(topic, sentiment, account)
     at = time.time() if now is None else now
     conn = connect(store_path)
@@ -117,9 +116,3 @@ def correction_count(conn: sqlite3.Connection) -> int:
     if not has_corrections(conn):
         return 0
     return int(conn.execute("SELECT COUNT(DISTINCT signal_id) FROM corrections").fetchone()[0])
-
-
-def forget_purged(conn: sqlite3.Connection, signal_ids: list[str]) -> None:
-    """Remove the corrections of purged messages (inside the purge's transaction)."""
-    if signal_ids and has_corrections(conn):
-        conn.executemany("DELETE FROM corrections WHERE signal_id = ?", [(i,) for i in signal_ids])

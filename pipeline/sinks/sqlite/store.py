@@ -15,7 +15,6 @@ from pipeline.core.private_files import make_private
 from pipeline.core.signal import DeadLetter
 from pipeline.core.timeutil import utc_datetime
 from pipeline.sinks.sqlite.alert_rows import UPSERT_ALERT, alert_row
-from pipeline.sinks.sqlite.corrections import forget_purged
 from pipeline.sinks.sqlite.examples import scrub_stored
 from pipeline.sinks.sqlite.retention import PurgeResult
 from pipeline.sinks.sqlite.schema import LOCK_RETRY_SECONDS, is_transient_lock_error, migrate
@@ -215,7 +214,7 @@ class SqliteStore:
                 if account is not None:
                     SideRowWriter(self._conn, account).remove_old(existing_rows(self._conn, ids))
                 self._conn.executemany("DELETE FROM signals WHERE id = ?", [(i,) for i in ids])
-                forget_purged(self._conn, ids)
+                self._conn.executemany("DELETE FROM corrections WHERE signal_id = ?", [(i,) for i in ids])
                 removed += len(ids)
         cutoff = utc_datetime(before)
         with self._lock, self._conn:
