@@ -14,9 +14,8 @@ import click
 
 from pipeline import __version__
 from pipeline.cli.lazy_group import LazyGroup
-from pipeline.cli.model_options import build_enricher
+from pipeline.cli.model_options import build_enricher, registry_option
 from pipeline.cli.model_options import model_options as _model_options
-from pipeline.cli.model_options import registry_option
 from pipeline.sources.spec import SPEC_HELP, open_source, parse_speed
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import logging
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -198,7 +198,7 @@ def retrain_task(kind: str, rows: Sequence[Example], version_dir: Path, current:
     return outcome
 
 
-def retrain(registry: ModelRegistry, examples: dict[str, Sequence[Example]], own: dict[str, OwnData] | None = None,
+def retrain(registry: ModelRegistry, examples: Mapping[str, Sequence[Example]], own: Mapping[str, OwnData] | None = None,
             promote: bool = True, min_gain: float = 0.0,
             curve_points: Sequence[int] = CURVE_POINTS) -> RetrainResult:
     """Train candidates for every task with corrections, record a version and promote it when a part is better.

@@ -1,10 +1,11 @@
 """Every table, index and virtual table of the local store, and the migrations that bring a file up to date.
 
 The store file holds the signals and everything kept beside them: dead letters, source cursors, alerts and the
-detector's state, connector status, the webteam's review, the advisers' corrections, and the advisers' side tables (terms, flags, hourly
-counts, dossiers and their membership, a trigram text index). `migrate` is the only code that creates schema;
-every module that opens the store calls it. The file's `PRAGMA user_version` says which migrations ran.
-Version 3 is not idempotent (ALTER TABLE); it runs once, under the write lock, after re-reading the version.
+detector's state, connector status, the webteam's review, the advisers' corrections, and the advisers' side
+tables (terms, flags, hourly counts, dossiers and their membership, a trigram text index). `migrate` is the
+only code that creates schema; every module that opens the store calls it. The file's `PRAGMA user_version`
+says which migrations ran. Version 3 is not idempotent (ALTER TABLE); it runs once, under the write lock,
+after re-reading the version.
 """
 from __future__ import annotations
 
