@@ -201,7 +201,7 @@ class SqliteStore:
         side.add_new(docs, rows, rowids)
 
     def purge(self, before: float, chunk: int = 2_000) -> PurgeResult:
-        """Delete signals stored before epoch `before` (with their side rows) and older dead letters, in chunks
+        """Delete signals stored before epoch `before` (with their side rows and corrections) and older dead letters, in chunks
         of `chunk` signals per transaction so writers are never held up for long."""
         removed = 0
         while True:
