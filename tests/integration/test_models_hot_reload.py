@@ -1,7 +1,6 @@
 """Both runners pick up a promoted (or rolled back) model version between batches, without a restart."""
 from __future__ import annotations
 
-import csv
 import json
 import threading
 from collections.abc import Iterator
@@ -10,36 +9,16 @@ from typing import Any
 
 import pytest
 
+from fakes.model_versions import make_version
 from pipeline.cli.model_options import build_enricher
 from pipeline.core.settings import Settings
 from pipeline.core.signal import RawSignal, SourceBatch, validate
 from pipeline.enrich import Enricher
 from pipeline.models.hot_reload import ReloadingEnricher
 from pipeline.models.registry import ModelRegistry
-from pipeline.models.training import train_topic_model
 from pipeline.runners.kafka.agents.enrich import RawRecord, enrich_records
 from pipeline.runners.local import LocalRunner
 from pipeline.sinks.sqlite.sink import SqliteSink
-
-TEXTS = {"afval": ["container vol", "vuilniszak niet opgehaald", "grofvuil op straat", "glasbak propvol",
-                   "kliko niet geleegd", "afvalbak puilt uit"],
-         "parkeren": ["parkeervergunning verlopen", "ten onrechte beboet", "geen parkeerplek", "parkeerautomaat stuk",
-                      "bekeuring fout parkeren", "bezoekersvergunning kwijt"]}
-
-
-def make_version(registry: ModelRegistry, tmp_path: Path, name: str) -> str:
-    """A version with a small topic model whose version string starts with `name`."""
-    data = tmp_path / f"{name}.csv"
-    with open(data, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["text", "label"])
-        for label, texts in TEXTS.items():
-            for k, text in enumerate(texts * 2):
-                writer.writerow([f"{text} {k}", label])
-    version, path = registry.new_version()
-    train_topic_model(data, path / "topic", tune=False, progress=False, name=name)
-    registry.record(version, {"topic": path / "topic", "sentiment": None}, {})
-    return version
 
 
 @pytest.fixture
