@@ -95,14 +95,19 @@ def corrections_routes(reader: Any, municipality: str) -> list[BaseRoute]:
             return _json({"error": "De correctie is geen geldige JSON."}, 400)
         if not isinstance(data, dict):
             return _json({"error": "De correctie moet een JSON-object zijn."}, 400)
-        try:
+        account = account_of(request)
+
+        def store() -> dict[str, Any]:
+            """Check the labels and store the correction (in a worker thread: it opens the store)."""
             topic, sentiment = _label(data, "topic"), _label(data, "sentiment")
             if topic is not None:
                 with reader.connection() as conn:
                     if not known_topic(conn, topic):
                         raise CorrectionRefused("Onbekend onderwerp: kies er een uit de lijst.")
-            saved = await run_in_threadpool(add_correction, reader.path, signal_id, topic, sentiment,
-                                            account_of(request))
+            return add_correction(reader.path, signal_id, topic, sentiment, account)
+
+        try:
+            saved = await run_in_threadpool(store)
         except MessageGone as err:
             return _json({"error": str(err)}, 404)
         except CorrectionRefused as err:
