@@ -94,14 +94,15 @@ def retrain(ctx: click.Context, registry_dir: Path, store_path: Path | None, dat
 @models.command("list")
 @registry_option
 def list_versions(registry_dir: Path) -> None:
-    """Every version with its scores on held-back corrections; the current one is marked with *."""
+    """Every version with its scores on held-back corrections (the current model's then in brackets); * marks the
+    current one."""
     registry = ModelRegistry(registry_dir)
     versions = registry.versions()
     if not versions:
         click.echo(f"No model versions in {registry_dir} yet: run `stadssignaal models retrain`.")
         return
     current = registry.current_name()
-    click.echo(f"  {'version':<8} {'created':<25} {'topic F1 (was)':<16} {'sentiment F1 (was)':<19} models")
+    click.echo(f"  {'version':<8} {'created':<25} {'topic F1 (then)':<16} {'sentiment F1 (then)':<19} models")
     for version in versions:
         tasks = version.info.get("tasks", {})
         cells = []
