@@ -23,6 +23,7 @@ async function save(signal, field, select, status, box) {
     box.classList.add("is-corrected");
     status.textContent = "✓ opgeslagen";
     status.classList.add("is-saved");
+    select.blur();   // the live list may redraw again (it waits while a correction has the focus)
   } catch (err) {
     status.textContent = err.message;
     status.classList.add("is-error");
