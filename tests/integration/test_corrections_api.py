@@ -109,8 +109,21 @@ def test_correct_queue_and_list(filled: Path) -> None:
     gone = client.post("/api/signals/twitter:999/correction", json={"topic": "afval"})
     assert gone.status_code == 404 and "bewaartermijn" in gone.json()["error"]
     assert len(stored(filled)) == 2
+    choices = client.get("/api/corrections/topics").json()["topics"]
+    assert choices["parkeren"] == "Parkeren" and "overig" in choices
     page = client.get("/nakijken")
     assert page.status_code == 200 and 'aria-current="page">Nakijken' in page.text and "<script>" not in page.text
+
+
+def test_own_categories_are_offered(store_path: Path) -> None:
+    """A municipality's own categories (topics its model gave stored messages) are choices next to the taxonomy."""
+    store = SqliteStore(store_path)
+    store.write(None, None, [doc("call_note:1", time.time(), "Boom omgewaaid", "Openbaar groen", "neutral", 0.4, 0.0)])
+    store.close()
+    client = TestClient(create_app(store_path, settings()), base_url=LOCAL, headers={"origin": LOCAL})
+    choices = client.get("/api/corrections/topics").json()["topics"]
+    assert choices["Openbaar groen"] == "Openbaar groen" and "afval" in choices
+    assert client.post("/api/signals/call_note:1/correction", json={"topic": "Openbaar groen"}).status_code == 201
 
 
 def test_purged_message_is_refused(filled: Path) -> None:

@@ -26,6 +26,22 @@ def attach(conn: sqlite3.Connection | None, items: list[dict[str, Any]]) -> list
     return items
 
 
+def topic_choices(conn: sqlite3.Connection | None, taxonomy: dict[str, str]) -> dict[str, str]:
+    """The topics an adviser can choose: the taxonomy's, then every other topic a model gave a stored message
+    (a municipality's own categories), from the hourly counts when the store has them."""
+    choices = dict(taxonomy)
+    if conn is None:
+        return choices
+    if queries.has_table(conn, "signal_hour"):
+        rows = conn.execute("SELECT DISTINCT key FROM signal_hour WHERE dim = 'topic'")
+    else:
+        rows = conn.execute("SELECT DISTINCT topic FROM signals WHERE topic IS NOT NULL")
+    for (code,) in rows:
+        if isinstance(code, str) and code and code not in choices:
+            choices[code] = code
+    return choices
+
+
 def review_queue(conn: sqlite3.Connection | None, limit: int, days: float = QUEUE_DAYS) -> dict[str, Any]:
     """Up to `limit` messages of the last `days` (up to the newest signal) without a correction, least certain
     first; site searches are left out (the webteam reviews those)."""

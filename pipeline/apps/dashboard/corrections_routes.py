@@ -59,7 +59,8 @@ def known_topic(conn: sqlite3.Connection | None, topic: str) -> bool:
 
 
 def corrections_routes(reader: Any, municipality: str) -> list[BaseRoute]:
-    """The queue page, GET /api/corrections/queue and POST /api/signals/{id}/correction over the store `reader`."""
+    """The queue page, GET /api/corrections/queue, GET /api/corrections/topics and POST /api/signals/{id}/correction
+    over the store `reader`."""
 
     def read(call: Any) -> Response:
         """Run `call(conn)` on a read-only connection; store errors become 503."""
@@ -80,6 +81,11 @@ def corrections_routes(reader: Any, municipality: str) -> list[BaseRoute]:
         if not raw.isdigit() or not 1 <= int(raw) <= MAX_QUEUE:
             return _json({"error": f"limit moet een heel getal van 1 tot {MAX_QUEUE} zijn."}, 400)
         return await run_in_threadpool(read, lambda conn: correction_queue.review_queue(conn, int(raw)))
+
+    async def topics(request: Request) -> Response:
+        """GET /api/corrections/topics: code -> label of every topic a correction may choose."""
+        taxonomy = labels.label_tables()["topics"]
+        return await run_in_threadpool(read, lambda conn: {"topics": correction_queue.topic_choices(conn, taxonomy)})
 
     async def correct(request: Request) -> Response:
         """POST /api/signals/{id}/correction {topic?, sentiment?}: stored with the time and the session's account."""
@@ -121,5 +127,6 @@ def corrections_routes(reader: Any, municipality: str) -> list[BaseRoute]:
     return [
         Route(QUEUE_PATH, page, methods=["GET"]),
         Route("/api/corrections/queue", queue, methods=["GET"]),
+        Route("/api/corrections/topics", topics, methods=["GET"]),
         Route("/api/signals/{signal_id:path}/correction", correct, methods=["POST"]),
     ]

@@ -2,8 +2,19 @@
 // once (with the adviser's account and the time, server side) and teaches the municipality's model.
 
 import { el, replaceChildren } from "./dom.js";
-import { postJSON } from "./api.js";
+import { getJSON, postJSON } from "./api.js";
 import { loadMeta } from "./labels.js";
+
+let topicsPending = null;
+
+/** The topics a correction may choose (the taxonomy and the municipality's own categories), fetched once. */
+function loadTopics() {
+  if (!topicsPending) {
+    topicsPending = getJSON("/api/corrections/topics").then((data) => data.topics)
+      .catch(() => loadMeta().then((meta) => meta.topics));
+  }
+  return topicsPending;
+}
 
 /** Fill a select with (code, label) pairs, keeping `current` selectable even when the table lacks it. */
 function fillOptions(select, table, current) {
@@ -42,8 +53,8 @@ export function correctionControl(signal) {
   const sentimentNow = corrected.sentiment || signal.sentiment || "";
   fillOptions(topic, topicNow ? { [topicNow]: topicNow } : {}, topicNow);
   fillOptions(sentiment, sentimentNow ? { [sentimentNow]: sentimentNow } : {}, sentimentNow);
-  loadMeta().then((meta) => {
-    fillOptions(topic, meta.topics, topicNow);
+  Promise.all([loadTopics(), loadMeta()]).then(([topics, meta]) => {
+    fillOptions(topic, topics, topicNow);
     fillOptions(sentiment, meta.sentiments, sentimentNow);
   }).catch(() => {});
   topic.addEventListener("change", () => save(signal, "topic", topic, status, box));
