@@ -12,6 +12,7 @@ NAV: tuple[tuple[str, str], ...] = (
     ("/nieuw", "Wat is nieuw"),
     ("/aandacht", "Aandacht nodig"),
     ("/digest", "Dagoverzicht"),
+    ("/nakijken", "Nakijken"),
     ("/review", "Zoektermen"),
     ("/alerts", "Pieken"),
 )

@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from pipeline.cli.model_options import build_enricher, model_options
+from pipeline.cli.model_options import build_enricher, model_options, registry_option
 from pipeline.core.settings import Settings, load_settings
 from pipeline.runners.kafka.config import SINK_KINDS, KafkaSettings, load_kafka_settings
 
@@ -55,11 +55,12 @@ def kafka_settings(**overrides: Any) -> KafkaSettings:
 @click.option("--loglevel", default="info", show_default=True,
               type=click.Choice(["debug", "info", "warning", "error"]), help="Faust worker log level.")
 @model_options
+@registry_option
 @click.pass_context
 def worker(ctx: click.Context, broker: str | None, sink: str | None, sqlite_path: Path | None,
            partitions: int | None, app_id: str | None, progress_file: Path | None,
            session_timeout: float | None, commit_interval: float | None, loglevel: str,
-           topic_model: Path | None, sentiment_model: Path | None) -> None:
+           topic_model: Path | None, sentiment_model: Path | None, model_registry: Path | None) -> None:
     """Run a Faust worker: enrich signals.raw, count and detect spikes, write the sink.
 
     Start as many as there are partitions; workers with the same --app-id share the work
@@ -71,7 +72,7 @@ def worker(ctx: click.Context, broker: str | None, sink: str | None, sqlite_path
                            progress_file=progress_file, session_timeout=session_timeout,
                            commit_interval=commit_interval)
     settings = pipeline_settings(ctx)
-    enricher = build_enricher(settings, topic_model, sentiment_model)
+    enricher = build_enricher(settings, topic_model, sentiment_model, model_registry)
     try:
         worker_app = build_worker_app(kafka, settings, enricher=enricher)
     except Exception as err:  # noqa: BLE001 - e.g. an unreachable Elasticsearch or a bad store path

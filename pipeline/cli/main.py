@@ -14,7 +14,7 @@ import click
 
 from pipeline import __version__
 from pipeline.cli.lazy_group import LazyGroup
-from pipeline.cli.model_options import build_enricher
+from pipeline.cli.model_options import build_enricher, registry_option
 from pipeline.cli.model_options import model_options as _model_options
 from pipeline.sources.spec import SPEC_HELP, open_source, parse_speed
 
@@ -172,7 +172,8 @@ def _alert_feed(settings: Settings, sink: Any) -> Any:
 
 def run_local(settings: Settings, source_spec: str, store_path: Path, speed: float | None, dashboard: bool,
               exit_when_done: bool, host: str, port: int, topic_model: Path | None = None,
-              banner: str | None = None, sink: str = "sqlite", sentiment_model: Path | None = None) -> None:
+              banner: str | None = None, sink: str = "sqlite", sentiment_model: Path | None = None,
+              model_registry: Path | None = None) -> None:
     """Wire source, enricher, store and dashboard together and run until done or stopped."""
     from pipeline.runners.local import LocalRunner
     from pipeline.sinks.base import SinkBatch
@@ -190,7 +191,7 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
         store = open_sink(sink, store_path)
     except EsConfigError as err:
         raise click.UsageError(str(err)) from err
-    enricher = build_enricher(settings, topic_model, sentiment_model)
+    enricher = build_enricher(settings, topic_model, sentiment_model, model_registry)
     stop = threading.Event()
     _install_stop_handlers(stop)
     server = None
@@ -246,13 +247,14 @@ def run_local(settings: Settings, source_spec: str, store_path: Path, speed: flo
 @click.option("--host", default=None, help="Dashboard address (default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Dashboard port (default 8000).")
 @_model_options
+@registry_option
 @click.option("--sink", type=click.Choice(["sqlite", "es"]), default="sqlite", show_default=True,
               help="Where enriched signals go; with 'es' (STADSSIGNAAL_ES_* settings) the store file keeps "
                    "only cursors and dead letters.")
 @click.pass_context
 def run(ctx: click.Context, source_spec: str, store_path: Path | None, speed: str, dashboard: bool,
         exit_when_done: bool, host: str | None, port: int | None, topic_model: Path | None,
-        sentiment_model: Path | None, sink: str) -> None:
+        sentiment_model: Path | None, model_registry: Path | None, sink: str) -> None:
     """Run the local pipeline: source -> enrich -> SQLite store (+ live dashboard).
 
     Restarting with the same store resumes the source exactly where it stopped.
@@ -267,7 +269,7 @@ def run(ctx: click.Context, source_spec: str, store_path: Path | None, speed: st
         dashboard = False
     run_local(settings, source_spec, store_path or settings.store, factor, dashboard, exit_when_done,
               host or settings.host, port or settings.port, topic_model, sink=sink,
-              sentiment_model=sentiment_model)
+              sentiment_model=sentiment_model, model_registry=model_registry)
 
 
 @main.command()
@@ -343,6 +345,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "es": ("pipeline.cli.elasticsearch:es", "Elasticsearch: index templates, retention policy and aliases."),
     "evaluate": ("pipeline.cli.models:evaluate", "Report a topic model on a labelled file."),
     "evaluate-sentiment": ("pipeline.cli.models:evaluate_sentiment", "Report sentiment on a labelled file."),
+    "models": ("pipeline.cli.model_registry:models", "Retrain on advisers' corrections; list, promote, roll back."),
     "hash-password": ("pipeline.cli.dashboard:hash_password_command", "Print a password hash for a dashboard account."),
     "purge": ("pipeline.cli.store:purge", "Delete what is older than the retention period."),
     "search": ("pipeline.cli.search:search", "Webteam: site-search groups, zero results and their review."),
@@ -353,6 +356,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 BENCH_COMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("pipeline.cli.alerts:bench_alerts_command", "Spike alerts: detection, false alarms, cost."),
+    "corrections": ("pipeline.bench.corrections:bench_corrections",
+                    "Demo corrections of the least certain messages, then retrain with its learning curve."),
     "dashboard": ("pipeline.cli.dashboard:dashboard_bench", "Every dashboard query on a large synthetic store."),
     "enrich": ("pipeline.bench.enrich:bench_command", "Enrichment throughput and reference-data scores."),
     "models": ("pipeline.cli.models:bench_models", "Topic and sentiment models against their targets."),

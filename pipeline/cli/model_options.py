@@ -10,8 +10,10 @@ if TYPE_CHECKING:
     from pipeline.core.settings import Settings
 
 
-def build_enricher(settings: Settings, topic_model: Path | None = None, sentiment_model: Path | None = None) -> Any:
-    """The enricher: keyword topics and lexicon sentiment, or the given model directories ('starter' allowed)."""
+def build_enricher(settings: Settings, topic_model: Path | None = None, sentiment_model: Path | None = None,
+                   model_registry: Path | None = None) -> Any:
+    """The enricher: keyword topics and lexicon sentiment, or the given model directories ('starter' allowed);
+    with `model_registry` it follows the registry's current version between batches, without a restart."""
     from pipeline.enrich import Enricher
 
     topics = sentiments = None
@@ -29,7 +31,12 @@ def build_enricher(settings: Settings, topic_model: Path | None = None, sentimen
                 starter_sentiment_dir() if str(sentiment_model) == "starter" else sentiment_model)
     except (OSError, ValueError) as err:
         raise click.UsageError(f"cannot load the model: {err}") from err
-    return Enricher(settings, topic_model=topics, sentiment_model=sentiments)
+    enricher = Enricher(settings, topic_model=topics, sentiment_model=sentiments)
+    if model_registry is None:
+        return enricher
+    from pipeline.models.hot_reload import ReloadingEnricher
+
+    return ReloadingEnricher(enricher, model_registry)
 
 
 MODEL_HELP = ("Directory of a topic model made by `stadssignaal train`, or 'starter' for the shipped model "
@@ -41,3 +48,13 @@ def model_options(func: Any) -> Any:
     """--topic-model and --sentiment-model."""
     func = click.option("--sentiment-model", type=click.Path(path_type=Path), help=SENTIMENT_HELP)(func)
     return click.option("--topic-model", type=click.Path(path_type=Path), help=MODEL_HELP)(func)
+
+
+REGISTRY_HELP = ("Model registry directory (`stadssignaal models retrain`): use its current version and switch, "
+                 "without a restart, whenever a version is promoted or rolled back.")
+
+
+def registry_option(func: Any) -> Any:
+    """--model-registry (also STADSSIGNAAL_MODEL_REGISTRY)."""
+    return click.option("--model-registry", type=click.Path(file_okay=False, path_type=Path),
+                        envvar="STADSSIGNAAL_MODEL_REGISTRY", default=None, help=REGISTRY_HELP)(func)

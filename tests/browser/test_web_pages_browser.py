@@ -27,7 +27,7 @@ MARKUP = '<img src=x onerror="alert(1)"> Slotlaan dicht'
 # What each page shows once its script has drawn it.
 READY = {"/": "#signals-body tr", "/dossiers": "#dossier-list", "/nieuw": "#rising-terms",
          "/aandacht": "#view table, #view .hint", "/digest": "#digest-total", "/review": "body[data-loaded]",
-         "/alerts": "#alert-list > *"}
+         "/alerts": "#alert-list > *", "/nakijken": "#queue-body tr"}
 
 
 def _server(store_path: Path) -> DashboardServer:

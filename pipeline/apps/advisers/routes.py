@@ -22,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 from pipeline.apps.advisers import queries as dq
 from pipeline.apps.advisers.digest import digest_data
 from pipeline.apps.advisers.settings import advisers_settings
+from pipeline.apps.dashboard import correction_queue
 from pipeline.apps.dashboard.security import is_exactly, read_body
 from pipeline.apps.pages import page_html
 from pipeline.core.settings import Settings
@@ -198,7 +199,13 @@ def advisers_routes(reader: Any, settings: Settings, keeper: SchemaKeeper) -> li
             limit = int_param(request, "limit", 100, 1, 500)
         except ValueError as err:
             return JSONResponse({"error": str(err)}, status_code=400, headers=NO_STORE)
-        return await run_in_threadpool(read, lambda conn: dq.needs_attention(conn, norms, channel=channel, limit=limit))
+        def found(conn: Any) -> dict[str, Any]:
+            """The open messages, each with its correction."""
+            data = dq.needs_attention(conn, norms, channel=channel, limit=limit)
+            correction_queue.attach(conn, data.get("items", []))
+            return data
+
+        return await run_in_threadpool(read, found)
 
     async def digest(request: Request) -> Response:
         """GET /api/digest: the daily digest's figures (24 hours up to the newest signal, and the day before)."""

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from pipeline.apps.advisers import queries as dossier_queries
 from pipeline.apps.advisers.settings import advisers_settings, municipality_account
-from pipeline.apps.dashboard import filtered, labels, queries
+from pipeline.apps.dashboard import correction_queue, filtered, labels, queries
 from pipeline.apps.dashboard.access import is_loopback, needs_login
 from pipeline.apps.dashboard.login_gate import LoginGate
 from pipeline.apps.dashboard.security import LOOPBACK_HOSTS, RequestGuard, host_name
@@ -268,7 +268,7 @@ def signals_payload(params: QueryParams, conn: sqlite3.Connection | None) -> dic
     if before_id is not None and before_ts is None:
         raise BadParameter("before_id needs before (the ts of the same row)")
     before = None if before_ts is None else (before_ts, before_id)
-    items = queries.latest(conn, filters, limit, before)
+    items = correction_queue.attach(conn, queries.latest(conn, filters, limit, before))
     return {"period": p.to_dict() if p else None, "signals": items, "limit": limit,
             "more": len(items) == limit}
 
@@ -294,6 +294,7 @@ def create_app(store_path: Path, settings: Settings | None = None,
     JSON writes with a CSRF token, streamed body limits); `allowed_hosts` limits the Host header.
     """
     from pipeline.apps.advisers.routes import advisers_routes
+    from pipeline.apps.dashboard.corrections_routes import corrections_routes
 
     settings = settings or Settings()
     reader = StoreReader(Path(store_path))
@@ -346,6 +347,7 @@ def create_app(store_path: Path, settings: Settings | None = None,
         Route("/api/signals", api_endpoint(reader, signals_payload)),
         Route("/api/zero-results", api_endpoint(reader, zero_results_payload)),
         *advisers_routes(reader, settings, keeper),
+        *corrections_routes(reader, settings.municipality),
         *extra_routes,
         Route("/api/{rest:path}", api_not_found),
         Mount("/static", app=StaticFiles(directory=STATIC_DIR), name="static"),

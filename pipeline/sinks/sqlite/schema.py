@@ -1,10 +1,11 @@
 """Every table, index and virtual table of the local store, and the migrations that bring a file up to date.
 
 The store file holds the signals and everything kept beside them: dead letters, source cursors, alerts and the
-detector's state, connector status, the webteam's review, and the advisers' side tables (terms, flags, hourly
-counts, dossiers and their membership, a trigram text index). `migrate` is the only code that creates schema;
-every module that opens the store calls it. The file's `PRAGMA user_version` says which migrations ran.
-Version 3 is not idempotent (ALTER TABLE); it runs once, under the write lock, after re-reading the version.
+detector's state, connector status, the webteam's review, the advisers' corrections, and the advisers' side
+tables (terms, flags, hourly counts, dossiers and their membership, a trigram text index). `migrate` is the
+only code that creates schema; every module that opens the store calls it. The file's `PRAGMA user_version`
+says which migrations ran. Version 3 is not idempotent (ALTER TABLE); it runs once, under the write lock,
+after re-reading the version.
 """
 from __future__ import annotations
 
@@ -179,6 +180,23 @@ CREATE TABLE IF NOT EXISTS alert_notes (
 CREATE INDEX IF NOT EXISTS alert_notes_alert ON alert_notes (alert_id, seq);
 """
 
+# Advisers' corrections of a message's topic and sentiment, with time and account; `was_*` keep what the
+# pipeline said when the correction was made. Only labels are kept here: the (redacted) text stays in `signals`.
+CORRECTIONS = """
+CREATE TABLE IF NOT EXISTS corrections (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    signal_id TEXT NOT NULL,
+    topic TEXT,
+    sentiment TEXT CHECK (sentiment IS NULL OR sentiment IN ('negative', 'neutral', 'positive')),
+    was_topic TEXT,
+    was_sentiment TEXT,
+    account TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS corrections_signal ON corrections (signal_id, seq);
+CREATE INDEX IF NOT EXISTS corrections_at ON corrections (at)
+"""
+
 # Version n is reached by running the scripts of every version up to n, in order, once per file (under the
 # write lock); scripts 1 and 2 are idempotent, later ones rely on running once.
 MIGRATIONS: tuple[tuple[int, str], ...] = (
@@ -186,6 +204,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (2, ALERTS + CONNECTOR_STATUS + SEARCH_REVIEW + ADVISERS),
     (3, DEADLETTER_FINGERPRINT),
     (4, ALERT_NOTES),
+    (5, CORRECTIONS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

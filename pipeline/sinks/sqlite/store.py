@@ -201,7 +201,7 @@ class SqliteStore:
         side.add_new(docs, rows, rowids)
 
     def purge(self, before: float, chunk: int = 2_000) -> PurgeResult:
-        """Delete signals stored before epoch `before` (with their side rows) and older dead letters, in chunks
+        """Delete signals stored before epoch `before` (with their side rows and corrections) and older dead letters, in chunks
         of `chunk` signals per transaction so writers are never held up for long."""
         removed = 0
         while True:
@@ -214,6 +214,7 @@ class SqliteStore:
                 if account is not None:
                     SideRowWriter(self._conn, account).remove_old(existing_rows(self._conn, ids))
                 self._conn.executemany("DELETE FROM signals WHERE id = ?", [(i,) for i in ids])
+                self._conn.executemany("DELETE FROM corrections WHERE signal_id = ?", [(i,) for i in ids])
                 removed += len(ids)
         cutoff = utc_datetime(before)
         with self._lock, self._conn:

@@ -7,6 +7,7 @@ import { getJSON } from "./api.js";
 import { readParams, writeParams } from "./urlstate.js";
 import { renderActiveFilters } from "./messages.js";
 import { loadMeta } from "./labels.js";
+import { correctionControl, correcting } from "./correction.js";
 
 const CHANNEL_COLORS = {
   twitter: "#2563eb", facebook: "#7c3aed", call_note: "#0d9488", site_search: "#d97706",
@@ -235,6 +236,7 @@ function signalRow(s, isNew) {
     notes.push(el("a", { class: "source-link", href: s.url, target: "_blank", rel: "noopener noreferrer" }, "bron ↗"));
   }
   if (notes.length) textCell.appendChild(el("div", { class: "message-notes" }, notes));
+  textCell.appendChild(correctionControl(s));
   const pick = (name, value, text, className) => el("button", { type: "button", class: `linkish ${className}`,
     title: `Alleen ${text} tonen`, onclick: () => setFilter(name, state.filters[name] === value ? "" : value) }, text);
   const channel = pick("channel", s.channel, channelLabel(s.channel), "drill-channel");
@@ -280,6 +282,7 @@ async function refreshSignals() {
   const seq = ++state.signalsSeq;
   const page = await getJSON("/api/signals", signalParams());
   if (seq !== state.signalsSeq) return;  // a newer request (other filters or period) is under way
+  if (correcting()) return;  // the adviser is choosing a correction: redraw at the next refresh
   const fresh = page.signals;
   const ids = new Set(fresh.map((s) => s.id));
   const last = fresh[fresh.length - 1];

@@ -4,6 +4,7 @@
 import { el, replaceChildren, formatNumber, formatDateTime, formatZone } from "./dom.js";
 import { getJSON } from "./api.js";
 import { readParams, writeParams } from "./urlstate.js";
+import { correctionControl } from "./correction.js";
 
 /** "3 uur" / "2 dagen" for a number of hours. */
 function duration(hours) {
@@ -19,7 +20,7 @@ function attentionRow(item, labels) {
     el("td", { class: "col-time" }, formatDateTime(item.ts)),
     el("td", {}, labels.channel(item.channel), item.team ? el("div", { class: "hint" }, item.team) : null),
     el("td", {}, labels.topic(item.topic, item.topic_label)),
-    el("td", { class: "col-text" }, el("div", { class: "message" }, item.text)),
+    el("td", { class: "col-text" }, el("div", { class: "message" }, item.text), correctionControl(item)),
     el("td", {}, `${duration(item.hours_open)} open`),
     el("td", {}, status));
 }

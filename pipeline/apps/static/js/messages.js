@@ -2,6 +2,7 @@
 
 import { el, replaceChildren, formatDateTime, formatNumber } from "./dom.js";
 import { getJSON } from "./api.js";
+import { correctionControl } from "./correction.js";
 
 export { labeller } from "./labels.js";
 
@@ -29,7 +30,7 @@ export function messageRow(s, labels, onFilter) {
         onclick: () => onFilter("sentiment", s.sentiment) }, labels.sentiment(s.sentiment)) : "–"),
     el("td", { class: "col-place" }, s.place || "–"),
     el("td", { class: "col-text" }, el("div", { class: "message" }, s.text),
-      notes.length ? el("div", { class: "message-notes" }, notes) : null));
+      notes.length ? el("div", { class: "message-notes" }, notes) : null, correctionControl(s)));
 }
 
 /** A paged list of signals from /api/signals for a set of parameters. */
