@@ -36,6 +36,7 @@ from pipeline.alerts.findings import (
     variance,
     volume_finding,
 )
+from pipeline.alerts.hierarchy import Part, explaining_part
 from pipeline.alerts.learning import PendingWindow
 from pipeline.alerts.level import LevelTracker, winsorised
 from pipeline.alerts.model import AlertEvent
@@ -95,6 +96,7 @@ class SpikeDetector:
         self._levels = np.zeros(0, dtype=np.int64)
         self._row_topics = np.asarray([], dtype=str)
         self._topics: list[str] = []
+        self._children: dict[int, list[int]] = {}         # per topic row: its channel and place rows
         self._now_cache: tuple[int, int, dict[str, Any]] | None = None
 
     # ---- input -------------------------------------------------------------------------------------
@@ -216,6 +218,10 @@ class SpikeDetector:
         self._levels = np.asarray([s.level for s in self.index.scopes], dtype=np.int64)
         self._row_topics = np.asarray([s.topic for s in self.index.scopes])
         self._topics = sorted(set(self._row_topics.tolist()))
+        self._children = {}
+        for row, scope in enumerate(self.index.scopes):
+            if scope.level == 2:
+                self._children.setdefault(self.index.parents[row], []).append(row)
         pad = np.zeros((extra, self.keep))
         self.hist_x = np.vstack([self.hist_x, pad])
         self.hist_mu = np.vstack([self.hist_mu, pad])
@@ -279,7 +285,7 @@ class SpikeDetector:
         warm = self._is_warm(window)
         findings = self._volume_findings(start, state) if warm else {}
         negative = self._negative_findings(start) if warm and cfg.negative_trigger else {}
-        events = self._step_episodes(findings, negative, start + self.window, warm, window)
+        events = self._step_episodes(findings, negative, start + self.window, warm, window, state)
         self.pending.append(self._pending(window, x, state, neg, findings, negative, bucket, warm))
         while len(self.pending) > cfg.learn_lag_windows:
             self._learn(self.pending.popleft())
@@ -447,7 +453,7 @@ class SpikeDetector:
             if self.episodes.in_cooldown(topic, at):
                 continue
             known = [f for t, f in crossings[topic] if t <= first]
-            chosen = best_finding(known)
+            chosen = self._explained(topic, best_finding(known), state, known, bucket, first)
             recent = [bucket] + list(self.history)[::-1][: chosen.span - 1]
             examples = pick_examples(recent, chosen.scope_key, cfg.max_examples, until=first)
             terms = pick_new_terms(recent, Scope.of_topic(topic).key, self.terms.get(topic), cfg.max_new_terms,
@@ -507,6 +513,68 @@ class SpikeDetector:
                                           float(state["b"][span][row]))))
         return moment, volume_finding(scope, span, xs, mus, p_value, start, self.window, spread)
 
+    def _explained(self, topic: str, chosen: Finding, state: dict[str, Any], findings: list[Finding],
+                   bucket: WindowBucket | None = None, until: float | None = None) -> Finding:
+        """The finding an incident is named after: the most specific scope that explains the burst.
+
+        Over the windows of the chosen volume finding, the topic's excess is compared with that of each of its
+        channels and places (in the filling window only the signals up to `until` count); a sub-scope that holds
+        most of it, more than its usual share, names the incident. Otherwise the topic (when it fired) or the
+        sub-scope that fired is named."""
+        if chosen.trigger != "volume":
+            return chosen
+        topic_row = self.index.get(Scope.of_topic(topic).key)
+        if topic_row is None:
+            return chosen
+        rows = [topic_row] + self._children.get(topic_row, [])
+        observed, expected = self._burst_totals(rows, chosen, state, bucket, until)
+        parts = [Part(r, self.index.scopes[r].kind, observed[i + 1], expected[i + 1]) for i, r in enumerate(rows[1:])]
+        cfg = self.config
+        part = explaining_part(observed[0], expected[0], parts, cfg.min_count, cfg.min_ratio)
+        if part is None:
+            topic_findings = [f for f in findings if f.level == 1 and f.trigger == "volume"]
+            if topic_findings:
+                return best_finding(topic_findings)
+            if chosen.level == 2 and observed[0] >= cfg.min_ratio * expected[0]:
+                # a channel or place fired first, but the burst is the topic's: name the topic
+                return self._finding_for(topic_row, observed[0], expected[0], chosen, state)
+            return chosen
+        same = [f for f in findings if f.scope_key == self.index.scopes[part.row].key]
+        if same:
+            return same[0]
+        return self._finding_for(part.row, part.observed, part.expected, chosen, state)
+
+    def _finding_for(self, row: int, observed: float, expected: float, chosen: Finding,
+                     state: dict[str, Any]) -> Finding:
+        """A volume finding for scope `row` over the windows of `chosen` (its p-value under the row's model)."""
+        cfg = self.config
+        span = chosen.span if chosen.span in state["a"] else cfg.spans[-1]
+        a, b = float(state["a"][span][row]), float(state["b"][span][row])
+        p_value = tail_probability(cfg, int(observed), expected, a, b)
+        spread = math.sqrt(float(variance(cfg, expected, a, b)))
+        scope = self.index.scopes[row]
+        return Finding(scope_key=scope.key, scope=scope.as_alert_scope(), span=chosen.span,
+                       observed=int(observed), expected=expected, p_value=p_value, trigger="volume",
+                       start=chosen.start, level=scope.level, spread=spread)
+
+    def _burst_totals(self, rows: list[int], chosen: Finding, state: dict[str, Any], bucket: WindowBucket | None,
+                      until: float | None) -> tuple[list[float], list[float]]:
+        """Observed and expected counts of `rows` from the chosen finding's start: closed windows, plus the
+        filling window's signals up to `until` when `bucket` is given."""
+        end = self._start_of(self.next_index) if bucket is not None and self.next_index is not None else None
+        if end is None:
+            last = self.history[-1].index if self.history else 0
+            end = self._start_of(last + 1)
+        back = min(self.keep, max(0, int(round((end - chosen.start) / self.window))))
+        observed = [float(self.hist_x[r, self.keep - back:].sum()) if back else 0.0 for r in rows]
+        expected = [float(self.hist_mu[r, self.keep - back:].sum()) if back else 0.0 for r in rows]
+        if bucket is not None and until is not None:
+            share = self._elapsed_share(until, self._start_of(bucket.index))
+            for i, r in enumerate(rows):
+                observed[i] += sum(1 for t in bucket.times(self.index.scopes[r].key) if t <= until)
+                expected[i] += float(state["mu"][r]) * share
+        return observed, expected
+
     def _parent(self, row: int) -> int:
         """Row of the parent scope."""
         return self.index.parents[row]
@@ -534,7 +602,7 @@ class SpikeDetector:
     # ---- episodes ----------------------------------------------------------------------------------
 
     def _step_episodes(self, findings: dict[str, list[Finding]], negative: dict[str, Finding],
-                       now: datetime, warm: bool, window: int) -> list[AlertEvent]:
+                       now: datetime, warm: bool, window: int, state: dict[str, Any]) -> list[AlertEvent]:
         """Continue open episodes and open new ones (cooldown permitting) for a closed window."""
         cfg = self.config
         events: list[AlertEvent] = []
@@ -568,7 +636,7 @@ class SpikeDetector:
             if self.episodes.in_cooldown(topic, now):
                 self.episodes.suppressed += 1
                 continue
-            chosen = best_finding(topic_findings)
+            chosen = self._explained(topic, best_finding(topic_findings), state, topic_findings)
             span = max(1, int(round((now - chosen.start) / self.window)))
             recent = list(self.history)[::-1][:span]
             events.append(self.episodes.open_episode(
