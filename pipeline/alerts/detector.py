@@ -326,10 +326,11 @@ class SpikeDetector:
         thresholds = level_thresholds(cfg, self.index.scopes, self._active(window))
         if cfg.tail_calibration:
             thresholds = self.calibration.thresholds(thresholds)
+        elevated = np.zeros(n, dtype=bool)
         if cfg.persistence:
-            thresholds = np.where(self._elevated_before(mu, extra_a[cfg.spans[0]], inv_b[cfg.spans[0]]),
-                                  thresholds, thresholds * cfg.fast_factor)
-        state = {"mu": mu, "level": factor, "base_var": base_var, "a": extra_a, "b": inv_b,
+            elevated = self._elevated_before(mu, extra_a[cfg.spans[0]], inv_b[cfg.spans[0]])
+            thresholds = np.where(elevated, thresholds, thresholds * cfg.fast_factor)
+        state = {"mu": mu, "level": factor, "base_var": base_var, "a": extra_a, "b": inv_b, "elevated": elevated,
                  "confidence": self.baseline.noise_confidence(day, hour), "needed": {}, "thresholds": thresholds,
                  "prev_x": {s: self.hist_x[:, self.keep - s + 1:].sum(axis=1) for s in self.config.spans},
                  "prev_mu": {s: self.hist_mu[:, self.keep - s + 1:].sum(axis=1) for s in self.config.spans}}
@@ -347,14 +348,31 @@ class SpikeDetector:
 
     # ---- tests at window close ---------------------------------------------------------------------
 
-    def _needed(self, state: dict[str, Any], span: int, row: int, expect: float) -> int | None:
-        """Smallest total over `span` windows that alerts for scope `row` with this expectation (cached per window)."""
-        key = (span, row, round(expect, 9))
+    def _needed(self, state: dict[str, Any], span: int, row: int, expect: float, fast: bool = False) -> int | None:
+        """Smallest total over `span` windows that alerts for scope `row` with this expectation (cached per window);
+        `fast`: at the fast-path threshold (a rise that did not persist)."""
+        key = (span, row, round(expect, 9), fast)
         cache = state["needed"]
         if key not in cache:
+            threshold = float(state["thresholds"][row]) * (self.config.fast_factor if fast else 1.0)
             cache[key] = minimal_alerting_count(self.config, expect, float(state["a"][span][row]),
-                                                float(state["b"][span][row]), float(state["thresholds"][row]))
+                                                float(state["b"][span][row]), threshold)
         return cache[key]
+
+    def _confirms(self, state: dict[str, Any], row: int, count: float, expect: float) -> bool:
+        """Is `count` (the newest window, or its part so far) clearly above `expect` (`confirm_z` sd and
+        `confirm_ratio`)? With the window before elevated too, a rise has persisted over two windows."""
+        cfg = self.config
+        span = cfg.spans[0]
+        spread = math.sqrt(max(float(variance(cfg, max(expect, cfg.min_expected), float(state["a"][span][row]),
+                                              float(state["b"][span][row]))), 1e-12))
+        return count >= 1 and count >= cfg.confirm_ratio * expect and count >= expect + cfg.confirm_z * spread
+
+    def _needs_newest(self, state: dict[str, Any], span: int, row: int) -> bool:
+        """True when a test over `span` windows must also see its newest window elevated to use the normal
+        threshold (`persist_newest`): the window before was elevated, and the span reaches past the newest window,
+        so a burst that has already faded (its peak in the window before) cannot carry the test alone."""
+        return bool(self.config.persistence and self.config.persist_newest and span > 1 and state["elevated"][row])
 
     def _volume_findings(self, last_start: datetime, state: dict[str, Any]) -> dict[str, list[Finding]]:
         """Improbable counts per topic: every scope, every span ending at the window just closed."""
@@ -369,6 +387,11 @@ class SpikeDetector:
                 needed = self._needed(state, span, int(row), float(expect[row]))
                 if needed is None or total[row] < needed:
                     continue
+                if self._needs_newest(state, span, int(row)) and not self._confirms(
+                        state, int(row), float(self.hist_x[row, -1]), float(self.hist_mu[row, -1])):
+                    needed = self._needed(state, span, int(row), float(expect[row]), fast=True)
+                    if needed is None or total[row] < needed:
+                        continue
                 p = tail_probability(cfg, int(total[row]), float(expect[row]), float(state["a"][span][row]),
                                      float(state["b"][span][row]))
                 if row in best and best[row].p_value <= p:
@@ -483,6 +506,7 @@ class SpikeDetector:
         moment = needed = expect = None
         last = min(len(times), total - int(prev_x)) - 1
         j = max(0, int(self.config.min_count - prev_x) - 1)
+        newest = self._needs_newest(state, span, row)
         while j <= last:
             share = self._elapsed_share(times[j], start)
             target = self._needed(state, span, row, prev_mu + mu_row * share)
@@ -491,6 +515,12 @@ class SpikeDetector:
             if target <= prev_x:   # the closed windows alone already alerted: nothing new in this window
                 return None
             if prev_x + j + 1 >= target:
+                if newest and not self._confirms(state, row, j + 1, mu_row * share):
+                    fast = self._needed(state, span, row, prev_mu + mu_row * share, fast=True)
+                    if fast is None or prev_x + j + 1 < fast:
+                        j += 1          # not yet: the window filling now must rise too, or the total be extreme
+                        continue
+                    target = fast
                 moment, needed, expect = times[j], target, prev_mu + mu_row * share
                 break
             j = int(target - prev_x) - 1   # the count reaches this target at signal j at the earliest
