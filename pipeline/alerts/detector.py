@@ -284,7 +284,7 @@ class SpikeDetector:
         self.history.append(bucket)
         warm = self._is_warm(window)
         findings = self._volume_findings(start, state) if warm else {}
-        negative = self._negative_findings(start) if warm and cfg.negative_trigger else {}
+        negative = self._negative_findings(start, state) if warm and cfg.negative_trigger else {}
         events = self._step_episodes(findings, negative, start + self.window, warm, window, state)
         self.pending.append(self._pending(window, x, state, neg, findings, negative, bucket, warm))
         while len(self.pending) > cfg.learn_lag_windows:
@@ -409,7 +409,7 @@ class SpikeDetector:
             grouped.setdefault(self.index.scopes[row].topic, []).append(finding)
         return grouped
 
-    def _negative_findings(self, last_start: datetime) -> dict[str, Finding]:
+    def _negative_findings(self, last_start: datetime, state: dict[str, Any]) -> dict[str, Finding]:
         """Topics whose share of negative signals over the last `negative_span` windows rose improbably."""
         span = self.config.negative_span
         out: dict[str, Finding] = {}
@@ -420,6 +420,11 @@ class SpikeDetector:
                                              self.hist_mu[row, -span:], self._usual_negative_share(row), last_start,
                                              self.window)
             if finding is not None:
+                # the band of the volume it is about: the modelled spread of the topic's count over its windows
+                tested = finding.span if finding.span in state["a"] else self.config.spans[-1]
+                finding.spread = math.sqrt(max(float(variance(self.config, finding.expected,
+                                                              float(state["a"][tested][row]),
+                                                              float(state["b"][tested][row]))), 0.0))
                 out[scope.topic] = finding
         return out
 
