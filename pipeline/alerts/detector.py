@@ -653,7 +653,7 @@ class SpikeDetector:
                     back = int(round((now - episode.alert.start) / self.window))
                     back = min(max(back, 1), self.keep)
                     totals = (int(self.hist_x[row, -back:].sum()), float(self.hist_mu[row, -back:].sum()))
-                elevated = self._window_elevated(row) or any(
+                elevated = any(self._window_elevated(r) for r in self._episode_rows(topic, row)) or any(
                     f.span == 1 for f in topic_findings if f.trigger == "volume") or (
                     episode.alert.trigger == "negative_share" and topic in negative)
                 recent = list(self.history)[::-1]
@@ -680,6 +680,18 @@ class SpikeDetector:
                               prefer_negative=chosen.trigger == "negative_share"),
                 pick_new_terms(recent, Scope.of_topic(topic).key, self.terms.get(topic), cfg.max_new_terms)))
         return events
+
+    def _episode_rows(self, topic: str, row: int) -> list[int]:
+        """The rows an open episode watches: the scope it is named after and the other scopes that fired with it
+        (a burst named after its topic may still run in the channel or place that crossed first)."""
+        episode = self.episodes.open[topic]
+        rows = [row]
+        for scope in episode.alert.related_scopes:
+            found = self.index.get(Scope(topic, scope["type"], scope["value"]).key) \
+                if scope["type"] != "topic" else self.index.get(Scope.of_topic(topic).key)
+            if found is not None and found not in rows:
+                rows.append(found)
+        return rows
 
     # ---- learning ----------------------------------------------------------------------------------
 
