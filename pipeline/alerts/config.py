@@ -59,6 +59,7 @@ class DetectorConfig:
     fast_factor: float = 1e-3                    # ... its p-value below p_threshold x this
     confirm_z: float = 1.0                       # the window before counts as elevated at this many sd above ...
     confirm_ratio: float = 1.2                   # ... and this ratio to expected
+    persist_newest: bool = True                  # a longer span needs its newest window elevated too (else fast path)
     negative_trigger: bool = True                # second trigger: a rising share of negative sentiment
     negative_span: int = 4                       # windows in the negative-share test
     negative_p_threshold: float = 1e-5

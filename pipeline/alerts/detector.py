@@ -36,6 +36,7 @@ from pipeline.alerts.findings import (
     variance,
     volume_finding,
 )
+from pipeline.alerts.hierarchy import Part, explaining_part
 from pipeline.alerts.learning import PendingWindow
 from pipeline.alerts.level import LevelTracker, winsorised
 from pipeline.alerts.model import AlertEvent
@@ -95,6 +96,7 @@ class SpikeDetector:
         self._levels = np.zeros(0, dtype=np.int64)
         self._row_topics = np.asarray([], dtype=str)
         self._topics: list[str] = []
+        self._children: dict[int, list[int]] = {}         # per topic row: its channel and place rows
         self._now_cache: tuple[int, int, dict[str, Any]] | None = None
 
     # ---- input -------------------------------------------------------------------------------------
@@ -216,6 +218,10 @@ class SpikeDetector:
         self._levels = np.asarray([s.level for s in self.index.scopes], dtype=np.int64)
         self._row_topics = np.asarray([s.topic for s in self.index.scopes])
         self._topics = sorted(set(self._row_topics.tolist()))
+        self._children = {}
+        for row, scope in enumerate(self.index.scopes):
+            if scope.level == 2:
+                self._children.setdefault(self.index.parents[row], []).append(row)
         pad = np.zeros((extra, self.keep))
         self.hist_x = np.vstack([self.hist_x, pad])
         self.hist_mu = np.vstack([self.hist_mu, pad])
@@ -278,8 +284,8 @@ class SpikeDetector:
         self.history.append(bucket)
         warm = self._is_warm(window)
         findings = self._volume_findings(start, state) if warm else {}
-        negative = self._negative_findings(start) if warm and cfg.negative_trigger else {}
-        events = self._step_episodes(findings, negative, start + self.window, warm, window)
+        negative = self._negative_findings(start, state) if warm and cfg.negative_trigger else {}
+        events = self._step_episodes(findings, negative, start + self.window, warm, window, state)
         self.pending.append(self._pending(window, x, state, neg, findings, negative, bucket, warm))
         while len(self.pending) > cfg.learn_lag_windows:
             self._learn(self.pending.popleft())
@@ -320,10 +326,11 @@ class SpikeDetector:
         thresholds = level_thresholds(cfg, self.index.scopes, self._active(window))
         if cfg.tail_calibration:
             thresholds = self.calibration.thresholds(thresholds)
+        elevated = np.zeros(n, dtype=bool)
         if cfg.persistence:
-            thresholds = np.where(self._elevated_before(mu, extra_a[cfg.spans[0]], inv_b[cfg.spans[0]]),
-                                  thresholds, thresholds * cfg.fast_factor)
-        state = {"mu": mu, "level": factor, "base_var": base_var, "a": extra_a, "b": inv_b,
+            elevated = self._elevated_before(mu, extra_a[cfg.spans[0]], inv_b[cfg.spans[0]])
+            thresholds = np.where(elevated, thresholds, thresholds * cfg.fast_factor)
+        state = {"mu": mu, "level": factor, "base_var": base_var, "a": extra_a, "b": inv_b, "elevated": elevated,
                  "confidence": self.baseline.noise_confidence(day, hour), "needed": {}, "thresholds": thresholds,
                  "prev_x": {s: self.hist_x[:, self.keep - s + 1:].sum(axis=1) for s in self.config.spans},
                  "prev_mu": {s: self.hist_mu[:, self.keep - s + 1:].sum(axis=1) for s in self.config.spans}}
@@ -341,14 +348,31 @@ class SpikeDetector:
 
     # ---- tests at window close ---------------------------------------------------------------------
 
-    def _needed(self, state: dict[str, Any], span: int, row: int, expect: float) -> int | None:
-        """Smallest total over `span` windows that alerts for scope `row` with this expectation (cached per window)."""
-        key = (span, row, round(expect, 9))
+    def _needed(self, state: dict[str, Any], span: int, row: int, expect: float, fast: bool = False) -> int | None:
+        """Smallest total over `span` windows that alerts for scope `row` with this expectation (cached per window);
+        `fast`: at the fast-path threshold (a rise that did not persist)."""
+        key = (span, row, round(expect, 9), fast)
         cache = state["needed"]
         if key not in cache:
+            threshold = float(state["thresholds"][row]) * (self.config.fast_factor if fast else 1.0)
             cache[key] = minimal_alerting_count(self.config, expect, float(state["a"][span][row]),
-                                                float(state["b"][span][row]), float(state["thresholds"][row]))
+                                                float(state["b"][span][row]), threshold)
         return cache[key]
+
+    def _confirms(self, state: dict[str, Any], row: int, count: float, expect: float) -> bool:
+        """Is `count` (the newest window, or its part so far) clearly above `expect` (`confirm_z` sd and
+        `confirm_ratio`)? With the window before elevated too, a rise has persisted over two windows."""
+        cfg = self.config
+        span = cfg.spans[0]
+        spread = math.sqrt(max(float(variance(cfg, max(expect, cfg.min_expected), float(state["a"][span][row]),
+                                              float(state["b"][span][row]))), 1e-12))
+        return count >= 1 and count >= cfg.confirm_ratio * expect and count >= expect + cfg.confirm_z * spread
+
+    def _needs_newest(self, state: dict[str, Any], span: int, row: int) -> bool:
+        """True when a test over `span` windows must also see its newest window elevated to use the normal
+        threshold (`persist_newest`): the window before was elevated, and the span reaches past the newest window,
+        so a burst that has already faded (its peak in the window before) cannot carry the test alone."""
+        return bool(self.config.persistence and self.config.persist_newest and span > 1 and state["elevated"][row])
 
     def _volume_findings(self, last_start: datetime, state: dict[str, Any]) -> dict[str, list[Finding]]:
         """Improbable counts per topic: every scope, every span ending at the window just closed."""
@@ -363,6 +387,11 @@ class SpikeDetector:
                 needed = self._needed(state, span, int(row), float(expect[row]))
                 if needed is None or total[row] < needed:
                     continue
+                if self._needs_newest(state, span, int(row)) and not self._confirms(
+                        state, int(row), float(self.hist_x[row, -1]), float(self.hist_mu[row, -1])):
+                    needed = self._needed(state, span, int(row), float(expect[row]), fast=True)
+                    if needed is None or total[row] < needed:
+                        continue
                 p = tail_probability(cfg, int(total[row]), float(expect[row]), float(state["a"][span][row]),
                                      float(state["b"][span][row]))
                 if row in best and best[row].p_value <= p:
@@ -380,7 +409,7 @@ class SpikeDetector:
             grouped.setdefault(self.index.scopes[row].topic, []).append(finding)
         return grouped
 
-    def _negative_findings(self, last_start: datetime) -> dict[str, Finding]:
+    def _negative_findings(self, last_start: datetime, state: dict[str, Any]) -> dict[str, Finding]:
         """Topics whose share of negative signals over the last `negative_span` windows rose improbably."""
         span = self.config.negative_span
         out: dict[str, Finding] = {}
@@ -391,6 +420,11 @@ class SpikeDetector:
                                              self.hist_mu[row, -span:], self._usual_negative_share(row), last_start,
                                              self.window)
             if finding is not None:
+                # the band of the volume it is about: the modelled spread of the topic's count over its windows
+                tested = finding.span if finding.span in state["a"] else self.config.spans[-1]
+                finding.spread = math.sqrt(max(float(variance(self.config, finding.expected,
+                                                              float(state["a"][tested][row]),
+                                                              float(state["b"][tested][row]))), 0.0))
                 out[scope.topic] = finding
         return out
 
@@ -447,7 +481,7 @@ class SpikeDetector:
             if self.episodes.in_cooldown(topic, at):
                 continue
             known = [f for t, f in crossings[topic] if t <= first]
-            chosen = best_finding(known)
+            chosen = self._explained(topic, best_finding(known), state, known, bucket, first)
             recent = [bucket] + list(self.history)[::-1][: chosen.span - 1]
             examples = pick_examples(recent, chosen.scope_key, cfg.max_examples, until=first)
             terms = pick_new_terms(recent, Scope.of_topic(topic).key, self.terms.get(topic), cfg.max_new_terms,
@@ -477,6 +511,7 @@ class SpikeDetector:
         moment = needed = expect = None
         last = min(len(times), total - int(prev_x)) - 1
         j = max(0, int(self.config.min_count - prev_x) - 1)
+        newest = self._needs_newest(state, span, row)
         while j <= last:
             share = self._elapsed_share(times[j], start)
             target = self._needed(state, span, row, prev_mu + mu_row * share)
@@ -485,6 +520,12 @@ class SpikeDetector:
             if target <= prev_x:   # the closed windows alone already alerted: nothing new in this window
                 return None
             if prev_x + j + 1 >= target:
+                if newest and not self._confirms(state, row, j + 1, mu_row * share):
+                    fast = self._needed(state, span, row, prev_mu + mu_row * share, fast=True)
+                    if fast is None or prev_x + j + 1 < fast:
+                        j += 1          # not yet: the window filling now must rise too, or the total be extreme
+                        continue
+                    target = fast
                 moment, needed, expect = times[j], target, prev_mu + mu_row * share
                 break
             j = int(target - prev_x) - 1   # the count reaches this target at signal j at the earliest
@@ -506,6 +547,68 @@ class SpikeDetector:
         spread = math.sqrt(float(variance(self.config, expect, float(state["a"][span][row]),
                                           float(state["b"][span][row]))))
         return moment, volume_finding(scope, span, xs, mus, p_value, start, self.window, spread)
+
+    def _explained(self, topic: str, chosen: Finding, state: dict[str, Any], findings: list[Finding],
+                   bucket: WindowBucket | None = None, until: float | None = None) -> Finding:
+        """The finding an incident is named after: the most specific scope that explains the burst.
+
+        Over the windows of the chosen volume finding, the topic's excess is compared with that of each of its
+        channels and places (in the filling window only the signals up to `until` count); a sub-scope that holds
+        most of it, more than its usual share, names the incident. Otherwise the topic (when it fired) or the
+        sub-scope that fired is named."""
+        if chosen.trigger != "volume":
+            return chosen
+        topic_row = self.index.get(Scope.of_topic(topic).key)
+        if topic_row is None:
+            return chosen
+        rows = [topic_row] + self._children.get(topic_row, [])
+        observed, expected = self._burst_totals(rows, chosen, state, bucket, until)
+        parts = [Part(r, self.index.scopes[r].kind, observed[i + 1], expected[i + 1]) for i, r in enumerate(rows[1:])]
+        cfg = self.config
+        part = explaining_part(observed[0], expected[0], parts, cfg.min_count, cfg.min_ratio)
+        if part is None:
+            topic_findings = [f for f in findings if f.level == 1 and f.trigger == "volume"]
+            if topic_findings:
+                return best_finding(topic_findings)
+            if chosen.level == 2 and observed[0] >= cfg.min_ratio * expected[0]:
+                # a channel or place fired first, but the burst is the topic's: name the topic
+                return self._finding_for(topic_row, observed[0], expected[0], chosen, state)
+            return chosen
+        same = [f for f in findings if f.scope_key == self.index.scopes[part.row].key]
+        if same:
+            return same[0]
+        return self._finding_for(part.row, part.observed, part.expected, chosen, state)
+
+    def _finding_for(self, row: int, observed: float, expected: float, chosen: Finding,
+                     state: dict[str, Any]) -> Finding:
+        """A volume finding for scope `row` over the windows of `chosen` (its p-value under the row's model)."""
+        cfg = self.config
+        span = chosen.span if chosen.span in state["a"] else cfg.spans[-1]
+        a, b = float(state["a"][span][row]), float(state["b"][span][row])
+        p_value = tail_probability(cfg, int(observed), expected, a, b)
+        spread = math.sqrt(float(variance(cfg, expected, a, b)))
+        scope = self.index.scopes[row]
+        return Finding(scope_key=scope.key, scope=scope.as_alert_scope(), span=chosen.span,
+                       observed=int(observed), expected=expected, p_value=p_value, trigger="volume",
+                       start=chosen.start, level=scope.level, spread=spread)
+
+    def _burst_totals(self, rows: list[int], chosen: Finding, state: dict[str, Any], bucket: WindowBucket | None,
+                      until: float | None) -> tuple[list[float], list[float]]:
+        """Observed and expected counts of `rows` from the chosen finding's start: closed windows, plus the
+        filling window's signals up to `until` when `bucket` is given."""
+        end = self._start_of(self.next_index) if bucket is not None and self.next_index is not None else None
+        if end is None:
+            last = self.history[-1].index if self.history else 0
+            end = self._start_of(last + 1)
+        back = min(self.keep, max(0, int(round((end - chosen.start) / self.window))))
+        observed = [float(self.hist_x[r, self.keep - back:].sum()) if back else 0.0 for r in rows]
+        expected = [float(self.hist_mu[r, self.keep - back:].sum()) if back else 0.0 for r in rows]
+        if bucket is not None and until is not None:
+            share = self._elapsed_share(until, self._start_of(bucket.index))
+            for i, r in enumerate(rows):
+                observed[i] += sum(1 for t in bucket.times(self.index.scopes[r].key) if t <= until)
+                expected[i] += float(state["mu"][r]) * share
+        return observed, expected
 
     def _parent(self, row: int) -> int:
         """Row of the parent scope."""
@@ -534,7 +637,7 @@ class SpikeDetector:
     # ---- episodes ----------------------------------------------------------------------------------
 
     def _step_episodes(self, findings: dict[str, list[Finding]], negative: dict[str, Finding],
-                       now: datetime, warm: bool, window: int) -> list[AlertEvent]:
+                       now: datetime, warm: bool, window: int, state: dict[str, Any]) -> list[AlertEvent]:
         """Continue open episodes and open new ones (cooldown permitting) for a closed window."""
         cfg = self.config
         events: list[AlertEvent] = []
@@ -550,7 +653,7 @@ class SpikeDetector:
                     back = int(round((now - episode.alert.start) / self.window))
                     back = min(max(back, 1), self.keep)
                     totals = (int(self.hist_x[row, -back:].sum()), float(self.hist_mu[row, -back:].sum()))
-                elevated = self._window_elevated(row) or any(
+                elevated = any(self._window_elevated(r) for r in self._episode_rows(topic, row)) or any(
                     f.span == 1 for f in topic_findings if f.trigger == "volume") or (
                     episode.alert.trigger == "negative_share" and topic in negative)
                 recent = list(self.history)[::-1]
@@ -568,7 +671,7 @@ class SpikeDetector:
             if self.episodes.in_cooldown(topic, now):
                 self.episodes.suppressed += 1
                 continue
-            chosen = best_finding(topic_findings)
+            chosen = self._explained(topic, best_finding(topic_findings), state, topic_findings)
             span = max(1, int(round((now - chosen.start) / self.window)))
             recent = list(self.history)[::-1][:span]
             events.append(self.episodes.open_episode(
@@ -577,6 +680,18 @@ class SpikeDetector:
                               prefer_negative=chosen.trigger == "negative_share"),
                 pick_new_terms(recent, Scope.of_topic(topic).key, self.terms.get(topic), cfg.max_new_terms)))
         return events
+
+    def _episode_rows(self, topic: str, row: int) -> list[int]:
+        """The rows an open episode watches: the scope it is named after and the other scopes that fired with it
+        (a burst named after its topic may still run in the channel or place that crossed first)."""
+        episode = self.episodes.open[topic]
+        rows = [row]
+        for scope in episode.alert.related_scopes:
+            found = self.index.get(Scope(topic, scope["type"], scope["value"]).key) \
+                if scope["type"] != "topic" else self.index.get(Scope.of_topic(topic).key)
+            if found is not None and found not in rows:
+                rows.append(found)
+        return rows
 
     # ---- learning ----------------------------------------------------------------------------------
 

@@ -111,9 +111,12 @@ def _echo_alerts(found: list[dict], fmt: str) -> None:
 @click.option("--nab", "nab_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder of a Numenta Anomaly Benchmark checkout: also score the labelled real series "
                    "(realTraffic, realKnownCause, realAdExchange). Skipped when absent.")
+@click.option("--nab-rate", "nab_rates", type=click.FloatRange(0.1, 100), multiple=True,
+              help="Signals per 5 minutes at a NAB series' median value (repeat for several volumes; default 2).")
 @click.option("--synthetic/--no-synthetic", default=True, show_default=True, help="Run the synthetic streams.")
 def bench_alerts_command(weeks: int, dailies: tuple[float, ...], per_cell: int, seed: int, model: str,
-                         p_threshold: float | None, bursty: bool, nab_dir: Path | None, synthetic: bool) -> None:
+                         p_threshold: float | None, bursty: bool, nab_dir: Path | None, nab_rates: tuple[float, ...],
+                         synthetic: bool) -> None:
     """Benchmark spike alerts on a synthetic stream with injected spikes.
 
     Generates WEEKS of signals with daily and weekly rhythm, public holidays and bursty noise, injects
@@ -122,7 +125,7 @@ def bench_alerts_command(weeks: int, dailies: tuple[float, ...], per_cell: int, 
     detector and, in the same run, for a static threshold and a rolling 24-hour z-score.
     """
     from pipeline.alerts.evaluation import nab
-    from pipeline.bench.alerts import BURSTY_BRANCHING, DEFAULT_DAILY, report, report_nab, run_bench, run_nab
+    from pipeline.bench.alerts import BURSTY_BRANCHING, DEFAULT_DAILY, NAB_RATE, report, report_nab, run_bench, run_nab
 
     config = DetectorConfig(model=model)
     if p_threshold is not None:
@@ -143,6 +146,8 @@ def bench_alerts_command(weeks: int, dailies: tuple[float, ...], per_cell: int, 
             if not nab.available(nab_dir):
                 click.echo(f"NAB skipped: {nab_dir} holds no data/ and labels/ of a NAB checkout")
             else:
-                report_nab(run_nab(nab_dir, config), click.echo)
+                for rate in nab_rates or (NAB_RATE,):
+                    report_nab(run_nab(nab_dir, config, rate=rate), click.echo)
+                    click.echo("")
     finally:
         quiet.setLevel(level)

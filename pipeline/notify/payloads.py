@@ -14,6 +14,7 @@ LOCAL = ZoneInfo("Europe/Amsterdam")
 KIND_LABEL = {"opened": "Nieuwe piek", "updated": "Piek groeit", "closed": "Piek voorbij"}
 TRIGGER_LABEL = {"volume": "meer berichten dan normaal", "negative_share": "meer negatieve berichten dan normaal"}
 SCOPE_LABEL = {"topic": "", "channel": "kanaal", "place": "wijk"}
+SEVERITY_LABEL = {"melding": "melding", "waarschuwing": "waarschuwing", "alarm": "alarm"}
 COLOR = {"opened": "#c0392b", "updated": "#e67e22", "closed": "#27ae60"}
 SOURCE = "stadssignaal"
 
@@ -48,11 +49,15 @@ def facts(event: AlertEvent) -> list[tuple[str, str]]:
     rows = [
         ("Onderwerp", data["topic"]),
         ("Bereik", f"{data['scope']['type']}: {data['scope']['value']}"),
+        ("Ernst", SEVERITY_LABEL.get(data["severity"], data["severity"])),
         ("Gezien / normaal", f"{data['observed']} / {data['expected']:.1f} ({ratio})"),
         ("Sinds", _local(data["start"])),
         ("Tot", _local(data["end"]) if data["end"] else "loopt nog"),
         ("Reden", TRIGGER_LABEL.get(data["trigger"], data["trigger"])),
     ]
+    if data["band"]:
+        low, high = data["band"]
+        rows.insert(4, ("Gebruikelijk", f"{low:.1f} tot {high:.1f}".replace(".", ",")))
     if data["new_terms"]:
         rows.append(("Nieuwe woorden", ", ".join(data["new_terms"])))
     return rows

@@ -27,7 +27,9 @@ def _event(topic: str, hours_ago: float, closed: bool) -> AlertEvent:
     alert = Alert(id=f"{topic}-{start:%Y%m%dT%H%MZ}", topic=topic, scope=scope, start=start, end=end, observed=35,
                   expected=3.9, p_value=1e-9, trigger="volume", new_terms=["slotlaan"],
                   examples=[Example(id="twitter:1", text=MARKUP, channel="twitter")],
-                  link=dashboard_link("", topic, scope, start, end))
+                  link=dashboard_link("", topic, scope, start, end),
+                  severity="waarschuwing" if topic == "verkeer" else "alarm",
+                  band=[0.4, 7.5] if topic == "verkeer" else None)
     return AlertEvent("closed" if closed else "opened", alert, start)
 
 
@@ -52,6 +54,10 @@ def test_alerts_page_lists_alerts_and_shows_details(store_path: Path, artifacts:
                 assert first.get_attribute("data-status") == "open"
                 assert first.locator(".badge-episode-open").text_content() == "Loopt"
                 assert first.locator(".alert-scope").text_content() == "Wijk: Centrum"
+                assert first.locator(".badge-severity-waarschuwing").text_content() == "Waarschuwing"
+                assert first.locator(".alert-band").text_content() == "gebruikelijk 0,4–7,5"
+                assert cards.nth(1).locator(".badge-severity-alarm").text_content() == "Alarm"
+                assert cards.nth(1).locator(".alert-band").count() == 0     # an alert without a band shows none
                 assert cards.nth(1).locator(".badge-episode-closed").text_content() == "Voorbij"
                 assert MARKUP in first.locator(".examples").text_content() and first.locator("img").count() == 0
                 link = first.locator(".alert-links a").nth(0).get_attribute("href")

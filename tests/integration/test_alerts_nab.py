@@ -77,3 +77,14 @@ def test_real_occupancy_series_is_scored() -> None:
     series = [s for s in nab.load_set(Path(NAB_DIR or "."), "realTraffic") if s.name.endswith("occupancy_t4013.csv")]
     assert series and len(series[0].windows) == 2
     assert sum(series[0].counts) > 1000
+
+
+def test_alerts_within_an_hour_are_one_event(tmp_path: Path) -> None:
+    day = 288
+    _write_nab(tmp_path, [10.0] * (3 * day), [(2 * day, 2 * day + 50)])
+    (series,) = nab.load_set(tmp_path, "realTraffic", rate=2.0)
+    outside = T0 + timedelta(minutes=5 * (day + 100))
+    raised = [outside, outside + timedelta(minutes=40), outside + timedelta(minutes=90),   # a chain: one event
+              outside + timedelta(hours=4)]                                               # a second event
+    assert nab.merge_events(raised) == [outside, outside + timedelta(hours=4)]
+    assert nab.score_series("x", series, raised).false_alarms == 2

@@ -172,3 +172,28 @@ def test_default_flush_and_refresh_keep_documents_searchable_within_a_second() -
     seconds = float(refresh[:-2]) / 1000 if refresh.endswith("ms") else float(refresh[:-1])
     assert EsConfig().flush_interval + seconds < 1.0
     assert ALERTS["template"]["settings"]["index"]["refresh_interval"] == refresh
+
+
+def _detector_alert_documents() -> list[dict[str, Any]]:
+    """The Elasticsearch documents of a real alert as the detector emits it (opened, then updated)."""
+    from pipeline.alerts.model import Alert, AlertEvent
+    from pipeline.sinks.elasticsearch.alert_store import alert_documents
+
+    start = datetime(2024, 5, 17, 8, 0, tzinfo=timezone.utc)
+    alert = Alert(id="verkeer-20240517T0800Z", topic="verkeer", scope={"type": "place", "value": "Centrum"},
+                  start=start, end=None, observed=31, expected=6.2, p_value=2e-9, trigger="volume",
+                  related_scopes=[{"type": "topic", "value": "verkeer"}], severity="waarschuwing",
+                  band=[1.4, 11.0])
+    return alert_documents([AlertEvent("opened", alert, start)])
+
+
+def test_severity_and_band_of_detector_alerts_are_mapped() -> None:
+    types = {name: spec.get("type", "object") for name, spec in ALERT_FIELDS.items()}
+    assert types["severity"] == "keyword"
+    assert types["band"] == types["band_low"] == types["band_high"] == "float"
+    assert types["related_scopes.type"] == types["related_scopes.value"] == "keyword"
+    (doc,) = _detector_alert_documents()
+    assert (doc["severity"], doc["band_low"], doc["band_high"]) == ("waarschuwing", 1.4, 11.0)
+    assert check_document(ALERTS["template"]["mappings"], doc) is None
+    unmapped = sorted(k for k in doc if k not in ALERTS["template"]["mappings"]["properties"])
+    assert unmapped == [], unmapped         # every field a duty officer may filter on is indexed

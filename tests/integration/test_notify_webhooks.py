@@ -67,7 +67,8 @@ def _event(kind: str = "opened", topic: str = "verkeer") -> AlertEvent:
                   examples=[Example(id=f"twitter:{i}", text=f"Slotlaan dicht, omleiding onduidelijk {i}",
                                     channel="twitter", created_at="2026-03-03T14:05:00Z", sentiment="negative")
                             for i in range(4)],
-                  link=dashboard_link("", topic, scope, START, end), updated_at=START)
+                  link=dashboard_link("", topic, scope, START, end), updated_at=START, severity="alarm",
+                  band=[0.3, 8.5])
     return AlertEvent(kind, alert, START + timedelta(minutes=17))
 
 
@@ -112,6 +113,7 @@ def test_teams_adaptive_card(server: tuple[str, Recorder]) -> None:
     facts = {f["title"]: f["value"] for f in card["body"][1]["facts"]}
     assert facts["Onderwerp"] == "verkeer" and facts["Gezien / normaal"].startswith("35 / 3.9")
     assert facts["Tot"] != "loopt nog"
+    assert facts["Ernst"] == "alarm" and facts["Gebruikelijk"] == "0,3 tot 8,5"
     assert any("Slotlaan dicht" in block.get("text", "") for block in card["body"][2:])
     assert card["actions"][0]["type"] == "Action.OpenUrl" and card["actions"][0]["url"].startswith(BASE)
 

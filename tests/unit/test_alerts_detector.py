@@ -138,6 +138,8 @@ def test_negative_share_trigger_fires_without_a_volume_rise() -> None:
     assert alert.negative_share is not None and alert.negative_share > 0.45   # usual share is 0.2
     assert start <= opened[0].at <= end
     assert sum(e.sentiment == "negative" for e in alert.examples) >= 3
+    low, high = alert.band or (0.0, 0.0)
+    assert low < alert.expected < high              # the usual range of the volume, not a collapsed band
 
 
 def test_snapshot_restore_continues_exactly() -> None:

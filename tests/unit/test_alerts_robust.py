@@ -61,3 +61,39 @@ def test_triggered_posts_form_clusters_of_the_expected_mean_size() -> None:
     assert 1.2 < float(np.mean(sizes)) < 1.8          # n / (1 - n) = 1.5
     assert max(sizes) > 20                             # some posts go viral
     assert np.median(sizes) <= 1
+
+
+def _steady_with_burst(burst: list[int], days: int = 9) -> list[dict]:
+    """Five signals per 15 minutes for `days` days; on the last day at 12:00 UTC the windows hold `burst`."""
+    from datetime import datetime, timedelta, timezone
+
+    t0 = datetime(2025, 3, 3, tzinfo=timezone.utc)
+    burst_at = (days - 1) * 96 + 48
+    docs = []
+    for window in range(days * 96):
+        count = burst[window - burst_at] if 0 <= window - burst_at < len(burst) else 5
+        for i in range(count):
+            moment = t0 + timedelta(minutes=15 * window, seconds=(i + 0.5) * 900 / count)
+            docs.append({"id": f"twitter:{window}-{i}", "channel": "twitter", "created_at": moment.isoformat(),
+                         "text": "", "topic": {"code": "verkeer"}, "sentiment": {"label": "neutral"}})
+    return docs
+
+
+def _openings(docs: list[dict], **config: object) -> int:
+    import itertools
+
+    from pipeline.alerts import DetectorConfig, SpikeDetector
+
+    detector = SpikeDetector(DetectorConfig(max_future_minutes=None, **config))   # type: ignore[arg-type]
+    opened = 0
+    for _, group in itertools.groupby(docs, key=lambda d: d["created_at"][:16]):
+        opened += sum(e.kind == "opened" for e in detector.observe(list(group)))
+    return opened
+
+
+def test_a_faded_burst_needs_the_fast_path_but_a_persisting_rise_does_not() -> None:
+    faded = _steady_with_burst([22, 6])          # one busy window (too small for the fast path), then normal
+    assert _openings(faded, persist_newest=False) == 1   # the 30-minute span carries the faded peak alone
+    assert _openings(faded) == 0
+    persisting = _steady_with_burst([22, 22])
+    assert _openings(persisting) == 1

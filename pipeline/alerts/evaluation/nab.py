@@ -22,6 +22,7 @@ EXCLUDED = ("realTweets",)      # kept aside for checking; never read here
 RISE_FACTOR = 1.5
 MAX_GAP_SAMPLES = 3.0           # a sample covers at most this many median intervals (longer: a gap)
 SCORE_AFTER = timedelta(days=1)  # the first day is warm-up for every method: neither found nor false there
+MERGE_WITHIN = timedelta(hours=1)  # alerts raised within an hour of the previous one are one event
 
 
 @dataclass(slots=True)
@@ -172,9 +173,21 @@ class EventScore:
         self.delays_min += other.delays_min
 
 
+def merge_events(raised: list[datetime], within: timedelta = MERGE_WITHIN) -> list[datetime]:
+    """Alert times as events: an alert raised within `within` of the previous alert belongs to its event (the
+    event-level definition the published detectors are scored with: crossings within an hour count once)."""
+    events: list[datetime] = []
+    last: datetime | None = None
+    for moment in sorted(raised):
+        if last is None or moment - last > within:
+            events.append(moment)
+        last = moment
+    return events
+
+
 def score_series(name: str, series: Series, raised: list[datetime]) -> EventScore:
-    """Windows found (an alert raised inside a rise window) and false alarms (alerts in no labelled window),
-    both after the first day of the series."""
+    """Windows found (an alert raised inside a rise window) and false alarms (alert events, merged within an
+    hour, that start in no labelled window), both after the first day of the series."""
     begin = series.start + SCORE_AFTER
     result = EventScore(name=name, weeks=max(0.0, (series.end - begin).total_seconds() / (7 * 86400)))
     for (start, end), rise in zip(series.windows, series.rises):
@@ -185,5 +198,6 @@ def score_series(name: str, series: Series, raised: list[datetime]) -> EventScor
         if hits:
             result.found += 1
             result.delays_min.append((min(hits) - start).total_seconds() / 60)
-    result.false_alarms = sum(1 for t in raised if t >= begin and not any(a <= t <= b for a, b in series.windows))
+    result.false_alarms = sum(1 for t in merge_events(raised)
+                              if t >= begin and not any(a <= t <= b for a, b in series.windows))
     return result

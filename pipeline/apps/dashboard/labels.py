@@ -45,6 +45,7 @@ ALERT_TRIGGER_LABELS: dict[str, str] = {
 ALERT_SCOPE_LABELS: dict[str, str] = {"topic": "Hele onderwerp", "channel": "Kanaal", "place": "Wijk"}
 
 ALERT_HANDLING_LABELS: dict[str, str] = {"new": "Nieuw", "acknowledged": "Bevestigd", "closed": "Afgehandeld"}
+ALERT_SEVERITY_LABELS: dict[str, str] = {"melding": "Melding", "waarschuwing": "Waarschuwing", "alarm": "Alarm"}
 
 SEARCH_TREND_LABELS: dict[str, str] = {"new": "nieuw", "rising": "stijgend", "steady": "gelijk", "falling": "dalend"}
 
@@ -55,5 +56,5 @@ def label_tables() -> dict[str, dict[str, str]]:
     """Every label table by the name the pages use (served in /api/meta)."""
     return {"channels": CHANNEL_LABELS, "topics": TOPIC_LABELS, "sentiments": SENTIMENT_LABELS,
             "windows": WINDOW_LABELS, "alert_triggers": ALERT_TRIGGER_LABELS, "alert_scopes": ALERT_SCOPE_LABELS,
-            "alert_handling": ALERT_HANDLING_LABELS, "search_trends": SEARCH_TREND_LABELS,
-            "review_statuses": REVIEW_STATUS_LABELS}
+            "alert_handling": ALERT_HANDLING_LABELS, "alert_severities": ALERT_SEVERITY_LABELS,
+            "search_trends": SEARCH_TREND_LABELS, "review_statuses": REVIEW_STATUS_LABELS}

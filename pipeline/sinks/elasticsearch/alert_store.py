@@ -27,11 +27,15 @@ class AlertStoreError(RuntimeError):
 
 
 def alert_documents(events: Iterable[AlertEvent]) -> list[dict[str, Any]]:
-    """The alert document of every event, the last event per episode only (it carries the newest state)."""
+    """The alert document of every event, the last event per episode only (it carries the newest state); the
+    usual range `band` is also given as `band_low` and `band_high`, so Kibana can draw and filter on each."""
     latest: dict[str, dict[str, Any]] = {}
     for event in events:
         doc = event.alert.to_dict()
         doc["last_event"] = event.kind
+        band = doc.get("band")
+        if band:
+            doc["band_low"], doc["band_high"] = band[0], band[1]
         latest.pop(doc["id"], None)
         latest[doc["id"]] = doc
     return list(latest.values())

@@ -38,6 +38,14 @@ function liveLink(alert) {
   return `/?${params}`;
 }
 
+/** "gebruikelijk 1,4–11": the usual range of the observed count (the detector's band), or null without one. */
+function bandItem(alert) {
+  if (!Array.isArray(alert.band) || alert.band.length !== 2) return null;
+  const [low, high] = alert.band;
+  return el("li", { class: "alert-band", title: "Wat bij dit uur van de week gebruikelijk is (verwacht ± 2 standaardafwijkingen)" },
+    "gebruikelijk ", el("strong", {}, `${formatNumber(low, 1)}–${formatNumber(high, 1)}`));
+}
+
 /** The notes colleagues left on an alert, oldest first. */
 function notesList(alert) {
   if (!alert.notes.length) return el("p", { class: "hint notes-empty" }, "Nog niemand heeft deze piek opgepakt.");
@@ -89,6 +97,8 @@ function alertCard(alert, draft) {
     el("div", { class: "alert-head" },
       el("h2", {}, labels.topic(alert.topic)),
       el("span", { class: "alert-scope" }, scopeText(alert.scope)),
+      el("span", { class: `badge badge-severity badge-severity-${alert.severity || "alarm"}` },
+        labels.severity(alert.severity || "alarm")),
       el("span", { class: `badge badge-episode-${alert.status}` }, alert.status === "open" ? "Loopt" : "Voorbij"),
       el("span", { class: `badge badge-handling-${alert.handling}` }, labels.handling(alert.handling))),
     el("p", { class: "alert-when" }, `Sinds ${formatDateTimeZone(start)}`,
@@ -97,6 +107,7 @@ function alertCard(alert, draft) {
     el("ul", { class: "alert-figures" },
       el("li", {}, el("strong", {}, formatNumber(alert.observed)), " gezien"),
       el("li", {}, el("strong", {}, formatNumber(alert.expected, 1)), " verwacht"),
+      bandItem(alert),
       alert.ratio === null ? null : el("li", {}, el("strong", {}, `${formatNumber(alert.ratio, 1)}×`), " zo veel"),
       alert.negative_share === null || alert.negative_share === undefined ? null
         : el("li", {}, el("strong", {}, formatPercent(alert.negative_share)), " negatief"),
@@ -138,7 +149,8 @@ function emptyState(filtered) {
 async function load() {
   const { topic, status, handling } = state.filters;
   const data = await getJSON("/api/alerts", { topic, status, handling, limit: LIMIT });
-  const signature = JSON.stringify(data.alerts.map((a) => [a.id, a.updated_at, a.status, a.observed, a.notes.length]));
+  const signature = JSON.stringify(data.alerts.map((a) => [a.id, a.updated_at, a.status, a.observed, a.severity,
+    a.notes.length]));
   const now = formatDateTimeZone(Date.now() / 1000);
   $("alerts-state").textContent = `${formatNumber(data.count)} ${data.count === 1 ? "piek" : "pieken"} · bijgewerkt ${now}`;
   setLive("live", "Bijgewerkt");

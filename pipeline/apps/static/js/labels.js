@@ -22,6 +22,7 @@ export function labeller(meta) {
     trigger: from("alert_triggers"),
     scope: from("alert_scopes"),
     handling: from("alert_handling"),
+    severity: from("alert_severities"),
     trend: from("search_trends"),
     reviewStatus: from("review_statuses"),
   };
