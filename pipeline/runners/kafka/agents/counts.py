@@ -2,19 +2,23 @@
 exactly once whatever happens to workers.
 
 Counting facts are keyed by their counting key (`count:topic:<code>`, `count:channel:<channel>`), so the
-keys spread over partitions and workers. Each (key, window) of the Faust tumbling-window tables (event
-time, changelogged) holds the ids counted in it; the count is their number. A re-delivered fact (a
-crashed enrich agent's batch sent again, or this agent's uncommitted offsets read again by the worker
-that takes over) finds its id already there and is not counted twice.
+keys spread over partitions and workers. The Faust tumbling-window tables (event time, changelogged) hold
+one entry per (value, signal id) and window; a window's count is the number of its entries. A re-delivered
+fact (a crashed enrich agent's batch sent again, or this agent's uncommitted offsets read again by the
+worker that takes over) finds its entry already there and is not counted twice; and because every
+changelog record says only "this id is in this window", no write, however late or stale, can take an id
+out of a window (whole-window values would: the last writer wins). Windows expire by event time, two days
+before the newest fact seen, never by the wall clock.
 
 Detector facts are keyed by municipality (`detect:<municipality>`): the detector needs a municipality's
 whole stream. They are merged across the raw partitions in event-time order first (merge.PartitionMerge),
-so the detector sees the same stream however fast each worker goes. Its state is saved, compressed, in a changelogged table every `snapshot_seconds` (a snapshot
-costs about 0.3 s of CPU), and a detector facts record is acknowledged only once a saved state covers it. So the
-committed offset never passes the saved state: a worker that takes over restores the state and is
-re-delivered exactly the records after it; records the state already holds are recognised by the
-detector (same id in an open window, or a window already closed) and change nothing. Alert events are
-keyed by alert id; one raised again after a failover is the same event and the sink upserts it.
+so the detector sees the same stream however fast each worker goes. Its state is saved, compressed, in a
+changelogged table every `snapshot_seconds` (a snapshot costs about 0.3 s of CPU), and a detector facts
+record is acknowledged only once a saved state covers it. So the committed offset never passes the saved
+state: a worker that takes over restores the state and is re-delivered exactly the records after it;
+records the state already holds are recognised by the detector (same id in an open window, or a window
+already closed) and change nothing. Alert events are keyed by alert id; one raised again after a failover
+is the same event and the sink upserts it.
 """
 from __future__ import annotations
 
@@ -44,15 +48,31 @@ Pair = tuple[str, float]
 
 
 class FactClock:
-    """The event time the windowed tables use for the next update (instead of the Kafka timestamp)."""
+    """The event time of the newest counting fact seen: what the count windows expire against."""
 
     def __init__(self) -> None:
-        """Start at the epoch; set `ts` before each table update."""
-        self.ts = 0.0
+        """Start at the epoch."""
+        self.newest = 0.0
 
-    def __call__(self, event: Any = None) -> float:
-        """The timestamp for the windowed tables (the event argument is ignored)."""
-        return self.ts
+    def saw(self, ts: float) -> None:
+        """Move `newest` on to `ts` when it is later."""
+        if ts > self.newest:
+            self.newest = ts
+
+
+class EventTimeWindow(faust.TumblingWindow):
+    """Tumbling windows that go stale `expires` before the newest fact seen. Faust asks `stale()` with the wall
+    clock, which would drop every window of replayed history at each cleanup; a fact for such a window would
+    then start it afresh."""
+
+    def __init__(self, size: float, expires: float, clock: FactClock) -> None:
+        """Windows of `size` seconds, kept `expires` seconds behind `clock.newest`."""
+        super().__init__(size, expires)
+        self.clock = clock
+
+    def stale(self, timestamp: float, latest_timestamp: float) -> bool:
+        """True when a window ending at `timestamp` is older than the retention (the wall clock is ignored)."""
+        return super().stale(timestamp, self.clock.newest)
 
 
 def ids_per_window(value: bytes | None, window_seconds: float) -> tuple[dict[float, set[str]], int]:
@@ -72,16 +92,17 @@ def ids_per_window(value: bytes | None, window_seconds: float) -> tuple[dict[flo
     return windows, skipped
 
 
-def add_once(table: Any, key: str, windows: dict[float, set[str]], clock: "FactClock") -> int:
-    """Add ids to the id lists of `key`'s windows in a windowed table; return how many were new there."""
+def add_once(table: Any, window: Any, value: str, windows: dict[float, set[str]]) -> int:
+    """Put an entry for each (`value`, id) in its window of `table` (the windowed table's underlying Faust
+    table, keyed ((value, id), window range)); return how many were not there yet. Must run in the stream."""
     added = 0
     for start, ids in sorted(windows.items()):
-        clock.ts = start
-        current = table[key].value()
-        new = ids.difference(current)
-        if new:
-            table[key] = [*current, *sorted(new)]
-            added += len(new)
+        span = window.current(start)
+        for signal_id in sorted(ids):
+            key = ((value, signal_id), span)
+            if key not in table:
+                table[key] = 1
+                added += 1
     return added
 
 
@@ -155,15 +176,14 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
     alerts_topic = app.topic(settings.topic_alerts, key_serializer="raw", value_serializer="raw",
                              partitions=settings.partitions)
     clock = FactClock()
-    window = timedelta(minutes=config.window_minutes)
+    window = EventTimeWindow(timedelta(minutes=config.window_minutes).total_seconds(),
+                             COUNT_RETENTION.total_seconds(), clock)
     json_schema = faust.Schema(key_serializer="json", value_serializer="json")
     tables = {
-        "topic": app.Table(TOPIC_COUNTS_TABLE, default=list, partitions=settings.partitions, schema=json_schema,
-                           help="ids of the signals per topic code per detector window (event time)",
-                           ).tumbling(window, expires=COUNT_RETENTION).relative_to(clock),
-        "channel": app.Table(CHANNEL_COUNTS_TABLE, default=list, partitions=settings.partitions, schema=json_schema,
-                             help="ids of the signals per channel per detector window (event time)",
-                             ).tumbling(window, expires=COUNT_RETENTION).relative_to(clock),
+        dimension: app.Table(name, partitions=settings.partitions, schema=json_schema,
+                             help=f"one entry per signal per {dimension} per detector window (event time)",
+                             ).using_window(window).table
+        for dimension, name in (("topic", TOPIC_COUNTS_TABLE), ("channel", CHANNEL_COUNTS_TABLE))
     }
     state = app.Table(DETECTOR_STATE_TABLE, partitions=settings.partitions,
                       schema=json_schema,
@@ -189,10 +209,12 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         if table is None:
             log.error("counts agent: unknown counting dimension in key %r; skipped", key)
             return
-        windows, skipped = ids_per_window(event.message.value, window.total_seconds())
+        windows, skipped = ids_per_window(event.message.value, window.size)
         if skipped:
             log.error("counts agent: %d facts without an id or a usable created_at; not counted", skipped)
-        added = add_once(table, value, windows, clock)
+        if windows:
+            clock.saw(max(windows) + window.size)
+        added = add_once(table, window, value, windows)
         progress.add(**{f"counted_{dimension}": added, **({"counted": added} if dimension == "topic" else {})})
 
     async def detect(event: Any, key: str) -> list[Any]:
@@ -228,7 +250,7 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         async for event in manual.events():
             if event.message.tp not in app.consumer.assignment():
                 # Taken from this worker by a rebalance while buffered: its new owner gets it again. Writing
-                # now could overwrite the new owner's newer id list for the same window with a stale one.
+                # now could overwrite the new owner's newer detector state with a stale one.
                 continue
             key = fact_key_of(event)
             try:
