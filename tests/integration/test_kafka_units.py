@@ -13,7 +13,14 @@ from click.testing import CliRunner
 
 from fakes.kafka_bed import KafkaTestBed, consume_topic, kafka_bed_fixture  # noqa: F401 - provides kafka_bed
 from pipeline.core.signal import RawSignal
-from pipeline.runners.kafka.agents.counts import COUNT_RETENTION, EventTimeWindow, FactClock, add_once, ids_per_window
+from pipeline.runners.kafka.agents.counts import (
+    COUNT_RETENTION,
+    EventTimeWindow,
+    FactClock,
+    add_once,
+    entry_records,
+    ids_per_window,
+)
 from pipeline.runners.kafka.agents.enrich import RawRecord, enrich_records
 from pipeline.runners.kafka.codec import (
     FACT_TEXT_CHARS,
@@ -177,13 +184,18 @@ def test_count_entries_are_per_signal_and_windows_expire_by_event_time() -> None
     window = EventTimeWindow(900.0, COUNT_RETENTION.total_seconds(), clock)
     start = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp()
     table: dict[Any, int] = {}
-    assert add_once(table, window, "verkeer", {start: {"twitter:1", "twitter:2"}}) == 2
-    assert add_once(table, window, "verkeer", {start: {"twitter:2", "twitter:3"}}) == 1   # twitter:2 only once
-    assert add_once(table, window, "afval", {start + 900: {"twitter:2"}}) == 1
+    assert len(add_once(table, window, "verkeer", {start: {"twitter:1", "twitter:2"}})) == 2
+    assert add_once(table, window, "verkeer", {start: {"twitter:2", "twitter:3"}}) == [
+        (("verkeer", "twitter:3"), window.current(start))]                                 # twitter:2 only once
+    assert len(add_once(table, window, "afval", {start + 900: {"twitter:2"}})) == 1
     assert sorted(table) == [(("afval", "twitter:2"), window.current(start + 900)),
                              *((("verkeer", f"twitter:{i}"), window.current(start)) for i in (1, 2, 3))]
     # each entry says one signal is in one window: a re-sent entry changes nothing, none removes another
     assert set(table.values()) == {1}
+    # the changelog records read back (as Faust restores a windowed table) as the same entries
+    records = entry_records(sorted(table))
+    restored = {tuple(tuple(part) for part in json.loads(key)): json.loads(value) for key, value in records}
+    assert restored == table
     # history months older than the wall clock is kept while it is within two days of the newest fact
     end = window.current(start)[1]
     clock.saw(start + 900)

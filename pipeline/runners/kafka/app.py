@@ -54,6 +54,7 @@ def faust_options(settings: KafkaSettings) -> dict[str, Any]:
         "broker_heartbeat_interval": min(settings.heartbeat_interval, settings.session_timeout / 3),
         "broker_request_timeout": max(90.0, settings.session_timeout * 2),
         "broker_commit_interval": settings.commit_interval,
+        "consumer_group_instance_id": settings.group_instance_id,
         "producer_linger_ms": 20,
         "producer_max_batch_size": 512 * 1024,
         "producer_max_request_size": 4 * 1024 * 1024,

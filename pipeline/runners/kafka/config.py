@@ -43,6 +43,9 @@ class KafkaSettings(BaseSettings):
                                    "group and its partitions move: the bulk of a takeover")
     heartbeat_interval: float = Field(1.0, gt=0, description="seconds between consumer heartbeats (at most a third "
                                       "of the session timeout); also how soon a worker hears of a rebalance")
+    group_instance_id: str | None = Field(None, description="static group membership: a name unique to this "
+                                          "worker and kept across its restarts (a worker back within the session "
+                                          "timeout gets its partitions again without a rebalance); off by default")
     commit_interval: float = Field(2.8, gt=0, description="seconds between offset commits")
     fetch_max_wait_ms: int = Field(100, ge=0, description="longest a fetch waits on the broker for new data")
     leader_sync_delay: float = Field(0.0, ge=0, description="seconds the group leader waits before assigning "

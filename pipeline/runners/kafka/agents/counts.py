@@ -35,6 +35,7 @@ import faust
 
 from pipeline.alerts.config import DetectorConfig
 from pipeline.alerts.detector import SpikeDetector
+from pipeline.runners.kafka.batch_send import BatchSender
 from pipeline.runners.kafka.codec import COUNT_PREFIX, DETECT_PREFIX, decode_detect, encode_key, event_time, to_json_bytes
 from pipeline.runners.kafka.merge import PartitionMerge
 from pipeline.runners.kafka.progress import WorkerProgress
@@ -43,6 +44,7 @@ from pipeline.runners.kafka.topics import CHANNEL_COUNTS_TABLE, DETECTOR_STATE_T
 log = logging.getLogger(__name__)
 
 COUNT_RETENTION = timedelta(days=2)
+COUNT_TABLES = {"topic": TOPIC_COUNTS_TABLE, "channel": CHANNEL_COUNTS_TABLE}
 # Decoded counting facts: (signal id, created_at) pairs.
 Pair = tuple[str, float]
 
@@ -92,18 +94,24 @@ def ids_per_window(value: bytes | None, window_seconds: float) -> tuple[dict[flo
     return windows, skipped
 
 
-def add_once(table: Any, window: Any, value: str, windows: dict[float, set[str]]) -> int:
-    """Put an entry for each (`value`, id) in its window of `table` (the windowed table's underlying Faust
-    table, keyed ((value, id), window range)); return how many were not there yet. Must run in the stream."""
-    added = 0
+def add_once(entries: Any, window: Any, value: str, windows: dict[float, set[str]]) -> list[Any]:
+    """The entries ((`value`, id), window range) of these ids that `entries` (a count table's data) lacks, put
+    there now; the caller writes them to the changelog."""
+    added = []
     for start, ids in sorted(windows.items()):
         span = window.current(start)
         for signal_id in sorted(ids):
             key = ((value, signal_id), span)
-            if key not in table:
-                table[key] = 1
-                added += 1
+            if key not in entries:
+                entries[key] = 1
+                added.append(key)
     return added
+
+
+def entry_records(keys: list[Any]) -> list[tuple[bytes, bytes]]:
+    """Changelog records of count entries as Faust writes them for a windowed table with JSON keys and values
+    (key [[value, id], [start, end]], value 1), so a worker taking over restores them as Faust's own."""
+    return [(json.dumps(key).encode("utf-8"), b"1") for key in keys]
 
 
 def pack_state(detector: SpikeDetector) -> str:
@@ -183,8 +191,9 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         dimension: app.Table(name, partitions=settings.partitions, schema=json_schema,
                              help=f"one entry per signal per {dimension} per detector window (event time)",
                              ).using_window(window).table
-        for dimension, name in (("topic", TOPIC_COUNTS_TABLE), ("channel", CHANNEL_COUNTS_TABLE))
+        for dimension, name in COUNT_TABLES.items()
     }
+    changelogs = {dimension: settings.changelog_topic(name) for dimension, name in COUNT_TABLES.items()}
     state = app.Table(DETECTOR_STATE_TABLE, partitions=settings.partitions,
                       schema=json_schema,
                       help="compressed spike detector snapshots per municipality")
@@ -202,8 +211,12 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         unsaved.clear()
         observed_until.clear()
 
-    def count(event: Any, key: str) -> None:
-        """Add a counting facts record's ids to its windows, each id once."""
+    entry_sender = BatchSender(lambda: app.producer._ensure_producer())
+
+    async def count(event: Any, key: str) -> None:
+        """Add a counting facts record's ids to its windows, each id once; their changelog records are sent as
+        one record batch (to the facts record's partition, as Faust would) and acknowledged before this returns,
+        so the facts record's offset is never committed ahead of them."""
         dimension, _, value = key[len(COUNT_PREFIX):].partition(":")
         table = tables.get(dimension)
         if table is None:
@@ -214,8 +227,13 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
             log.error("counts agent: %d facts without an id or a usable created_at; not counted", skipped)
         if windows:
             clock.saw(max(windows) + window.size)
-        added = add_once(table, window, value, windows)
-        progress.add(**{f"counted_{dimension}": added, **({"counted": added} if dimension == "topic" else {})})
+        partition = event.message.partition
+        added = add_once(table.data, window, value, windows)
+        for entry in added:
+            table._maybe_set_key_ttl(entry, partition)   # Faust's expiry bookkeeping (what a table write does)
+        await entry_sender.send(changelogs[dimension], entry_records(added), partition=partition)
+        progress.add(**{f"counted_{dimension}": len(added),
+                        **({"counted": len(added)} if dimension == "topic" else {})})
 
     async def detect(event: Any, key: str) -> list[Any]:
         """Merge a detector facts record, feed the detector what the watermark releases, publish its alert
@@ -255,7 +273,7 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
             key = fact_key_of(event)
             try:
                 if key.startswith(COUNT_PREFIX):
-                    count(event, key)
+                    await count(event, key)
                 elif key.startswith(DETECT_PREFIX):
                     for done in await detect(event, key):
                         await manual.ack(done)
