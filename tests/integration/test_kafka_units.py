@@ -204,6 +204,60 @@ def test_count_entries_are_per_signal_and_windows_expire_by_event_time() -> None
     assert window.stale(end, 0.0)
 
 
+def test_an_inline_delivery_finishes_without_a_task_or_carries_on_and_can_be_cancelled() -> None:
+    import asyncio
+    import contextvars
+
+    from pipeline.runners.kafka.inline import carry_on, step
+
+    log: list[str] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+
+        async def quick() -> int:
+            log.append("quick")
+            return 1
+
+        assert step(quick(), contextvars.copy_context()) == (True, None) and log == ["quick"]
+
+        gate: asyncio.Future[str] = loop.create_future()
+
+        async def slow() -> str:
+            log.append("slow")
+            value = await gate
+            log.append(value)
+            return value
+
+        coro = slow()
+        finished, waiting_on = step(coro, contextvars.copy_context())
+        assert not finished and waiting_on is gate and log == ["quick", "slow"]
+        task = loop.create_task(carry_on(coro, waiting_on))
+        await asyncio.sleep(0)
+        gate.set_result("opened")
+        assert await task == "opened" and log[-1] == "opened"
+
+        stuck_on: asyncio.Future[None] = loop.create_future()
+
+        async def stuck() -> None:
+            try:
+                await stuck_on
+            except asyncio.CancelledError:
+                log.append("cancelled")
+                raise
+
+        coro2 = stuck()
+        finished, waiting_on = step(coro2, contextvars.copy_context())
+        task2 = loop.create_task(carry_on(coro2, waiting_on))
+        await asyncio.sleep(0)
+        task2.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task2
+        assert log[-1] == "cancelled"
+
+    asyncio.run(scenario())
+
+
 # ---- the connector --------------------------------------------------------------------------------------
 
 
