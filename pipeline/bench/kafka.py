@@ -45,18 +45,24 @@ def write_input(path: Path, n: int, prefix: str, seed: int = 17) -> int:
     return write_jsonl(path, signals)
 
 
-def local_runner_rate(settings: Settings, path: Path, store: Path, detect: bool = True
+def local_runner_rate(settings: Settings, path: Path, store: Path, detect: bool = True, warmup: Path | None = None
                       ) -> tuple[float, float, float]:
     """(signals/s, seconds, CPU microseconds per signal) of the local runner replaying `path` into a fresh SQLite
-    store; `detect`: with the spike detector fed every batch (what `stadssignaal run` and the workers do)."""
+    store; `detect`: with the spike detector fed every batch (what `stadssignaal run` and the workers do);
+    `warmup`: signals enriched first, untimed (models load lazily; the workers get the same warm-up)."""
     from pipeline.enrich import Enricher
     from pipeline.runners.local import AlertFeed, LocalRunner
     from pipeline.sinks.sqlite.sink import SqliteSink
     from pipeline.sources.replay import ReplaySource
 
+    enricher = Enricher(settings)
+    if warmup is not None:
+        warm_sink = SqliteSink(store.with_name(store.name + ".warmup")).open()
+        LocalRunner(ReplaySource(warmup, batch_size=settings.batch_size), warm_sink, enricher).run()
+        warm_sink.close()
     sink = SqliteSink(store).open()
     alerts = AlertFeed(sink) if detect else None
-    runner = LocalRunner(ReplaySource(path, batch_size=settings.batch_size), sink, Enricher(settings), alerts=alerts)
+    runner = LocalRunner(ReplaySource(path, batch_size=settings.batch_size), sink, enricher, alerts=alerts)
     started, cpu = time.perf_counter(), time.process_time()
     stats = runner.run()
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -143,7 +149,9 @@ def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, wo
              f"Load average before: {load_average()}")
         # The local runner runs before and after the Kafka runs; the machine's load drifts, so the ratios use the
         # mean of the two.
-        local_runs = [local_runner_rate(settings, path, workdir / "local-before.db")]
+        warm = workdir / "local-warmup.jsonl"
+        write_input(warm, WARMUP_SIGNALS, "local-warmup")
+        local_runs = [local_runner_rate(settings, path, workdir / "local-before.db", warmup=warm)]
         runs = []
         for workers in worker_counts:
             run = kafka_run(path, n, workers, partitions, workdir / f"kafka-{workers}")
@@ -152,7 +160,7 @@ def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, wo
             echo(f"  {workers} worker{'s' if workers > 1 else ' '}: {run.rate:8,.0f} signals/s end to end "
                  f"({run.seconds:.1f} s; enriched per worker {run.per_worker}; worker CPU "
                  f"{run.cpu_us_per_signal:,.0f} us/signal){state}")
-        local_runs.append(local_runner_rate(settings, path, workdir / "local-after.db"))
+        local_runs.append(local_runner_rate(settings, path, workdir / "local-after.db", warmup=warm))
         for when, (rate, seconds, cpu) in zip(("before", "after"), local_runs):
             echo(f"  local runner, same input, with the spike detector, {when} the Kafka runs: {rate:8,.0f} "
                  f"signals/s ({seconds:.1f} s; CPU {cpu:,.0f} us/signal)")
