@@ -17,9 +17,9 @@ from pipeline.runners.kafka.agents.counts import (
     COUNT_RETENTION,
     EventTimeWindow,
     FactClock,
-    add_once,
     entry_records,
     ids_per_window,
+    new_entries,
 )
 from pipeline.runners.kafka.agents.enrich import RawRecord, enrich_records
 from pipeline.runners.kafka.codec import (
@@ -184,10 +184,17 @@ def test_count_entries_are_per_signal_and_windows_expire_by_event_time() -> None
     window = EventTimeWindow(900.0, COUNT_RETENTION.total_seconds(), clock)
     start = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp()
     table: dict[Any, int] = {}
-    assert len(add_once(table, window, "verkeer", {start: {"twitter:1", "twitter:2"}})) == 2
-    assert add_once(table, window, "verkeer", {start: {"twitter:2", "twitter:3"}}) == [
+
+    def add_once(value: str, windows: dict[float, set[str]]) -> list[Any]:
+        """The new entries, then put in the table (as the agent does once the changelog has them)."""
+        added = new_entries(table, window, value, windows)
+        table.update({entry: 1 for entry in added})
+        return added
+
+    assert len(add_once("verkeer", {start: {"twitter:1", "twitter:2"}})) == 2
+    assert add_once("verkeer", {start: {"twitter:2", "twitter:3"}}) == [
         (("verkeer", "twitter:3"), window.current(start))]                                 # twitter:2 only once
-    assert len(add_once(table, window, "afval", {start + 900: {"twitter:2"}})) == 1
+    assert len(add_once("afval", {start + 900: {"twitter:2"}})) == 1
     assert sorted(table) == [(("afval", "twitter:2"), window.current(start + 900)),
                              *((("verkeer", f"twitter:{i}"), window.current(start)) for i in (1, 2, 3))]
     # each entry says one signal is in one window: a re-sent entry changes nothing, none removes another

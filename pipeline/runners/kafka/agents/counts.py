@@ -22,6 +22,7 @@ is the same event and the sink upserts it.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -94,16 +95,14 @@ def ids_per_window(value: bytes | None, window_seconds: float) -> tuple[dict[flo
     return windows, skipped
 
 
-def add_once(entries: Any, window: Any, value: str, windows: dict[float, set[str]]) -> list[Any]:
-    """The entries ((`value`, id), window range) of these ids that `entries` (a count table's data) lacks, put
-    there now; the caller writes them to the changelog."""
+def new_entries(entries: Any, window: Any, value: str, windows: dict[float, set[str]]) -> list[Any]:
+    """The entries ((`value`, id), window range) of these ids that `entries` (a count table's data) lacks."""
     added = []
     for start, ids in sorted(windows.items()):
         span = window.current(start)
         for signal_id in sorted(ids):
             key = ((value, signal_id), span)
-            if key not in entries:
-                entries[key] = 1
+            if key not in entries and key not in added:
                 added.append(key)
     return added
 
@@ -213,6 +212,19 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
 
     entry_sender = BatchSender(lambda: app.producer._ensure_producer())
 
+    async def write_entries(changelog: str, records: list[tuple[bytes, bytes]], partition: int) -> None:
+        """Send count entries to their changelog partition, trying again until the broker has them all."""
+        delay = 0.5
+        while True:
+            try:
+                await entry_sender.send(changelog, records, partition=partition)
+                return
+            except Exception as err:  # noqa: BLE001 - never count in memory what the changelog lacks
+                log.error("counts agent: writing %d count entries to %s[%d] failed (%s: %s); retrying in %.1f s",
+                          len(records), changelog, partition, type(err).__name__, err, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
     async def count(event: Any, key: str) -> None:
         """Add a counting facts record's ids to its windows, each id once; their changelog records are sent as
         one record batch (to the facts record's partition, as Faust would) and acknowledged before this returns,
@@ -228,10 +240,12 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         if windows:
             clock.saw(max(windows) + window.size)
         partition = event.message.partition
-        added = add_once(table.data, window, value, windows)
+        added = new_entries(table.data, window, value, windows)
+        # Durable first: only entries the broker acknowledged go into memory, where they count as done.
+        await write_entries(changelogs[dimension], entry_records(added), partition)
         for entry in added:
+            table.data[entry] = 1
             table._maybe_set_key_ttl(entry, partition)   # Faust's expiry bookkeeping (what a table write does)
-        await entry_sender.send(changelogs[dimension], entry_records(added), partition=partition)
         progress.add(**{f"counted_{dimension}": len(added),
                         **({"counted": len(added)} if dimension == "topic" else {})})
 
