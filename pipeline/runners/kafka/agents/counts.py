@@ -25,12 +25,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextvars
 import json
 import logging
 import time
 import zlib
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable
 
 import faust
 
@@ -38,6 +39,7 @@ from pipeline.alerts.config import DetectorConfig
 from pipeline.alerts.detector import SpikeDetector
 from pipeline.runners.kafka.batch_send import BatchSender
 from pipeline.runners.kafka.codec import COUNT_PREFIX, DETECT_PREFIX, decode_detect, encode_key, event_time, to_json_bytes
+from pipeline.runners.kafka.inline import step
 from pipeline.runners.kafka.merge import PartitionMerge
 from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.topics import CHANNEL_COUNTS_TABLE, DETECTOR_STATE_TABLE, TOPIC_COUNTS_TABLE
@@ -46,6 +48,8 @@ log = logging.getLogger(__name__)
 
 COUNT_RETENTION = timedelta(days=2)
 COUNT_TABLES = {"topic": TOPIC_COUNTS_TABLE, "channel": CHANNEL_COUNTS_TABLE}
+# Counting records whose entries may be on their way to the broker at once (the agent waits beyond this).
+MAX_WRITES_IN_FLIGHT = 64
 # Decoded counting facts: (signal id, created_at) pairs.
 Pair = tuple[str, float]
 
@@ -225,15 +229,34 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
 
-    async def count(event: Any, key: str) -> None:
-        """Add a counting facts record's ids to its windows, each id once; their changelog records are sent as
-        one record batch (to the facts record's partition, as Faust would) and acknowledged before this returns,
-        so the facts record's offset is never committed ahead of them."""
+    inflight: set[asyncio.Task[None]] = set()
+
+    def on_written(event: Any, table: Any, dimension: str, added: list[Any], partition: int
+                   ) -> Callable[[asyncio.Task[None]], None]:
+        """Once the broker has a record's entries: put them in memory (where they count as done), acknowledge
+        the record. A write that did not finish (shutdown) leaves the record to be delivered again."""
+        def done(task: asyncio.Task[None]) -> None:
+            inflight.discard(task)
+            if task.cancelled() or task.exception() is not None:
+                return
+            for entry in added:
+                table.data[entry] = 1
+                table._maybe_set_key_ttl(entry, partition)   # Faust's expiry bookkeeping (what a table write does)
+            progress.add(**{f"counted_{dimension}": len(added),
+                            **({"counted": len(added)} if dimension == "topic" else {})})
+            step(manual_ack(event), contextvars.copy_context())   # Stream.ack never waits
+        return done
+
+    async def count(event: Any, key: str) -> bool:
+        """Start adding a counting facts record's ids to its windows, each id once: their changelog records go
+        as one record batch (to the record's partition, as Faust would); the record is acknowledged once the
+        broker has them (so its offset is never committed ahead of them). Returns False when the record is
+        not a counting record this agent knows (to be acknowledged by the caller)."""
         dimension, _, value = key[len(COUNT_PREFIX):].partition(":")
         table = tables.get(dimension)
         if table is None:
             log.error("counts agent: unknown counting dimension in key %r; skipped", key)
-            return
+            return False
         windows, skipped = ids_per_window(event.message.value, window.size)
         if skipped:
             log.error("counts agent: %d facts without an id or a usable created_at; not counted", skipped)
@@ -241,13 +264,12 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
             clock.saw(max(windows) + window.size)
         partition = event.message.partition
         added = new_entries(table.data, window, value, windows)
-        # Durable first: only entries the broker acknowledged go into memory, where they count as done.
-        await write_entries(changelogs[dimension], entry_records(added), partition)
-        for entry in added:
-            table.data[entry] = 1
-            table._maybe_set_key_ttl(entry, partition)   # Faust's expiry bookkeeping (what a table write does)
-        progress.add(**{f"counted_{dimension}": len(added),
-                        **({"counted": len(added)} if dimension == "topic" else {})})
+        task = asyncio.ensure_future(write_entries(changelogs[dimension], entry_records(added), partition))
+        inflight.add(task)
+        task.add_done_callback(on_written(event, table, dimension, added, partition))
+        while len(inflight) > MAX_WRITES_IN_FLIGHT:
+            await asyncio.wait(set(inflight), return_when=asyncio.FIRST_COMPLETED)
+        return True
 
     async def detect(event: Any, key: str) -> list[Any]:
         """Merge a detector facts record, feed the detector what the watermark releases, publish its alert
@@ -276,9 +298,13 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         unsaved[key] = [(e, ts) for e, ts in unsaved[key] if ts > observed_until[key]]
         return covered
 
+    manual_ack: Callable[[Any], Any] = lambda event: None  # noqa: E731 - set when the stream starts
+
     async def consume(stream: Any) -> None:
         """Count each facts record once per id and window; acknowledge detector records once saved."""
+        nonlocal manual_ack
         manual = stream.noack()
+        manual_ack = manual.ack
         async for event in manual.events():
             if event.message.tp not in app.consumer.assignment():
                 # Taken from this worker by a rebalance while buffered: its new owner gets it again. Writing
@@ -287,7 +313,8 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
             key = fact_key_of(event)
             try:
                 if key.startswith(COUNT_PREFIX):
-                    await count(event, key)
+                    if await count(event, key):
+                        continue     # acknowledged once its entries are written
                 elif key.startswith(DETECT_PREFIX):
                     for done in await detect(event, key):
                         await manual.ack(done)
