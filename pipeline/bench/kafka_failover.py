@@ -43,13 +43,17 @@ def read_topic(bootstrap: str, topic: str, idle_ms: int = 1500, within: float = 
 
 
 def changelog_counts(bootstrap: str, changelog: str) -> WindowCounts:
-    """The latest count (ids counted) per (key, window start) in a windowed count table's changelog."""
-    latest: dict[tuple[str, float], int] = {}
+    """Signals per (key, window start) in a count table's changelog, which holds one entry per ((key, signal
+    id), window); the latest record of an entry decides (a tombstone takes it out)."""
+    present: dict[tuple[str, str, float], bool] = {}
     for record in read_topic(bootstrap, changelog):
-        key, (start, _end) = json.loads(record.key)
-        ids = json.loads(record.value) if record.value is not None else []
-        latest[(str(key), float(start))] = len(ids)
-    return {k: n for k, n in latest.items() if n}
+        (key, signal_id), (start, _end) = json.loads(record.key)
+        present[(str(key), str(signal_id), float(start))] = record.value is not None
+    counts: WindowCounts = {}
+    for (key, _signal_id, start), there in present.items():
+        if there:
+            counts[(key, start)] = counts.get((key, start), 0) + 1
+    return counts
 
 
 def store_counts(store: Path, column: str, window_seconds: float = WINDOW_SECONDS) -> WindowCounts:
@@ -69,12 +73,29 @@ def store_counts(store: Path, column: str, window_seconds: float = WINDOW_SECOND
     return counts
 
 
+def mismatches(counted: WindowCounts, stored: WindowCounts, since: float = float("-inf")
+               ) -> dict[tuple[str, float], tuple[int, int]]:
+    """(counted, stored) per (key, window start) where the windowed counts and the store disagree, for the
+    windows that start at or after `since` (older windows have expired from the count tables by design)."""
+    keys = {k for k in (*counted, *stored) if k[1] >= since}
+    return {k: (counted.get(k, 0), stored.get(k, 0)) for k in sorted(keys)
+            if counted.get(k, 0) != stored.get(k, 0)}
+
+
 def difference(counted: WindowCounts, stored: WindowCounts, since: float = float("-inf")) -> tuple[int, int]:
     """(over-count, under-count) of the windowed counts against the store, summed over keys and the windows
-    that start at or after `since` (older windows have expired from the count tables by design)."""
-    over = sum(max(0, n - stored.get(k, 0)) for k, n in counted.items() if k[1] >= since)
-    under = sum(max(0, n - counted.get(k, 0)) for k, n in stored.items() if k[1] >= since)
-    return over, under
+    that start at or after `since`."""
+    wrong = mismatches(counted, stored, since).values()
+    return sum(max(0, c - s) for c, s in wrong), sum(max(0, s - c) for c, s in wrong)
+
+
+def per_key(wrong: dict[tuple[str, float], tuple[int, int]]) -> dict[str, tuple[int, int, int]]:
+    """(over-count, under-count, windows that differ) per key."""
+    out: dict[str, tuple[int, int, int]] = {}
+    for (key, _start), (counted, stored) in wrong.items():
+        over, under, windows = out.get(key, (0, 0, 0))
+        out[key] = (over + max(0, counted - stored), under + max(0, stored - counted), windows + 1)
+    return out
 
 
 def retained_since(store: Path) -> float:
@@ -109,11 +130,33 @@ class FailoverRun:
     stored: int
     over: dict[str, int] = field(default_factory=dict)
     under: dict[str, int] = field(default_factory=dict)
+    # per dimension: (key, window start) -> (counted, stored) where they differ
+    wrong: dict[str, dict[tuple[str, float], tuple[int, int]]] = field(default_factory=dict)
+    windows: dict[str, int] = field(default_factory=dict)   # per dimension: (key, window) pairs compared
     takeover_seconds: float | None = None
     rejoin_seconds: float | None = None
     alerts: set[str] = field(default_factory=set)
     complete: bool = False
     counts_lag_seconds: float = 0.0   # from every signal stored to the counts adding up
+
+
+def count_report(run: FailoverRun, shown: int = 8) -> list[str]:
+    """Lines on the windowed counts against the store: per dimension the over- and under-count over every
+    (key, window) compared, then per key and for the first `shown` windows that differ."""
+    from datetime import datetime, timezone
+
+    lines = []
+    for column in ("topic", "channel"):
+        wrong = run.wrong.get(column, {})
+        lines.append(f"{column} counts: {run.windows.get(column, 0)} (key, window) pairs compared, over-count "
+                     f"{run.over.get(column, 0)}, under-count {run.under.get(column, 0)}, "
+                     f"{len(wrong)} pairs differ")
+        for key, (over, under, windows) in sorted(per_key(wrong).items()):
+            lines.append(f"  {column} {key}: over-count {over}, under-count {under} in {windows} windows")
+        for (key, start), (counted, stored) in list(wrong.items())[:shown]:
+            moment = datetime.fromtimestamp(start, timezone.utc).strftime("%Y-%m-%d %H:%M")
+            lines.append(f"    {key} window {moment} UTC: counted {counted}, stored {stored}")
+    return lines
 
 
 def owns_all(workers: list[WorkerProcess], topic: str, partitions: int) -> bool:
@@ -176,8 +219,12 @@ def failover_run(path: Path, n: int, workdir: Path, partitions: int = 4, kill_at
             for column, table in (("topic", TOPIC_COUNTS_TABLE), ("channel", CHANNEL_COUNTS_TABLE)):
                 table_counts = counted if column == "topic" else changelog_counts(
                     cluster.bootstrap, settings.changelog_topic(table))
-                over, under = difference(table_counts, store_counts(store, column), retained_since(store))
-                result.over[column], result.under[column] = over, under
+                stored_counts, since = store_counts(store, column), retained_since(store)
+                wrong = mismatches(table_counts, stored_counts, since)
+                result.wrong[column] = wrong
+                result.windows[column] = len({k for k in (*table_counts, *stored_counts) if k[1] >= since})
+                result.over[column] = sum(max(0, c - s) for c, s in wrong.values())
+                result.under[column] = sum(max(0, s - c) for c, s in wrong.values())
             time.sleep(2.0)   # let the alert-sink agent store the last alert events
             result.alerts = stored_alert_ids(store)
         finally:

@@ -24,7 +24,10 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     write_input(path, SIGNALS, "failover")
     config = workdir / "settings.toml"
     config.write_text("[alerts]\nwarmup_hours = 2\nwindow_minutes = 15\n", encoding="utf-8")
-    env = {"STADSSIGNAAL_CONFIG": str(config), "STADSSIGNAAL_KAFKA_SNAPSHOT_SECONDS": "2"}
+    # the count tables' cleanup runs every second, so it falls inside the run many times (every 30 s by
+    # default; a 20,000-signal run spans several)
+    env = {"STADSSIGNAAL_CONFIG": str(config), "STADSSIGNAAL_KAFKA_SNAPSHOT_SECONDS": "2",
+           "STADSSIGNAAL_KAFKA_TABLE_CLEANUP_SECONDS": "1"}
     return {"clean": failover_run(path, SIGNALS, Path(workdir / "clean"), kill_at=None, extra_env=env),
             "killed": failover_run(path, SIGNALS, Path(workdir / "killed"), kill_at=0.3, extra_env=env)}
 

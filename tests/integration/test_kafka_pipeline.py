@@ -92,11 +92,11 @@ def stored_docs(store: Path, ids: list[str]) -> dict[str, dict[str, Any]]:
 
 
 def windowed_total(bed: KafkaTestBed, changelog: str) -> int:
-    """The sum of the latest count (ids counted) of every (key, window) in a windowed table's changelog topic."""
-    latest: dict[bytes, list[str]] = {}
+    """How many entries (one per signal per key and window) a count table's changelog topic holds."""
+    latest: dict[bytes, bool] = {}
     for record in consume_topic(bed.bootstrap, changelog, 10**9, timeout=1.0):
-        latest[record.key] = json.loads(record.value) if record.value is not None else []
-    return sum(len(ids) for ids in latest.values())
+        latest[record.key] = record.value is not None
+    return sum(latest.values())
 
 
 def stored_alert_ids(store: Path) -> set[str]:

@@ -13,7 +13,14 @@ from click.testing import CliRunner
 
 from fakes.kafka_bed import KafkaTestBed, consume_topic, kafka_bed_fixture  # noqa: F401 - provides kafka_bed
 from pipeline.core.signal import RawSignal
-from pipeline.runners.kafka.agents.counts import ids_per_window
+from pipeline.runners.kafka.agents.counts import (
+    COUNT_RETENTION,
+    EventTimeWindow,
+    FactClock,
+    entry_records,
+    ids_per_window,
+    new_entries,
+)
 from pipeline.runners.kafka.agents.enrich import RawRecord, enrich_records
 from pipeline.runners.kafka.codec import (
     FACT_TEXT_CHARS,
@@ -168,6 +175,94 @@ def test_counting_facts_are_keyed_by_topic_and_channel_and_group_ids_per_window(
     assert windows == {} and skipped == 2
     with pytest.raises(ValueError):
         ids_per_window(b'{"not": "a list"}', 900)
+
+
+def test_count_entries_are_per_signal_and_windows_expire_by_event_time() -> None:
+    import time
+
+    clock = FactClock()
+    window = EventTimeWindow(900.0, COUNT_RETENTION.total_seconds(), clock)
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp()
+    table: dict[Any, int] = {}
+
+    def add_once(value: str, windows: dict[float, set[str]]) -> list[Any]:
+        """The new entries, then put in the table (as the agent does once the changelog has them)."""
+        added = new_entries(table, window, value, windows)
+        table.update({entry: 1 for entry in added})
+        return added
+
+    assert len(add_once("verkeer", {start: {"twitter:1", "twitter:2"}})) == 2
+    assert add_once("verkeer", {start: {"twitter:2", "twitter:3"}}) == [
+        (("verkeer", "twitter:3"), window.current(start))]                                 # twitter:2 only once
+    assert len(add_once("afval", {start + 900: {"twitter:2"}})) == 1
+    assert sorted(table) == [(("afval", "twitter:2"), window.current(start + 900)),
+                             *((("verkeer", f"twitter:{i}"), window.current(start)) for i in (1, 2, 3))]
+    # each entry says one signal is in one window: a re-sent entry changes nothing, none removes another
+    assert set(table.values()) == {1}
+    # the changelog records read back (as Faust restores a windowed table) as the same entries
+    records = entry_records(sorted(table))
+    restored = {tuple(tuple(part) for part in json.loads(key)): json.loads(value) for key, value in records}
+    assert restored == table
+    # history months older than the wall clock is kept while it is within two days of the newest fact
+    end = window.current(start)[1]
+    clock.saw(start + 900)
+    assert not window.stale(end, time.time())
+    clock.saw(start + COUNT_RETENTION.total_seconds() + 1800)
+    assert window.stale(end, 0.0)
+
+
+def test_an_inline_delivery_finishes_without_a_task_or_carries_on_and_can_be_cancelled() -> None:
+    import asyncio
+    import contextvars
+
+    from pipeline.runners.kafka.inline import carry_on, step
+
+    log: list[str] = []
+
+    async def scenario() -> None:
+        loop = asyncio.get_running_loop()
+
+        async def quick() -> int:
+            log.append("quick")
+            return 1
+
+        assert step(quick(), contextvars.copy_context()) == (True, None) and log == ["quick"]
+
+        gate: asyncio.Future[str] = loop.create_future()
+
+        async def slow() -> str:
+            log.append("slow")
+            value = await gate
+            log.append(value)
+            return value
+
+        coro = slow()
+        finished, waiting_on = step(coro, contextvars.copy_context())
+        assert not finished and waiting_on is gate and log == ["quick", "slow"]
+        task = loop.create_task(carry_on(coro, waiting_on))
+        await asyncio.sleep(0)
+        gate.set_result("opened")
+        assert await task == "opened" and log[-1] == "opened"
+
+        stuck_on: asyncio.Future[None] = loop.create_future()
+
+        async def stuck() -> None:
+            try:
+                await stuck_on
+            except asyncio.CancelledError:
+                log.append("cancelled")
+                raise
+
+        coro2 = stuck()
+        finished, waiting_on = step(coro2, contextvars.copy_context())
+        task2 = loop.create_task(carry_on(coro2, waiting_on))
+        await asyncio.sleep(0)
+        task2.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task2
+        assert log[-1] == "cancelled"
+
+    asyncio.run(scenario())
 
 
 # ---- the connector --------------------------------------------------------------------------------------

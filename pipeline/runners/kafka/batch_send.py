@@ -60,15 +60,19 @@ class BatchSender:
         batch.close()
         return await producer.send_batch(batch, topic, partition=partition)
 
-    async def send(self, topic: str, records: Sequence[Record]) -> None:
-        """Deliver every record to `topic`; a partition whose delivery fails is sent again, whole, after a
-        pause (a broker outage pauses the caller instead of losing records; a record may then appear twice,
-        which consumers absorb by upserting on the id)."""
+    async def send(self, topic: str, records: Sequence[Record], partition: int | None = None) -> None:
+        """Deliver every record to `topic` (to `partition` when given, else where its key hashes to); a
+        partition whose delivery fails is sent again, whole, after a pause (a broker outage pauses the caller
+        instead of losing records; a record may then appear twice, which consumers absorb by upserting on the
+        id)."""
         if not records:
             return
         producer = self._producer()
-        partitions = sorted(await producer.partitions_for(topic))
-        pending = split_by_partition(records, partitions, self._partitioner)
+        if partition is None:
+            partitions = sorted(await producer.partitions_for(topic))
+            pending = split_by_partition(records, partitions, self._partitioner)
+        else:
+            pending = {partition: list(records)}
         delay = RETRY_FIRST_SECONDS
         while pending:
             submitted = [(partition, await self._submit(producer, topic, partition, group))

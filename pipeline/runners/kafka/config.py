@@ -39,14 +39,19 @@ class KafkaSettings(BaseSettings):
                                  "consumes signals.enriched")
     batch_size: int = Field(500, ge=1, description="signals per agent batch")
     batch_seconds: float = Field(0.5, gt=0, description="longest wait for a batch to fill")
-    session_timeout: float = Field(10.0, gt=0, description="seconds before a silent (crashed) worker leaves the "
+    session_timeout: float = Field(6.0, gt=0, description="seconds before a silent (crashed) worker leaves the "
                                    "group and its partitions move: the bulk of a takeover")
     heartbeat_interval: float = Field(1.0, gt=0, description="seconds between consumer heartbeats (at most a third "
                                       "of the session timeout); also how soon a worker hears of a rebalance")
+    group_instance_id: str | None = Field(None, description="static group membership: a name unique to this "
+                                          "worker and kept across its restarts (a worker back within the session "
+                                          "timeout gets its partitions again without a rebalance); off by default")
     commit_interval: float = Field(2.8, gt=0, description="seconds between offset commits")
     fetch_max_wait_ms: int = Field(100, ge=0, description="longest a fetch waits on the broker for new data")
     leader_sync_delay: float = Field(0.0, ge=0, description="seconds the group leader waits before assigning "
                                      "(1 against librdkafka's mock cluster, 0 on a real cluster)")
+    table_cleanup_seconds: float = Field(30.0, gt=0, description="how often the count tables drop windows older "
+                                         "than their retention (two days of event time) from memory")
     snapshot_seconds: float = Field(30.0, gt=0, description="how often the spike detector state is saved")
     merge_idle_seconds: float = Field(30.0, gt=0, description="a raw partition that sent no facts this long "
                                       "stops holding back the detector's event-time merge")

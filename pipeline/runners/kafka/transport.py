@@ -1,4 +1,4 @@
-"""A Faust app whose Kafka consumer waits less on empty partitions.
+"""A Faust app whose Kafka consumer waits less on empty partitions and hands messages on without tasks.
 
 Faust fixes aiokafka's `fetch_max_wait_ms` at 1500 ms. aiokafka keeps one fetch in flight per broker,
 so a fetch that only asks for idle partitions (the leader topic, a caught-up topic) holds back the
@@ -7,12 +7,17 @@ cluster) then caps throughput at a few hundred records per second. Here the wait
 """
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from typing import Any
 
 import aiokafka
 import faust
 from faust.transport.drivers import aiokafka as faust_aiokafka
 from faust.types import TransportT
+from mode.services import WaitResults
+
+from pipeline.runners.kafka.inline import carry_on, step
 
 DEFAULT_FETCH_MAX_WAIT_MS = 100
 
@@ -29,11 +34,27 @@ class TunedConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
 
 class TunedConsumer(faust_aiokafka.Consumer):
-    """Faust's aiokafka consumer using TunedConsumerThread."""
+    """Faust's aiokafka consumer using TunedConsumerThread, delivering messages without per-message tasks
+    when the delivery does not have to wait (pipeline.runners.kafka.inline)."""
 
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         """The tuned consumer thread."""
         return TunedConsumerThread(self, loop=self.loop, beacon=self.beacon)
+
+    async def wait_first(self, *coros: Any, timeout: Any = None) -> WaitResults:
+        """Faust's wait_first; a message delivery raced against the flow being suspended (the only call with
+        two coroutines and no timeout) runs inline up to its first wait, and only then as a task in the race."""
+        if len(coros) != 2 or timeout is not None or not asyncio.iscoroutine(coros[0]) or self.suspend_flow.is_set():
+            return await super().wait_first(*coros, timeout=timeout)
+        delivery, suspended = coros
+        context = contextvars.copy_context()
+        finished, waiting_on = step(delivery, context)
+        if finished:
+            if asyncio.iscoroutine(suspended):
+                suspended.close()
+            return WaitResults([delivery], [None], False)
+        rest = self.loop.create_task(carry_on(delivery, waiting_on), context=context)
+        return await super().wait_first(rest, suspended)
 
 
 class TunedTransport(faust_aiokafka.Transport):

@@ -2,36 +2,44 @@
 exactly once whatever happens to workers.
 
 Counting facts are keyed by their counting key (`count:topic:<code>`, `count:channel:<channel>`), so the
-keys spread over partitions and workers. Each (key, window) of the Faust tumbling-window tables (event
-time, changelogged) holds the ids counted in it; the count is their number. A re-delivered fact (a
-crashed enrich agent's batch sent again, or this agent's uncommitted offsets read again by the worker
-that takes over) finds its id already there and is not counted twice.
+keys spread over partitions and workers. The Faust tumbling-window tables (event time, changelogged) hold
+one entry per (value, signal id) and window; a window's count is the number of its entries. A re-delivered
+fact (a crashed enrich agent's batch sent again, or this agent's uncommitted offsets read again by the
+worker that takes over) finds its entry already there and is not counted twice; and because every
+changelog record says only "this id is in this window", no write, however late or stale, can take an id
+out of a window (whole-window values would: the last writer wins). Windows expire by event time, two days
+before the newest fact seen, never by the wall clock.
 
 Detector facts are keyed by municipality (`detect:<municipality>`): the detector needs a municipality's
 whole stream. They are merged across the raw partitions in event-time order first (merge.PartitionMerge),
-so the detector sees the same stream however fast each worker goes. Its state is saved, compressed, in a changelogged table every `snapshot_seconds` (a snapshot
-costs about 0.3 s of CPU), and a detector facts record is acknowledged only once a saved state covers it. So the
-committed offset never passes the saved state: a worker that takes over restores the state and is
-re-delivered exactly the records after it; records the state already holds are recognised by the
-detector (same id in an open window, or a window already closed) and change nothing. Alert events are
-keyed by alert id; one raised again after a failover is the same event and the sink upserts it.
+so the detector sees the same stream however fast each worker goes. Its state is saved, compressed, in a
+changelogged table every `snapshot_seconds` (a snapshot costs about 0.3 s of CPU), and a detector facts
+record is acknowledged only once a saved state covers it. So the committed offset never passes the saved
+state: a worker that takes over restores the state and is re-delivered exactly the records after it;
+records the state already holds are recognised by the detector (same id in an open window, or a window
+already closed) and change nothing. Alert events are keyed by alert id; one raised again after a failover
+is the same event and the sink upserts it.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextvars
 import json
 import logging
 import time
 import zlib
 from datetime import timedelta
-from typing import Any
+from typing import Any, Callable
 
 import faust
 
 from pipeline.alerts.config import DetectorConfig
 from pipeline.alerts.detector import SpikeDetector
+from pipeline.runners.kafka.batch_send import BatchSender
 from pipeline.runners.kafka.codec import COUNT_PREFIX, DETECT_PREFIX, decode_detect, encode_key, event_time, to_json_bytes
+from pipeline.runners.kafka.inline import step
 from pipeline.runners.kafka.merge import PartitionMerge
 from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.topics import CHANNEL_COUNTS_TABLE, DETECTOR_STATE_TABLE, TOPIC_COUNTS_TABLE
@@ -39,20 +47,39 @@ from pipeline.runners.kafka.topics import CHANNEL_COUNTS_TABLE, DETECTOR_STATE_T
 log = logging.getLogger(__name__)
 
 COUNT_RETENTION = timedelta(days=2)
+COUNT_TABLES = {"topic": TOPIC_COUNTS_TABLE, "channel": CHANNEL_COUNTS_TABLE}
+# Counting records whose entries may be on their way to the broker at once (the agent waits beyond this).
+MAX_WRITES_IN_FLIGHT = 64
 # Decoded counting facts: (signal id, created_at) pairs.
 Pair = tuple[str, float]
 
 
 class FactClock:
-    """The event time the windowed tables use for the next update (instead of the Kafka timestamp)."""
+    """The event time of the newest counting fact seen: what the count windows expire against."""
 
     def __init__(self) -> None:
-        """Start at the epoch; set `ts` before each table update."""
-        self.ts = 0.0
+        """Start at the epoch."""
+        self.newest = 0.0
 
-    def __call__(self, event: Any = None) -> float:
-        """The timestamp for the windowed tables (the event argument is ignored)."""
-        return self.ts
+    def saw(self, ts: float) -> None:
+        """Move `newest` on to `ts` when it is later."""
+        if ts > self.newest:
+            self.newest = ts
+
+
+class EventTimeWindow(faust.TumblingWindow):
+    """Tumbling windows that go stale `expires` before the newest fact seen. Faust asks `stale()` with the wall
+    clock, which would drop every window of replayed history at each cleanup; a fact for such a window would
+    then start it afresh."""
+
+    def __init__(self, size: float, expires: float, clock: FactClock) -> None:
+        """Windows of `size` seconds, kept `expires` seconds behind `clock.newest`."""
+        super().__init__(size, expires)
+        self.clock = clock
+
+    def stale(self, timestamp: float, latest_timestamp: float) -> bool:
+        """True when a window ending at `timestamp` is older than the retention (the wall clock is ignored)."""
+        return super().stale(timestamp, self.clock.newest)
 
 
 def ids_per_window(value: bytes | None, window_seconds: float) -> tuple[dict[float, set[str]], int]:
@@ -72,17 +99,22 @@ def ids_per_window(value: bytes | None, window_seconds: float) -> tuple[dict[flo
     return windows, skipped
 
 
-def add_once(table: Any, key: str, windows: dict[float, set[str]], clock: "FactClock") -> int:
-    """Add ids to the id lists of `key`'s windows in a windowed table; return how many were new there."""
-    added = 0
+def new_entries(entries: Any, window: Any, value: str, windows: dict[float, set[str]]) -> list[Any]:
+    """The entries ((`value`, id), window range) of these ids that `entries` (a count table's data) lacks."""
+    added = []
     for start, ids in sorted(windows.items()):
-        clock.ts = start
-        current = table[key].value()
-        new = ids.difference(current)
-        if new:
-            table[key] = [*current, *sorted(new)]
-            added += len(new)
+        span = window.current(start)
+        for signal_id in sorted(ids):
+            key = ((value, signal_id), span)
+            if key not in entries and key not in added:
+                added.append(key)
     return added
+
+
+def entry_records(keys: list[Any]) -> list[tuple[bytes, bytes]]:
+    """Changelog records of count entries as Faust writes them for a windowed table with JSON keys and values
+    (key [[value, id], [start, end]], value 1), so a worker taking over restores them as Faust's own."""
+    return [(json.dumps(key).encode("utf-8"), b"1") for key in keys]
 
 
 def pack_state(detector: SpikeDetector) -> str:
@@ -155,16 +187,16 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
     alerts_topic = app.topic(settings.topic_alerts, key_serializer="raw", value_serializer="raw",
                              partitions=settings.partitions)
     clock = FactClock()
-    window = timedelta(minutes=config.window_minutes)
+    window = EventTimeWindow(timedelta(minutes=config.window_minutes).total_seconds(),
+                             COUNT_RETENTION.total_seconds(), clock)
     json_schema = faust.Schema(key_serializer="json", value_serializer="json")
     tables = {
-        "topic": app.Table(TOPIC_COUNTS_TABLE, default=list, partitions=settings.partitions, schema=json_schema,
-                           help="ids of the signals per topic code per detector window (event time)",
-                           ).tumbling(window, expires=COUNT_RETENTION).relative_to(clock),
-        "channel": app.Table(CHANNEL_COUNTS_TABLE, default=list, partitions=settings.partitions, schema=json_schema,
-                             help="ids of the signals per channel per detector window (event time)",
-                             ).tumbling(window, expires=COUNT_RETENTION).relative_to(clock),
+        dimension: app.Table(name, partitions=settings.partitions, schema=json_schema,
+                             help=f"one entry per signal per {dimension} per detector window (event time)",
+                             ).using_window(window).table
+        for dimension, name in COUNT_TABLES.items()
     }
+    changelogs = {dimension: settings.changelog_topic(name) for dimension, name in COUNT_TABLES.items()}
     state = app.Table(DETECTOR_STATE_TABLE, partitions=settings.partitions,
                       schema=json_schema,
                       help="compressed spike detector snapshots per municipality")
@@ -182,18 +214,62 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         unsaved.clear()
         observed_until.clear()
 
-    def count(event: Any, key: str) -> None:
-        """Add a counting facts record's ids to its windows, each id once."""
+    entry_sender = BatchSender(lambda: app.producer._ensure_producer())
+
+    async def write_entries(changelog: str, records: list[tuple[bytes, bytes]], partition: int) -> None:
+        """Send count entries to their changelog partition, trying again until the broker has them all."""
+        delay = 0.5
+        while True:
+            try:
+                await entry_sender.send(changelog, records, partition=partition)
+                return
+            except Exception as err:  # noqa: BLE001 - never count in memory what the changelog lacks
+                log.error("counts agent: writing %d count entries to %s[%d] failed (%s: %s); retrying in %.1f s",
+                          len(records), changelog, partition, type(err).__name__, err, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+
+    inflight: set[asyncio.Task[None]] = set()
+
+    def on_written(event: Any, table: Any, dimension: str, added: list[Any], partition: int
+                   ) -> Callable[[asyncio.Task[None]], None]:
+        """Once the broker has a record's entries: put them in memory (where they count as done), acknowledge
+        the record. A write that did not finish (shutdown) leaves the record to be delivered again."""
+        def done(task: asyncio.Task[None]) -> None:
+            inflight.discard(task)
+            if task.cancelled() or task.exception() is not None:
+                return
+            for entry in added:
+                table.data[entry] = 1
+                table._maybe_set_key_ttl(entry, partition)   # Faust's expiry bookkeeping (what a table write does)
+            progress.add(**{f"counted_{dimension}": len(added),
+                            **({"counted": len(added)} if dimension == "topic" else {})})
+            step(manual_ack(event), contextvars.copy_context())   # Stream.ack never waits
+        return done
+
+    async def count(event: Any, key: str) -> bool:
+        """Start adding a counting facts record's ids to its windows, each id once: their changelog records go
+        as one record batch (to the record's partition, as Faust would); the record is acknowledged once the
+        broker has them (so its offset is never committed ahead of them). Returns False when the record is
+        not a counting record this agent knows (to be acknowledged by the caller)."""
         dimension, _, value = key[len(COUNT_PREFIX):].partition(":")
         table = tables.get(dimension)
         if table is None:
             log.error("counts agent: unknown counting dimension in key %r; skipped", key)
-            return
-        windows, skipped = ids_per_window(event.message.value, window.total_seconds())
+            return False
+        windows, skipped = ids_per_window(event.message.value, window.size)
         if skipped:
             log.error("counts agent: %d facts without an id or a usable created_at; not counted", skipped)
-        added = add_once(table, value, windows, clock)
-        progress.add(**{f"counted_{dimension}": added, **({"counted": added} if dimension == "topic" else {})})
+        if windows:
+            clock.saw(max(windows) + window.size)
+        partition = event.message.partition
+        added = new_entries(table.data, window, value, windows)
+        task = asyncio.ensure_future(write_entries(changelogs[dimension], entry_records(added), partition))
+        inflight.add(task)
+        task.add_done_callback(on_written(event, table, dimension, added, partition))
+        while len(inflight) > MAX_WRITES_IN_FLIGHT:
+            await asyncio.wait(set(inflight), return_when=asyncio.FIRST_COMPLETED)
+        return True
 
     async def detect(event: Any, key: str) -> list[Any]:
         """Merge a detector facts record, feed the detector what the watermark releases, publish its alert
@@ -222,18 +298,23 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         unsaved[key] = [(e, ts) for e, ts in unsaved[key] if ts > observed_until[key]]
         return covered
 
+    manual_ack: Callable[[Any], Any] = lambda event: None  # noqa: E731 - set when the stream starts
+
     async def consume(stream: Any) -> None:
         """Count each facts record once per id and window; acknowledge detector records once saved."""
+        nonlocal manual_ack
         manual = stream.noack()
+        manual_ack = manual.ack
         async for event in manual.events():
             if event.message.tp not in app.consumer.assignment():
                 # Taken from this worker by a rebalance while buffered: its new owner gets it again. Writing
-                # now could overwrite the new owner's newer id list for the same window with a stale one.
+                # now could overwrite the new owner's newer detector state with a stale one.
                 continue
             key = fact_key_of(event)
             try:
                 if key.startswith(COUNT_PREFIX):
-                    count(event, key)
+                    if await count(event, key):
+                        continue     # acknowledged once its entries are written
                 elif key.startswith(DETECT_PREFIX):
                     for done in await detect(event, key):
                         await manual.ack(done)
