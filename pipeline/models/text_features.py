@@ -6,6 +6,7 @@ import re
 from array import array
 from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -161,7 +162,8 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         found = cache.get(word)
         if found is None:
             vocab = self.char_vocabulary_
-            found = [vocab[g] for g in char_wb_ngrams(word, *self.char_ngrams) if g in vocab]
+            low, high = self.char_ngrams or (3, 5)   # only called when the char block is on
+            found = [vocab[g] for g in char_wb_ngrams(word, low, high) if g in vocab]
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
             cache[word] = found
@@ -177,6 +179,7 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         use_words, use_chars = bool(self.word_ngrams), bool(self.char_ngrams)
         low, high = self.word_ngrams or (1, 1)
         char_columns = self._char_columns
+        cache = self._char_cache
         for text in texts:
             words = words_of(text)
             if use_words:
@@ -190,8 +193,7 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
                 else:
                     columns.extend(word_vocab[g] for g in word_ngrams(words, low, high) if g in word_vocab)
             if use_chars:
-                for word in words:
-                    columns.extend(char_columns(word))
+                columns.extend(chain.from_iterable([cache[w] if w in cache else char_columns(w) for w in words]))
             indptr.append(len(columns))
         return self._weigh(np.frombuffer(columns, dtype=np.int64), np.frombuffer(indptr, dtype=np.int64))
 
