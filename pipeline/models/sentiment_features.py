@@ -31,6 +31,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "pattern_min", "pattern_hits", "exclamations", "questions", "positive_emoji", "negative_emoji",
     "shouting", "negators", "log_length", "subjectivity_sum", "subjectivity_max", "subjective_hits",
     "irony_emoji", "irony_praise", "ellipsis", "question_start", "digits", "hashtags", "mentions", "links",
+    "pattern_mean", "pattern_balance", "lexicon_density",
 )
 
 
@@ -172,4 +173,7 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
             float(bool(words) and words[0] in _QUESTION_WORDS and "?" in text),
             float(min(len(_DIGITS.findall(text)), 10)), float(min(text.count("#"), 5)),
             float(min(text.count("@"), 5)), float("http" in lower or "www." in lower),
+            (positive + negative) / len(values) if values else 0.0,
+            (positive + negative) / (positive - negative) if values and positive - negative > 0 else 0.0,
+            math.tanh(raw * 8.0 / (len(words) + 4.0)),
         ]
