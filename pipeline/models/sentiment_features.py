@@ -59,6 +59,33 @@ def pattern_entries() -> dict[str, tuple[float, float]]:
             for form, values in sums.items()}
 
 
+_OTHER, _WORD, _NEGATOR, _EMOJI = 0, 1, 2, 3
+_CAPITALS = re.compile(r"[A-Z]{2}")
+_TOKEN_INFO: dict[str, tuple[Any, ...]] = {}
+_TOKEN_INFO_LIMIT = 200_000
+
+
+def _token_info(token: str, lexicon: dict[str, tuple[float, float]]) -> tuple[Any, ...]:
+    """What the features need of one token, cached: (kind, lexicon entry or emoji class, -, irony word)."""
+    first = token[:1]
+    info: tuple[Any, ...]
+    if first.isalpha():
+        if token in NEGATORS:
+            info = (_NEGATOR, None, None, False)
+        else:
+            info = (_WORD, lexicon.get(token), None, token in _IRONY_WORDS)
+    elif first > "\u2000":
+        code = 1 if token in _POSITIVE_EMOJI else 2 if token in _NEGATIVE_EMOJI else 3 if token in _IRONY_EMOJI else 0
+        info = (_EMOJI, code, None, False)
+    else:
+        info = (_OTHER, None, None, False)
+    if lexicon:   # never cache answers given without the lexicon
+        if len(_TOKEN_INFO) >= _TOKEN_INFO_LIMIT:
+            _TOKEN_INFO.clear()
+        _TOKEN_INFO[token] = info
+    return info
+
+
 _Scorer = tuple[Any, Callable[[str], list[str]], Callable[[list[str]], list[str]]]
 _TOKEN = re.compile(r"\w+(?:['’\-]\w+)*|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 
@@ -127,53 +154,61 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
                 log.debug("sentiment: lexicon scorer failed on a text", exc_info=True)
         if tokens is None:
             tokens = _TOKEN.findall(text.lower())
-        words: list[str] = []
-        symbols: list[str] = []
-        for token in tokens:
-            first = token[:1]
-            if first.isalpha():
-                words.append(token)
-            elif first > "\u2000":
-                symbols.append(token)
         values: list[float] = []
         subjectivity: list[float] = []
-        negators = 0
-        get = lexicon.get
-        for i, word in enumerate(words):
-            if word in NEGATORS:
-                negators += 1
+        negators = n_words = 0
+        last_negator = -10
+        first_word = ""
+        emoji = [0, 0, 0, 0]   # (unused), positive, negative, irony
+        irony_word = False
+        info_of = _TOKEN_INFO.get
+        for token in tokens:
+            info = info_of(token)
+            if info is None:
+                info = _token_info(token, lexicon)
+            kind = info[0]
+            if kind == _OTHER:
                 continue
-            entry = get(word)
+            if kind == _EMOJI:
+                emoji[info[1]] += 1
+                continue
+            if not n_words:
+                first_word = token
+            n_words += 1
+            if kind == _NEGATOR:
+                negators += 1
+                last_negator = n_words
+                continue
+            irony_word = irony_word or info[3]
+            entry = info[1]
             if entry is None:
                 continue
             polarity, subjective = entry
             subjectivity.append(subjective)
             if -0.05 < polarity < 0.05:
                 continue
-            if i and not NEGATORS.isdisjoint(words[max(0, i - 3):i]):
+            if n_words - last_negator <= 3:
                 polarity = -0.6 * polarity
             values.append(polarity)
         lower = text.lower()
         positive = sum(v for v in values if v > 0)
         negative = sum(v for v in values if v < 0)
-        shouting = sum(1 for w in text.split() if len(w) > 3 and w.isupper()) if not text.islower() else 0
-        positive_emoji = float(sum(s in _POSITIVE_EMOJI for s in symbols))
-        negative_emoji = float(sum(s in _NEGATIVE_EMOJI for s in symbols))
-        irony_emoji = float(sum(s in _IRONY_EMOJI for s in symbols))
+        shouting = sum(1 for w in text.split() if len(w) > 3 and w.isupper()) if _CAPITALS.search(text) else 0
+        positive_emoji, negative_emoji, irony_emoji = float(emoji[1]), float(emoji[2]), float(emoji[3])
         ellipsis = float("..." in text or "…" in text)
-        irony_cue = irony_emoji > 0 or ellipsis > 0 or not _IRONY_WORDS.isdisjoint(words)
+        irony_cue = irony_emoji > 0 or ellipsis > 0 or irony_word
         praise = max(0.0, float(score)) + max(0.0, positive)
         return [
             float(score), raw, positive + negative, positive, negative, max(values, default=0.0),
             min(values, default=0.0), float(len(values)), float(min(text.count("!"), 5)),
             float(min(text.count("?"), 5)), positive_emoji, negative_emoji, float(min(shouting, 5)),
-            float(negators), math.log1p(len(words)),
+            float(negators), math.log1p(n_words),
             sum(subjectivity), max(subjectivity, default=0.0), float(sum(s >= 0.5 for s in subjectivity)),
             irony_emoji, praise if irony_cue else 0.0, ellipsis,
-            float(bool(words) and words[0] in _QUESTION_WORDS and "?" in text),
+            float(first_word in _QUESTION_WORDS and "?" in text),
             float(min(len(_DIGITS.findall(text)), 10)), float(min(text.count("#"), 5)),
             float(min(text.count("@"), 5)), float("http" in lower or "www." in lower),
             (positive + negative) / len(values) if values else 0.0,
             (positive + negative) / (positive - negative) if values and positive - negative > 0 else 0.0,
-            math.tanh(raw * 8.0 / (len(words) + 4.0)),
+            math.tanh(raw * 8.0 / (n_words + 4.0)),
         ]
