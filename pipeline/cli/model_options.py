@@ -12,11 +12,11 @@ if TYPE_CHECKING:
 
 def build_enricher(settings: Settings, topic_model: Path | None = None, sentiment_model: Path | None = None,
                    model_registry: Path | None = None) -> Any:
-    """The enricher: keyword topics and lexicon sentiment, or the given model directories ('starter' allowed);
-    with `model_registry` it follows the registry's current version between batches, without a restart."""
+    """The enricher: keyword topics and the shipped sentiment model, or the given models ('starter' allowed; for
+    sentiment also 'lexicon'); with `model_registry` it follows the registry's current version between batches."""
     from pipeline.enrich import Enricher
 
-    topics = sentiments = None
+    topics = None
     try:
         if topic_model is not None:
             from pipeline.models import load_topic_model
@@ -24,14 +24,10 @@ def build_enricher(settings: Settings, topic_model: Path | None = None, sentimen
 
             topics = load_topic_model(starter_topic_dir() if str(topic_model) == "starter" else topic_model)
         if sentiment_model is not None:
-            from pipeline.models.sentiment_model import load_sentiment_model
-            from pipeline.models.starter import starter_sentiment_dir
-
-            sentiments = load_sentiment_model(
-                starter_sentiment_dir() if str(sentiment_model) == "starter" else sentiment_model)
+            settings = settings.model_copy(update={"sentiment_model": str(sentiment_model)})
+        enricher = Enricher(settings, topic_model=topics)
     except (OSError, ValueError) as err:
         raise click.UsageError(f"cannot load the model: {err}") from err
-    enricher = Enricher(settings, topic_model=topics, sentiment_model=sentiments)
     if model_registry is None:
         return enricher
     from pipeline.models.hot_reload import ReloadingEnricher
@@ -41,7 +37,8 @@ def build_enricher(settings: Settings, topic_model: Path | None = None, sentimen
 
 MODEL_HELP = ("Directory of a topic model made by `stadssignaal train`, or 'starter' for the shipped model "
               "(default: the keyword taxonomy model).")
-SENTIMENT_HELP = "Directory of a supervised sentiment model, or 'starter' (default: the lexicon scorer)."
+SENTIMENT_HELP = ("Directory of a supervised sentiment model, 'starter' (the shipped model) or 'lexicon' "
+                  "(the lexicon scorer alone); default: the setting sentiment_model, which is 'starter'.")
 
 
 def model_options(func: Any) -> Any:

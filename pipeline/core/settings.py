@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(20_000, description="longer texts are rejected as dead letters")
     batch_size: int = Field(500, description="signals per transaction in the local runner")
     review_threshold: float = Field(0.4, description="topic confidence under which needs_review is set")
+    sentiment_model: str = Field(
+        "starter", description="sentiment: 'starter' (the shipped supervised model), a model directory made by "
+                               "`train --task sentiment`, or 'lexicon' for the lexicon scorer alone")
     store: Path = Field(Path("var/stadssignaal.db"), description="SQLite store of the local runner")
     retention_days: float = Field(
         90, description="signals and dead letters are deleted this many days after they were stored (0: keep)")

@@ -1,6 +1,7 @@
 """Orchestration: one RawSignal in, one enriched, JSON-ready dict out (format in pipeline/README.md)."""
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,6 +19,7 @@ from pipeline.enrich.pii.urls import strip_url
 from pipeline.enrich.places import PlaceFinder, bundled_streets
 from pipeline.enrich.search_query import analyse_query
 from pipeline.enrich.sentiment import NEUTRAL, LexiconSentiment
+from pipeline.enrich.sentiment_default import default_sentiment_model
 from pipeline.enrich.short_texts import ShortTextMemo
 from pipeline.enrich.text import clean_text, stem_tokens, tokenize
 from pipeline.enrich.topics import KeywordTopicModel, Ranked, TopicAnalysis, TopicModel
@@ -55,7 +57,9 @@ class _TextParts:
 
 
 class BatchSentimentModel(Protocol):
-    """A supervised sentiment model scoring a batch of redacted texts as (label, score in -1..1)."""
+    """A supervised sentiment model scoring a batch of redacted texts as (label, score in -1..1).
+
+    A model whose `score_many` also takes `tokens=` and `stems=` (one list per text) gets the enricher's."""
 
     def score_many(self, texts: list[str]) -> list[tuple[str, float]]: ...
 
@@ -66,7 +70,8 @@ class Enricher:
     def __init__(self, settings: Settings | None = None, topic_model: TopicModel | None = None,
                  sentiment_model: BatchSentimentModel | None = None) -> None:
         self.settings = settings if settings is not None else Settings()
-        self.sentiment_model = sentiment_model
+        self.sentiment_model = (sentiment_model if sentiment_model is not None
+                                else default_sentiment_model(self.settings.sentiment_model))
         self.keyword_model = KeywordTopicModel()
         self.topic_model: TopicModel = topic_model if topic_model is not None else self.keyword_model
         self.model_version = MODEL_VERSION if topic_model is None else _version_of(topic_model)
@@ -79,6 +84,17 @@ class Enricher:
         self.review_threshold = self.settings.review_threshold
         self._text_parts: ShortTextMemo[_TextParts] = ShortTextMemo()
         self._redacted_meta: ShortTextMemo[tuple[str, tuple[str, ...]]] = ShortTextMemo()
+
+    @property
+    def sentiment_model(self) -> BatchSentimentModel | None:
+        """The supervised sentiment model (None: the lexicon scorer alone)."""
+        return self._sentiment_model
+
+    @sentiment_model.setter
+    def sentiment_model(self, model: BatchSentimentModel | None) -> None:
+        """Use another model from the next batch on (a promoted version, say)."""
+        self._sentiment_model = model
+        self._model_takes_tokens = _takes_tokens(model)
 
     def enrich(self, raw: RawSignal) -> dict[str, Any]:
         """Enrich one raw signal (a dict is validated first and may raise InvalidSignal)."""
@@ -164,7 +180,15 @@ class Enricher:
             return None
         scored_rows = [k for k, w in enumerate(work) if w.raw.channel != SITE_SEARCH]   # searches stay neutral
         try:
-            scored = self.sentiment_model.score_many([work[k].text for k in scored_rows]) if scored_rows else []
+            texts = [work[k].text for k in scored_rows]
+            scored: list[tuple[str, float]]
+            if not scored_rows:
+                scored = []
+            elif self._model_takes_tokens:
+                scored = self.sentiment_model.score_many(  # type: ignore[call-arg]
+                    texts, tokens=[work[k].tokens for k in scored_rows], stems=[work[k].stems for k in scored_rows])
+            else:
+                scored = self.sentiment_model.score_many(texts)
         except Exception:
             log.exception("enrich: sentiment model failed on a batch of %d; using the lexicon", len(work))
             return None
@@ -236,6 +260,17 @@ class Enricher:
             normalized = " ".join(work.text.lower().split())
             group = normalized.replace(" ", "")
             return {"normalized": normalized, "group": group, "subject": group, "zero_result": None}
+
+
+def _takes_tokens(model: BatchSentimentModel | None) -> bool:
+    """Whether the model's score_many accepts the enricher's tokens and stems."""
+    if model is None:
+        return False
+    try:
+        parameters = inspect.signature(model.score_many).parameters
+    except (TypeError, ValueError):
+        return False
+    return "tokens" in parameters and "stems" in parameters
 
 
 def _as_signal(raw: RawSignal | dict[str, Any]) -> RawSignal:

@@ -11,6 +11,7 @@ TOPICAL_BONUS = 1.5
 HASHTAG_BONUS = 0.5
 LONG_WORD_BONUS = 0.3
 LONG_WORD = 8
+_UNSEEN = ("", 0.0)   # marks a token without a cached profile (None is a cached "not a keyword")
 
 
 class KeywordExtractor:
@@ -25,21 +26,18 @@ class KeywordExtractor:
         """Keywords of a token list; `topical` holds positions that matched a topic keyword."""
         if stems is None or len(stems) != len(tokens):
             stems = stem_tokens(tokens)
-        profiles = self._profiles
+        get = self._profiles.get
         scored: list[tuple[float, int, str]] = []
         seen: set[str] = set()
-        for i, token in enumerate(tokens):
-            profile = profiles[token] if token in profiles else self._profile(token)
-            if profile is None:
-                continue
-            key = stems[i]
-            if key in seen:
+        for i, (token, key) in enumerate(zip(tokens, stems)):
+            profile = get(token, _UNSEEN)
+            if profile is _UNSEEN:
+                profile = self._profile(token)
+            if profile is None or key in seen:
                 continue
             seen.add(key)
             word, score = profile
-            if i in topical:
-                score += TOPICAL_BONUS
-            scored.append((-score, i, word))
+            scored.append((-score - TOPICAL_BONUS if i in topical else -score, i, word))
         scored.sort()
         return [word for _, _, word in scored[:limit]]
 

@@ -39,6 +39,8 @@ class PlaceFinder:
                 self._add(street, target)
         self._first = frozenset(key[0] for key in self._names) | frozenset(
             "#" + key[0] for key in self._names if len(key) == 1)
+        # tokens whose bare form (without "#") starts a name
+        self._starts = self._first | frozenset("#" + word for word in self._first)
         self._longest = max((len(k) for k in self._names), default=0)
 
     def _add(self, name: str, neighbourhood: str) -> None:
@@ -58,13 +60,15 @@ class PlaceFinder:
         names, first = self._names, self._first
         if first.isdisjoint(tokens):
             return None
+        words: list[str] | None = None
+        starts = self._starts
         for i, token in enumerate(tokens):
-            word = bare(token)
-            if word not in first:
+            if token not in starts:
                 continue
+            if words is None:
+                words = [bare(t) for t in tokens]
             for size in range(min(self._longest, len(tokens) - i), 0, -1):
-                key = tuple(bare(t) for t in tokens[i:i + size])
-                found = names.get(key)
+                found = names.get(tuple(words[i:i + size]))
                 if found:
                     return found
         return None

@@ -5,6 +5,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -107,9 +108,10 @@ def pattern_labels(texts: Sequence[str], threshold: float = PATTERN_THRESHOLD) -
 
 def cross_validated(texts: Sequence[str], labels: Sequence[str], folds: int = 5, extra: LabelledData | None = None,
                     progress: bool = True, seed: int = CV_SEED,
-                    groups: Sequence[str] | None = None) -> tuple[list[str], list[float]]:
+                    groups: Sequence[str] | None = None,
+                    params: dict[str, Any] | None = None) -> tuple[list[str], list[float]]:
     """Out-of-fold predictions and confidences of the supervised model (`extra` rows join every training fold;
-    rows sharing a group stay in one fold)."""
+    rows sharing a group stay in one fold; `params` override the default recipe)."""
     counts = {label: labels.count(label) for label in set(labels)}
     if min(counts.values()) < folds:
         raise ValueError(f"{folds}-fold CV needs at least {folds} rows per label, got {counts}")
@@ -119,7 +121,7 @@ def cross_validated(texts: Sequence[str], labels: Sequence[str], folds: int = 5,
                                     disable=not progress):
         train_texts = [texts[i] for i in train_idx] + (extra.texts if extra else [])
         train_labels = [labels[i] for i in train_idx] + (extra.labels if extra else [])
-        model = train_sentiment(train_texts, train_labels)
+        model = train_sentiment(train_texts, train_labels, params=params)
         proba = model.proba([texts[i] for i in test_idx])
         for row, i in zip(proba, test_idx):
             predicted[i] = model.classes[int(row.argmax())]

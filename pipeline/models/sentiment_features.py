@@ -5,7 +5,7 @@ import logging
 import math
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -31,6 +31,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "pattern_min", "pattern_hits", "exclamations", "questions", "positive_emoji", "negative_emoji",
     "shouting", "negators", "log_length", "subjectivity_sum", "subjectivity_max", "subjective_hits",
     "irony_emoji", "irony_praise", "ellipsis", "question_start", "digits", "hashtags", "mentions", "links",
+    "pattern_mean", "pattern_balance", "lexicon_density",
 )
 
 
@@ -58,20 +59,55 @@ def pattern_entries() -> dict[str, tuple[float, float]]:
             for form, values in sums.items()}
 
 
-def _enricher_scorer() -> tuple[Any, Callable[[str], list[str]]] | None:
-    """The enricher's lexicon scorer (LexiconSentiment) and tokenizer, or None when pipeline.enrich is unavailable."""
+_OTHER, _WORD, _NEGATOR, _EMOJI = 0, 1, 2, 3
+_CAPITALS = re.compile(r"[A-Z]{2}")
+_TOKEN_INFO: dict[str, tuple[Any, ...]] = {}
+_TOKEN_INFO_LIMIT = 200_000
+
+
+def _token_info(token: str, lexicon: dict[str, tuple[float, float]]) -> tuple[Any, ...]:
+    """What the features need of one token, cached: (kind, lexicon entry or emoji class, -, irony word)."""
+    first = token[:1]
+    info: tuple[Any, ...]
+    if first.isalpha():
+        if token in NEGATORS:
+            info = (_NEGATOR, None, None, False)
+        else:
+            info = (_WORD, lexicon.get(token), None, token in _IRONY_WORDS)
+    elif first > "\u2000":
+        code = 1 if token in _POSITIVE_EMOJI else 2 if token in _NEGATIVE_EMOJI else 3 if token in _IRONY_EMOJI else 0
+        info = (_EMOJI, code, None, False)
+    else:
+        info = (_OTHER, None, None, False)
+    if lexicon:   # never cache answers given without the lexicon
+        if len(_TOKEN_INFO) >= _TOKEN_INFO_LIMIT:
+            _TOKEN_INFO.clear()
+        _TOKEN_INFO[token] = info
+    return info
+
+
+_Scorer = tuple[Any, Callable[[str], list[str]], Callable[[list[str]], list[str]]]
+_TOKEN = re.compile(r"\w+(?:['’\-]\w+)*|[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+
+
+def _enricher_scorer() -> _Scorer | None:
+    """The enricher's lexicon scorer, tokenizer and stemmer, or None when pipeline.enrich is unavailable."""
     try:
         from pipeline.enrich.sentiment import LexiconSentiment
-        from pipeline.enrich.text import tokenize
+        from pipeline.enrich.text import stem_tokens, tokenize
 
-        return LexiconSentiment(), tokenize
+        return LexiconSentiment(), tokenize, stem_tokens
     except Exception as err:  # missing module or a broken lexicon file must not stop the model
         log.warning("sentiment: the enricher's lexicon scorer is unavailable (%s); its features are zero", err)
         return None
 
 
 class LexiconFeatures(BaseEstimator, TransformerMixin):
-    """Per text: the enricher's lexicon score, Pattern polarity statistics with negation, and surface cues."""
+    """Per text: the enricher's lexicon score, Pattern polarity statistics with negation, and surface cues.
+
+    `transform(texts, tokens=..., stems=...)` takes the enricher's tokens and stems when it has them, so a
+    text is not tokenised twice; without them the same tokeniser is run here.
+    """
 
     def fit(self, texts: Iterable[Any], y: Any = None) -> LexiconFeatures:
         """Nothing to learn; present for the scikit-learn API."""
@@ -83,67 +119,96 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
         state.pop("_scorer", None)
         return state
 
-    def _get_scorer(self) -> tuple[Any, Callable[[str], list[str]]] | None:
-        """The enricher's scorer and tokenizer, created on first use."""
+    def _get_scorer(self) -> _Scorer | None:
+        """The enricher's scorer, tokenizer and stemmer, created on first use."""
         if not hasattr(self, "_scorer"):
             self._scorer = _enricher_scorer()
         return self._scorer
 
-    def transform(self, texts: Iterable[Any]) -> np.ndarray:
-        """A (n_texts, len(FEATURE_NAMES)) array."""
+    def transform(self, texts: Iterable[Any], tokens: Sequence[list[str]] | None = None,
+                  stems: Sequence[list[str]] | None = None) -> np.ndarray:
+        """A (n_texts, len(FEATURE_NAMES)) array; `tokens`/`stems` are the enricher's, per text, when known."""
         scorer = self._get_scorer()
         lexicon = pattern_entries()
-        rows = [self._features(t if isinstance(t, str) else "", scorer, lexicon) for t in texts]
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        rows = [self._features(text, scorer, lexicon, tokens[k] if tokens is not None else None,
+                               stems[k] if stems is not None else None) for k, text in enumerate(texts)]
         return np.asarray(rows, dtype=float).reshape(len(rows), len(FEATURE_NAMES))
 
     @staticmethod
-    def _features(text: str, scorer: tuple[Any, Callable[[str], list[str]]] | None,
-                  lexicon: dict[str, tuple[float, float]]) -> list[float]:
+    def _features(text: str, scorer: _Scorer | None, lexicon: dict[str, tuple[float, float]],
+                  tokens: list[str] | None = None, stems: list[str] | None = None) -> list[float]:
         """The feature vector of one text."""
-        lower = text.lower()
-        words = WORD.findall(lower)
         score = raw = 0.0
         if scorer is not None:
-            lexicon_scorer, tokenize = scorer
+            lexicon_scorer, tokenize, stem_tokens = scorer
             try:
-                tokens = tokenize(text)
-                total = lexicon_scorer.raw_score(tokens) if tokens else 0.0
+                if tokens is None:
+                    tokens = tokenize(text)
+                if stems is None or len(stems) != len(tokens):
+                    stems = stem_tokens(tokens)
+                total = lexicon_scorer.raw_score(tokens, stems) if tokens else 0.0
                 score = round(math.tanh(total / LEXICON_SCALE), 3)   # what LexiconSentiment.score returns
                 raw = math.tanh(total / 4.0)
             except Exception:  # a scorer bug must not break training or enrichment
                 log.debug("sentiment: lexicon scorer failed on a text", exc_info=True)
+        if tokens is None:
+            tokens = _TOKEN.findall(text.lower())
         values: list[float] = []
         subjectivity: list[float] = []
-        for i, word in enumerate(words):
-            entry = lexicon.get(word)
+        negators = n_words = 0
+        last_negator = -10
+        first_word = ""
+        emoji = [0, 0, 0, 0]   # (unused), positive, negative, irony
+        irony_word = False
+        info_of = _TOKEN_INFO.get
+        for token in tokens:
+            info = info_of(token)
+            if info is None:
+                info = _token_info(token, lexicon)
+            kind = info[0]
+            if kind == _OTHER:
+                continue
+            if kind == _EMOJI:
+                emoji[info[1]] += 1
+                continue
+            if not n_words:
+                first_word = token
+            n_words += 1
+            if kind == _NEGATOR:
+                negators += 1
+                last_negator = n_words
+                continue
+            irony_word = irony_word or info[3]
+            entry = info[1]
             if entry is None:
                 continue
             polarity, subjective = entry
             subjectivity.append(subjective)
-            if abs(polarity) < 0.05:
+            if -0.05 < polarity < 0.05:
                 continue
-            if any(w in NEGATORS for w in words[max(0, i - 3):i]):
+            if n_words - last_negator <= 3:
                 polarity = -0.6 * polarity
             values.append(polarity)
+        lower = text.lower()
         positive = sum(v for v in values if v > 0)
         negative = sum(v for v in values if v < 0)
-        shouting = sum(1 for w in text.split() if len(w) > 3 and w.isupper())
-        symbols = "" if text.isascii() else "".join(ch for ch in text if ch > "\u2000")
-        positive_emoji = float(sum(ch in _POSITIVE_EMOJI for ch in symbols))
-        negative_emoji = float(sum(ch in _NEGATIVE_EMOJI for ch in symbols))
-        irony_emoji = float(sum(ch in _IRONY_EMOJI for ch in symbols))
+        shouting = sum(1 for w in text.split() if len(w) > 3 and w.isupper()) if _CAPITALS.search(text) else 0
+        positive_emoji, negative_emoji, irony_emoji = float(emoji[1]), float(emoji[2]), float(emoji[3])
         ellipsis = float("..." in text or "…" in text)
-        irony_cue = irony_emoji > 0 or ellipsis > 0 or any(w in _IRONY_WORDS for w in words)
+        irony_cue = irony_emoji > 0 or ellipsis > 0 or irony_word
         praise = max(0.0, float(score)) + max(0.0, positive)
         return [
             float(score), raw, positive + negative, positive, negative, max(values, default=0.0),
             min(values, default=0.0), float(len(values)), float(min(text.count("!"), 5)),
             float(min(text.count("?"), 5)), positive_emoji, negative_emoji, float(min(shouting, 5)),
-            float(sum(w in NEGATORS for w in words)), math.log1p(len(words)),
+            float(negators), math.log1p(n_words),
             sum(subjectivity), max(subjectivity, default=0.0), float(sum(s >= 0.5 for s in subjectivity)),
             irony_emoji, praise if irony_cue else 0.0, ellipsis,
-            float(bool(words) and words[0] in _QUESTION_WORDS and "?" in text),
+            float(first_word in _QUESTION_WORDS and "?" in text),
             float(min(len(_DIGITS.findall(text)), 10)), float(min(text.count("#"), 5)),
             float(min(text.count("@"), 5)), float("http" in lower or "www." in lower),
+            (positive + negative) / len(values) if values else 0.0,
+            (positive + negative) / (positive - negative) if values and positive - negative > 0 else 0.0,
+            math.tanh(raw * 8.0 / (n_words + 4.0)),
         ]
-

@@ -14,7 +14,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from pipeline.models.model_dir import SENTIMENT_FORMAT, ModelDirError, load_estimator, save_model_dir
-from pipeline.models.sentiment_features import LexiconFeatures
+from pipeline.models.sentiment_features import FEATURE_NAMES, LexiconFeatures
 from pipeline.models.text_features import NgramTfidf
 
 log = logging.getLogger(__name__)
@@ -83,18 +83,56 @@ class SupervisedSentiment:
         self._neg, self._pos = classes.index(NEGATIVE), classes.index(POSITIVE)
         self.classes = classes
 
-    def proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Class probabilities per text, columns in `classes` order."""
+    def proba(self, texts: Sequence[str], tokens: Sequence[list[str]] | None = None,
+              stems: Sequence[list[str]] | None = None) -> np.ndarray:
+        """Class probabilities per text, columns in `classes` order; `tokens`/`stems` are the enricher's."""
         if not len(texts):
             return np.zeros((0, len(self.classes)))
-        clean = [t if isinstance(t, str) else "" for t in texts]
-        if self.temperature == 1.0:
-            return self.pipeline.predict_proba(clean)
-        return softmax(self.pipeline.decision_function(clean), self.temperature)
+        return softmax(self.decision(texts, tokens, stems), self.temperature)
 
-    def score_many(self, texts: Sequence[str]) -> list[tuple[str, float]]:
-        """(label, score) per text; score = P(positive) - P(negative). Batch this: it is much faster than score()."""
-        proba = self.proba(texts)
+    def decision(self, texts: Sequence[str], tokens: Sequence[list[str]] | None = None,
+                 stems: Sequence[list[str]] | None = None) -> np.ndarray:
+        """Decision values per text (one column per class), computed in one pass over the batch."""
+        clean = [t if isinstance(t, str) else "" for t in texts]
+        fast = self._fast_parts()
+        if fast is None:
+            return np.asarray(self.pipeline.decision_function(clean), dtype=float)
+        if tokens is not None and (len(tokens) != len(clean) or stems is None or len(stems) != len(clean)):
+            tokens = stems = None
+        ngrams, lexicon, mean, scale, coef_ngrams, coef_lexicon, intercept = fast
+        dense = (lexicon.transform(clean, tokens=tokens, stems=stems) - mean) / scale
+        return np.asarray(ngrams.transform(clean) @ coef_ngrams) + dense @ coef_lexicon + intercept
+
+    def _fast_parts(self) -> tuple[Any, ...] | None:
+        """The fitted steps of the standard pipeline as arrays (weights folded in), or None for another shape."""
+        if hasattr(self, "_fast"):
+            return self._fast
+        self._fast: tuple[Any, ...] | None = None
+        try:
+            union, classifier = self.pipeline.named_steps["features"], self.pipeline.named_steps["classifier"]
+            parts = dict(union.transformer_list)
+            weights = union.transformer_weights or {}
+            ngrams, lexicon_pipe = parts["ngrams"], parts["lexicon"]
+            lexicon, scaler = lexicon_pipe.named_steps["lexicon"], lexicon_pipe.named_steps["scale"]
+            n_ngrams = int(ngrams.n_features_out_)
+            coef = np.asarray(classifier.coef_, dtype=float)
+            if (list(parts) != ["ngrams", "lexicon"] or not isinstance(lexicon, LexiconFeatures)
+                    or coef.shape[0] != len(self.classes) or coef.shape[1] != n_ngrams + len(FEATURE_NAMES)):
+                return None
+            self._fast = (ngrams, lexicon, scaler.mean_, scaler.scale_,
+                          (coef[:, :n_ngrams] * weights.get("ngrams", 1.0)).T.copy(),
+                          (coef[:, n_ngrams:] * weights.get("lexicon", 1.0)).T.copy(),
+                          np.asarray(classifier.intercept_, dtype=float))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            log.debug("sentiment: no fast path for this pipeline; using it as it is", exc_info=True)
+        return self._fast
+
+    def score_many(self, texts: Sequence[str], tokens: Sequence[list[str]] | None = None,
+                   stems: Sequence[list[str]] | None = None) -> list[tuple[str, float]]:
+        """(label, score) per text; score = P(positive) - P(negative). Batch this: it is much faster than score().
+
+        `tokens` and `stems` (the enricher's, one list per text) save tokenising each text again."""
+        proba = self.proba(texts, tokens, stems)
         if not len(proba):
             return []
         scores = (proba[:, self._pos] - proba[:, self._neg]).round(3)
@@ -102,7 +140,9 @@ class SupervisedSentiment:
         return [(self.classes[b], float(s)) for b, s in zip(best, scores)]
 
     def score(self, text: str, tokens: list[str] | None = None, stems: list[str] | None = None) -> tuple[str, float]:
-        """(label, score) for one text; `tokens` and `stems` are accepted for interface compatibility."""
+        """(label, score) for one text, with its tokens and stems when already computed."""
+        if tokens is not None and stems is not None:
+            return self.score_many([text], [tokens], [stems])[0]
         return self.score_many([text])[0]
 
 

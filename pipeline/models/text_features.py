@@ -6,6 +6,7 @@ import re
 from array import array
 from collections import Counter
 from collections.abc import Iterable
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -143,11 +144,13 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
     def _reset_cache(self) -> None:
         """Start with an empty per-word cache of char n-gram columns."""
         self._char_cache: dict[str, list[int]] = {}
+        self._word_cache: dict[str, list[int]] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle without the per-word cache."""
         state = self.__dict__.copy()
         state.pop("_char_cache", None)
+        state.pop("_word_cache", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -161,10 +164,20 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         found = cache.get(word)
         if found is None:
             vocab = self.char_vocabulary_
-            found = [vocab[g] for g in char_wb_ngrams(word, *self.char_ngrams) if g in vocab]
+            low, high = self.char_ngrams or (3, 5)   # only called when the char block is on
+            found = [vocab[g] for g in char_wb_ngrams(word, low, high) if g in vocab]
             if len(cache) >= _CACHE_LIMIT:
                 cache.clear()
             cache[word] = found
+        return found
+
+    def _word_columns(self, word: str) -> list[int]:
+        """Column indices of one word as a unigram (when in the vocabulary) and of its char n-grams (cached)."""
+        unigram = self.word_vocabulary_.get(word)
+        found = ([unigram] if unigram is not None else []) + self._char_columns(word)
+        if len(self._word_cache) >= _CACHE_LIMIT:
+            self._word_cache.clear()
+        self._word_cache[word] = found
         return found
 
     def transform(self, texts: Iterable[Any]) -> sp.csr_matrix:
@@ -177,9 +190,19 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         use_words, use_chars = bool(self.word_ngrams), bool(self.char_ngrams)
         low, high = self.word_ngrams or (1, 1)
         char_columns = self._char_columns
+        cache = self._char_cache
+        unigrams_with_chars = use_words and use_chars and low == 1 and high <= 2
+        both = self._word_cache
         for text in texts:
             words = words_of(text)
-            if use_words:
+            if unigrams_with_chars:   # the usual shape: one cached column list per word, then the bigrams
+                columns.extend(chain.from_iterable([both[w] if w in both else self._word_columns(w) for w in words]))
+                if high == 2:
+                    for a, b in zip(words, words[1:]):
+                        col = word_vocab.get(f"{a} {b}")
+                        if col is not None:
+                            columns.append(col)
+            elif use_words:
                 if low == 1 and high <= 2:
                     columns.extend(word_vocab[w] for w in words if w in word_vocab)
                     if high == 2:
@@ -189,9 +212,8 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
                                 columns.append(col)
                 else:
                     columns.extend(word_vocab[g] for g in word_ngrams(words, low, high) if g in word_vocab)
-            if use_chars:
-                for word in words:
-                    columns.extend(char_columns(word))
+            if use_chars and not unigrams_with_chars:
+                columns.extend(chain.from_iterable([cache[w] if w in cache else char_columns(w) for w in words]))
             indptr.append(len(columns))
         return self._weigh(np.frombuffer(columns, dtype=np.int64), np.frombuffer(indptr, dtype=np.int64))
 

@@ -252,7 +252,7 @@ def test_bench_command_prints_the_rate() -> None:
 
 def test_a_failing_step_is_logged_and_defaulted(monkeypatch: pytest.MonkeyPatch,
                                                 caplog: pytest.LogCaptureFixture) -> None:
-    enricher = Enricher(Settings())
+    enricher = Enricher(Settings(sentiment_model="lexicon"))
 
     def explode(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("bug")
@@ -293,3 +293,35 @@ def test_a_sentiment_model_scores_posts_but_never_site_searches() -> None:
     assert [d["sentiment"] for d in docs] == [{"label": "positive", "score": 0.5},
                                               {"label": "neutral", "score": 0.0},
                                               {"label": "positive", "score": 0.5}]
+
+
+def test_the_shipped_supervised_model_scores_sentiment_by_default() -> None:
+    from pipeline.models.sentiment_model import SupervisedSentiment
+
+    default = Enricher(Settings(pseudonym_key="k"))
+    assert isinstance(default.sentiment_model, SupervisedSentiment)
+    docs = default.enrich_many([signal("Geweldig hoor... Echt top service 🙄"),
+                                signal("Dank jullie wel, de lantaarnpaal is snel gemaakt!", sid="2")])
+    assert [d["sentiment"]["label"] for d in docs] == ["negative", "positive"]
+    assert docs[0]["sentiment"]["score"] < 0 < docs[1]["sentiment"]["score"]
+    assert Enricher(Settings(pseudonym_key="k", sentiment_model="lexicon")).sentiment_model is None
+
+
+def test_a_sentiment_model_directory_that_cannot_load_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="cannot be loaded"):
+        Enricher(Settings(pseudonym_key="k", sentiment_model=str(tmp_path / "missing")))
+
+
+def test_the_enricher_hands_its_tokens_to_a_model_that_takes_them() -> None:
+    seen: dict[str, Any] = {}
+
+    class TokenModel:
+        def score_many(self, texts: list[str], tokens: Any = None, stems: Any = None) -> list[tuple[str, float]]:
+            seen.update(texts=texts, tokens=tokens, stems=stems)
+            return [("negative", -0.5)] * len(texts)
+
+    docs = Enricher(Settings(pseudonym_key="k"), sentiment_model=TokenModel()).enrich_many(
+        [signal("Container weer vol!")])
+    assert docs[0]["sentiment"] == {"label": "negative", "score": -0.5}
+    assert seen["tokens"] == [["container", "weer", "vol", "!"]]
+    assert seen["stems"] is not None and len(seen["stems"][0]) == 4

@@ -97,3 +97,20 @@ def test_scores_are_softened_by_the_temperature(model: SupervisedSentiment) -> N
     assert abs(softened.sum(axis=1) - 1.0).max() < 1e-9
     assert (softened.argmax(axis=1) == raw.argmax(axis=1)).all()
     assert (softened.max(axis=1) < raw.max(axis=1)).all()
+
+
+def test_second_check_set_is_not_in_the_corpus() -> None:
+    from sentiment_check_sentences import MUNICIPAL_CHECK, REVIEW_CHECK
+
+    corpus = {s.lower() for label in ("negative", "neutral", "positive") for s in read_written_sentences(label)}
+    assert not corpus & {t.lower() for t, _ in MUNICIPAL_CHECK + REVIEW_CHECK}
+
+
+def test_second_check_set_municipal_at_least_90_percent_and_reviews_at_least_half(model: SupervisedSentiment) -> None:
+    from sentiment_check_sentences import MUNICIPAL_CHECK, REVIEW_CHECK
+
+    municipal = [label for label, _ in model.score_many([t for t, _ in MUNICIPAL_CHECK])]
+    wrong = [(t, p) for (t, truth), p in zip(MUNICIPAL_CHECK, municipal) if p != truth]
+    assert len(wrong) <= 0.1 * len(MUNICIPAL_CHECK), wrong
+    reviews = [label for label, _ in model.score_many([t for t, _ in REVIEW_CHECK])]
+    assert f1_score([truth for _, truth in REVIEW_CHECK], reviews, average="macro") >= 0.5

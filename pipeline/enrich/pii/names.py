@@ -27,7 +27,6 @@ _TRIGGER_PARTICLES = frozenset("van den der ter ten el la le da dos du von di de
 _STREET_LIKE = re.compile(r"(?:straat|laan|weg|plein|singel|gracht|kade|dreef|steeg|plantsoen|kwartier|wijk|buurt)$")
 _GAP_AFTER_TITLE = re.compile(r"\.?:?,?[ ]{1,2}|\.")
 _GAP = re.compile(r"[ ]{1,2}")
-_GAP_ONE = re.compile(r"[ ]")
 _INITIAL = re.compile(r"(?<![\w.])[A-Z]\.")
 _CAPITALISED = re.compile(r"(?<![\w\[@#/])[A-ZÀ-Þ][^\W\d_]*")
 # Every character that is not part of a word becomes a space (fast splitting into words in C).
@@ -125,11 +124,11 @@ class NameFinder:
             if i and (toks[i - 1].initial or toks[i - 1].lower in _TITLES):
                 continue   # "C. Ter Horst", "mw Van Dam": a name, even when a street or place has that name
             for size in (4, 3, 2):
-                if i + size > n or not all(_GAP_ONE.fullmatch(text, toks[m].end, toks[m + 1].start)
-                                           for m in range(i, i + size - 1)):
+                if i + size > n:
                     continue
                 phrase = " ".join(t.lower for t in toks[i:i + size])
-                if phrase in places or phrase in streets:
+                if (phrase in places or phrase in streets) and all(
+                        text[toks[m].end:toks[m + 1].start] == " " for m in range(i, i + size - 1)):
                     for m in range(i, i + size):
                         toks[m].protected = True
                     break
