@@ -90,6 +90,7 @@ def build_bulk_store(path: Path, n: int, account: str, span_days: float = 180.0,
         done = 0
         for rows in source.chunks(chunk):
             _write_chunk(conn, rows, account, stored_at, hours)
+            hours.settle()
             done += len(rows)
             if done % (10 * chunk) == 0 or done == n:
                 echo(f"  {done:,} signals written ({time.perf_counter() - begin:.0f} s)")
