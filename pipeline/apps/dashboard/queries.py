@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
+from pipeline.apps.dashboard import rollup_reads
 from pipeline.core.timeutil import iso  # noqa: F401 - used here and re-exported
 from pipeline.sinks.sqlite.like import like_pattern  # noqa: F401 - used here and re-exported
-from pipeline.apps.dashboard import rollup_reads
 from pipeline.sinks.sqlite.side_rows import HOUR, NULL_KEY, ascii_lower, rollups_ready, side_tables_account
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,12 @@ GROUP_COLUMNS: frozenset[str] = frozenset({"channel", "topic", "sentiment"})
 SEARCH_CHANNEL = "site_search"
 MAX_LIMIT = 500
 # Free-text search uses the trigram index only when the time range holds at least this many signals.
-FTS_MIN_ROWS = 100_000
+FTS_MIN_ROWS = 40_000
 # ... after LIKE over the newest this many signals of the range found too few.
 PROBE_ROWS = 20_000
+# Over a range of at least this many signals the text-index lookup is bounded by the store's rowids, not the range's
+# (finding the range's lowest and highest rowid would read the whole range; the ts condition still applies).
+EXACT_BOUNDS_ROWS = 200_000
 # A keyword filter probes the terms table per signal (instead of listing its ids) from this many matches on.
 COMMON_TERM_ROWS = 2_000
 
@@ -457,11 +460,13 @@ def text_condition(conn: Connection, text: str, column: str = "text", rowid: str
 
 
 def rowid_bounds(conn: Connection, start: float | None, end: float | None) -> tuple[int | None, int | None]:
-    """Lowest and highest rowid of the signals in [start, end): bounds the text-index lookup to that range."""
+    """Lowest and highest rowid of the signals in [start, end) (of the whole store when the range holds at least
+    EXACT_BOUNDS_ROWS): bounds the text-index lookup."""
     oldest, newest = store_span(conn)
     if oldest is None or newest is None:
         return (None, None)
-    if (start is None or start <= oldest) and (end is None or end > newest):
+    whole = (start is None or start <= oldest) and (end is None or end > newest)
+    if whole or rows_in_range(conn, start, end, EXACT_BOUNDS_ROWS) >= EXACT_BOUNDS_ROWS:
         # two sub-selects: each is one b-tree probe, where MIN and MAX in one select scan the table
         rows = _rows(conn, "SELECT (SELECT MIN(rowid) FROM signals), (SELECT MAX(rowid) FROM signals)")
     else:
