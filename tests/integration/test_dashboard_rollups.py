@@ -2,6 +2,7 @@
 the signals answer, for aligned and unaligned ranges, after rewrites, deletions and a purge."""
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Iterator
@@ -14,6 +15,7 @@ from pipeline.apps.dashboard import filtered, queries, rollup_reads
 from pipeline.bench.bulk_signals import BulkSignals, as_doc
 from pipeline.bench.synthetic_signals import enriched_doc
 from pipeline.sinks.sqlite.advisers import Dossier, ensure_schema, save_dossier
+from pipeline.sinks.sqlite.side_rows import rollups_ready, side_tables_account
 from pipeline.sinks.sqlite.store import SqliteStore, connect
 
 H = 3_600.0
@@ -136,3 +138,29 @@ def test_dossier_reports_whats_new_and_digest_equal_the_plain_queries(store: Pat
         assert fast == plain and fast["dossiers"]
     finally:
         conn.close()
+
+
+def test_a_store_of_the_previous_side_table_version_gets_its_rollups(store: Path) -> None:
+    """A store whose side tables predate the rollups keeps its side rows per batch until the dashboard upgrades it;
+    the upgrade fills the cube and dossier hours and leaves terms and text index as they are."""
+    kept = side_rows(store)
+    conn = connect(store)
+    with conn:
+        conn.execute("UPDATE advisers_meta SET value = ? WHERE key = 'advisers_schema'",
+                     (json.dumps({"version": "5", "account": ACCOUNT.lower()}),))
+        conn.execute("DELETE FROM signal_cube")
+        conn.execute("DELETE FROM dossier_hour")
+    conn.close()
+    conn = connect(store, readonly=True)
+    assert not rollups_ready(conn) and side_tables_account(conn) == ACCOUNT.lower()
+    conn.close()
+    extra = enriched_doc("twitter:late", T0 - 3 * H, "lantaarnpaal kapot in het park", topic="openbare_ruimte")
+    sink = SqliteStore(store)
+    sink.write(None, None, [extra])
+    sink.close()
+    assert ensure_schema(store, ACCOUNT)
+    upgraded = side_rows(store)
+    assert upgraded["cube"] and upgraded["dossier_hours"] != kept["dossier_hours"]
+    assert ("lantaarnpaal", T0 - 3 * H, "twitter:late") in upgraded["terms"]
+    rebuild(store)
+    assert side_rows(store) == upgraded
