@@ -87,7 +87,7 @@ class BulkSignals:
         """Rows with index first..last-1; the same index always gives the same row, however the rows are chunked."""
         index = np.arange(first, last, dtype=np.int64)
         span = self.end_us - self.begin_us
-        micros = self.begin_us + (span * index) // max(1, self.n - 1)
+        micros = self.begin_us + np.round(index * (span / max(1, self.n - 1))).astype(np.int64)
         stamps = np.datetime_as_string(micros.astype("datetime64[us]"), unit="us")
         columns = [index.tolist(), micros.tolist(), stamps.tolist(), *(c.tolist() for c in self._draws(first, last))]
         return [self._row(*values) for values in zip(*columns)]

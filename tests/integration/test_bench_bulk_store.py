@@ -38,6 +38,9 @@ def test_generated_rows_are_encoded_as_the_store_encodes_them() -> None:
     assert any(row.meta and row.meta.get("callback") for row in rows)
     assert any(row.text.startswith("@gemeentezeist ") for row in rows)
     assert rows[-1].ts == T0 and rows[0].ts == T0 - DAYS * 86_400
+    big = BulkSignals(10_000_000, 180.0, end=T0)  # ten million rows over half a year stay inside the span
+    last, middle = big.rows(9_999_990, 10_000_000), big.rows(5_000_000, 5_000_001)
+    assert abs(last[-1].ts - T0) < 1e-3 and abs(middle[0].ts - (T0 - 90 * 86_400)) < 1
 
 
 def test_bulk_store_equals_the_sink_path(tmp_path: Path) -> None:

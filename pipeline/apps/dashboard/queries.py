@@ -16,7 +16,7 @@ from typing import Any, Sequence
 from pipeline.apps.dashboard import rollup_reads
 from pipeline.core.timeutil import iso  # noqa: F401 - used here and re-exported
 from pipeline.sinks.sqlite.like import like_pattern  # noqa: F401 - used here and re-exported
-from pipeline.sinks.sqlite.side_rows import HOUR, NULL_KEY, ascii_lower, rollups_ready, side_tables_account
+from pipeline.sinks.sqlite.side_rows import HOUR, NULL_KEY, ascii_lower, side_tables_account
 
 log = logging.getLogger(__name__)
 
@@ -326,22 +326,22 @@ def sentiment_over_time(conn: Connection, start: float, end: float, bucket_secon
 
 
 def _raw_search_counts(conn: Connection, start: float, end: float) -> tuple[int, int]:
-    """(site searches with a known result count, of which zero-result) in [start, end), deleted ones left out."""
-    deleted = " AND id NOT IN (SELECT id FROM signal_flags WHERE deleted = 1)" if has_table(conn, "signal_flags") else ""
-    rows = _rows(conn, f"SELECT COUNT(zero_result), COALESCE(SUM(zero_result), 0) FROM signals "
-                       f"WHERE channel = ? AND ts >= ? AND ts < ?{deleted}", (SEARCH_CHANNEL, start, end))
+    """(site searches with a known result count and a group, of which zero-result) in [start, end): what the
+    zero-result panel and `search_hour` count (deleted ones too)."""
+    rows = _rows(conn, "SELECT COUNT(*), COALESCE(SUM(zero_result), 0) FROM signals WHERE channel = ? AND ts >= ? "
+                       "AND ts < ? AND zero_result IS NOT NULL AND query_group IS NOT NULL", (SEARCH_CHANNEL, start, end))
     return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
 
 
 def _search_counts(conn: Connection, start: float, end: float) -> tuple[int, int]:
-    """(site searches with a known result count, of which zero-result) in [start, end), deleted ones left out:
-    whole hours from the hourly cube when the store keeps it, the rest from the (channel, ts) index."""
-    if conn is None or not rollups_ready(conn):
+    """(site searches with a known result count and a group, of which zero-result) in [start, end): whole hours
+    from the hourly search counts when the store keeps them, the rest from the (channel, ts) index."""
+    if conn is None or side_tables_account(conn) is None:
         return _raw_search_counts(conn, start, end)
     searches = zero = 0
     inner = rollup_reads.whole_hours(start, end)
     if inner is not None:
-        rows = _rows(conn, "SELECT COALESCE(SUM(searches), 0), COALESCE(SUM(zero), 0) FROM signal_cube "
+        rows = _rows(conn, "SELECT COALESCE(SUM(searches), 0), COALESCE(SUM(zero), 0) FROM search_hour "
                            "WHERE hour >= ? AND hour < ?", inner)
         searches, zero = int(rows[0][0]), int(rows[0][1])
     for lower, upper in rollup_reads.edges(start, end):
