@@ -125,8 +125,7 @@ def _grouped(conn: Connection, dossier: Dossier, start: float, end: float,
         hours, ranges = ([], [(start, end)])
         if rollups_ready(conn):
             hours, ranges = rollup_reads.split_hours(start, end, bucket)
-        found = [(rollup_reads.bucket_of(hour, start, bucket), channel, topic, sentiment, n)
-                 for hour, channel, topic, sentiment, n in rollup_reads.dossier_rows(conn, int(dossier.id or 0), hours)]
+        found = rollup_reads.dossier_rows(conn, int(dossier.id or 0), hours, start, bucket)
         for lower, upper in ranges:
             found += _rows(conn, "SELECT CAST((ts - ?) / ? AS INTEGER), channel, topic, sentiment, COUNT(*) "
                                  "FROM dossier_signal WHERE dossier_id = ? AND ts >= ? AND ts < ? GROUP BY 1, 2, 3, 4",

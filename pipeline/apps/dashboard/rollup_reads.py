@@ -105,12 +105,18 @@ def stored_total(conn: Connection) -> int:
     return int(rows[0][0] or 0) if rows else 0
 
 
-def dossier_rows(conn: Connection, dossier_id: int, hours: Sequence[float]) -> list[Sequence[Any]]:
-    """(hour, channel, topic, sentiment, n) of a dossier for the given whole hours, from `dossier_hour`."""
+def dossier_rows(conn: Connection, dossier_id: int, hours: Sequence[float], origin: float,
+                 bucket: int) -> list[Sequence[Any]]:
+    """(bucket index from `origin`, channel, topic, sentiment, n) of a dossier summed over the given whole hours
+    (each inside one bucket), from `dossier_hour`; the sums are made by SQLite."""
     if not hours:
         return []
-    rows = _rows(conn, "SELECT hour, channel, topic, sentiment, SUM(n) FROM dossier_hour WHERE dossier_id = ? "
-                       "AND hour >= ? AND hour <= ? GROUP BY 1, 2, 3, 4", (dossier_id, min(hours), max(hours)))
+    first, last = min(hours), max(hours) + HOUR
     wanted = set(hours)
-    return [(hour, value_of(c), value_of(t), value_of(s), int(n)) for hour, c, t, s, n in rows
-            if hour in wanted and n]
+    skipped = [h for h in range(int(first), int(last), HOUR) if float(h) not in wanted]
+    marks = ",".join("?" * len(skipped))
+    extra = f" AND hour NOT IN ({marks})" if skipped else ""
+    rows = _rows(conn, f"SELECT CAST((hour - ?) / ? AS INTEGER), channel, topic, sentiment, SUM(n) FROM dossier_hour "
+                       f"WHERE dossier_id = ? AND hour >= ? AND hour < ?{extra} GROUP BY 1, 2, 3, 4",
+                 (origin, bucket, dossier_id, first, last, *skipped))
+    return [(index, value_of(c), value_of(t), value_of(s), int(n)) for index, c, t, s, n in rows if n]
