@@ -358,7 +358,7 @@ def totals_by(conn: Connection, column: str, start: float, end: float,
     if conn is None or side_tables_account(conn) is None:
         return _key_counts(conn, column, start, end, keys)
     inner = rollup_reads.whole_hours(start, end)
-    totals = rollup_reads.hour_totals(conn, column, *inner) if inner is not None else {}
+    totals = rollup_reads.hour_totals(conn, column, *inner, keys) if inner is not None else {}
     for lower, upper in rollup_reads.edges(start, end):
         for key, n in _key_counts(conn, column, lower, upper, keys).items():
             totals[key] = totals.get(key, 0) + n

@@ -92,10 +92,15 @@ def cube_rows(conn: Connection, filters: Any, start: float, end: float,
     return [(row[0], *(value_of(v) for v in row[1:1 + width]), *row[1 + width:]) for row in rows]
 
 
-def hour_totals(conn: Connection, dim: str, start: float, end: float) -> dict[str | None, int]:
-    """Signals (deleted ones left out) per value of `dim` over the whole hours [start, end) from `signal_hour`."""
-    rows = _rows(conn, "SELECT key, SUM(n) FROM signal_hour WHERE dim = ? AND hour >= ? AND hour < ? GROUP BY key",
-                 (dim, start, end))
+def hour_totals(conn: Connection, dim: str, start: float, end: float,
+                keys: Sequence[str | None]) -> dict[str | None, int]:
+    """Signals (deleted ones left out) per value in `keys` of `dim` over the whole hours [start, end) from
+    `signal_hour`: one primary-key range per key."""
+    if not keys:
+        return {}
+    marks = ",".join("?" * len(keys))
+    rows = _rows(conn, f"SELECT key, SUM(n) FROM signal_hour WHERE dim = ? AND key IN ({marks}) AND hour >= ? "
+                       f"AND hour < ? GROUP BY key", (dim, *(key_of(k) for k in keys), start, end))
     return {value_of(key): int(n) for key, n in rows}
 
 
