@@ -20,22 +20,6 @@ from pipeline.sinks.sqlite.store import SqliteStore, connect
 BENCH_ACCOUNT = "@gemeentezeist"
 
 
-def build_store(path: Path, n: int, batch: int = 20_000, span_days: float = 180.0) -> None:
-    """Write `n` synthetic docs into a new store at `path` through the store's writer (small stores)."""
-    store = SqliteStore(path)
-    try:
-        chunk: list[dict[str, Any]] = []
-        for doc in synthetic_docs(n, span_days):
-            chunk.append(doc)
-            if len(chunk) >= batch:
-                store.write(None, None, chunk)
-                chunk = []
-        if chunk:
-            store.write(None, None, chunk)
-    finally:
-        store.close()
-
-
 def time_writes(path: Path, n: int, batch: int = 1_000, id_prefix: str = "w") -> float:
     """Docs/s of SqliteStore.write for `n` new synthetic docs in batches of `batch` into the store at `path`.
 
