@@ -11,28 +11,13 @@ from typing import Any, Callable
 import httpx
 
 from pipeline.apps.dashboard import queries
+from pipeline.bench.bulk_store import build_bulk_store, store_size
 from pipeline.bench.synthetic_signals import SAMPLE_PLACES, synthetic_docs
 from pipeline.core.settings import Settings
 from pipeline.sinks.sqlite.advisers import Dossier, ensure_schema, save_dossier
 from pipeline.sinks.sqlite.store import SqliteStore, connect
 
 BENCH_ACCOUNT = "@gemeentezeist"
-
-
-def build_store(path: Path, n: int, batch: int = 20_000, span_days: float = 180.0) -> None:
-    """Write `n` synthetic docs into a new store at `path`."""
-    store = SqliteStore(path)
-    try:
-        chunk: list[dict[str, Any]] = []
-        for doc in synthetic_docs(n, span_days):
-            chunk.append(doc)
-            if len(chunk) >= batch:
-                store.write(None, None, chunk)
-                chunk = []
-        if chunk:
-            store.write(None, None, chunk)
-    finally:
-        store.close()
 
 
 def time_writes(path: Path, n: int, batch: int = 1_000, id_prefix: str = "w") -> float:
@@ -195,8 +180,9 @@ def run_benchmark(path: Path, n: int, echo: Callable[[str], None] = print, repea
     if not path.exists():
         echo(f"building a synthetic store of {n:,} signals at {path} ...")
         begin = time.perf_counter()
-        build_store(path, n)
+        build_bulk_store(path, n, BENCH_ACCOUNT, echo=echo)
         echo(f"built in {time.perf_counter() - begin:.1f} s")
+    echo(f"store size: {store_size(path) / 1e9:.2f} GB ({n:,} signals)")
     prepare_advisers(path, echo)
     results = time_queries(path, repeats)
     for name, ms in results.items():

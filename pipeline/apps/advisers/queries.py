@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from pipeline.apps.advisers.generic_terms import sharp_rise, without_generic
-from pipeline.apps.dashboard import queries
+from pipeline.apps.dashboard import queries, rollup_reads
 from pipeline.apps.dashboard.queries import SENTIMENTS, Connection, _rows, _scalar, has_table, iso
 from pipeline.sinks.sqlite.advisers import Dossier, dossier_from_row
-from pipeline.sinks.sqlite.side_rows import HOUR, side_tables_account
+from pipeline.sinks.sqlite.side_rows import HOUR, rollups_ready, side_tables_account
 
 DAY = 86_400
 WEEK = 7 * DAY
@@ -124,9 +124,15 @@ def _grouped(conn: Connection, dossier: Dossier, start: float, end: float,
     if conn is None:
         return []
     if has_membership(conn, dossier):
-        return _rows(conn, "SELECT CAST((ts - ?) / ? AS INTEGER), channel, topic, sentiment, COUNT(*) "
-                           "FROM dossier_signal WHERE dossier_id = ? AND ts >= ? AND ts < ? GROUP BY 1, 2, 3, 4",
-                     [start, bucket, dossier.id, start, end])
+        hours, ranges = ([], [(start, end)])
+        if rollups_ready(conn):
+            hours, ranges = rollup_reads.split_hours(start, end, bucket)
+        found = rollup_reads.dossier_rows(conn, int(dossier.id or 0), hours, start, bucket)
+        for lower, upper in ranges:
+            found += _rows(conn, "SELECT CAST((ts - ?) / ? AS INTEGER), channel, topic, sentiment, COUNT(*) "
+                                 "FROM dossier_signal WHERE dossier_id = ? AND ts >= ? AND ts < ? GROUP BY 1, 2, 3, 4",
+                           [start, bucket, dossier.id, lower, upper])
+        return found
     cond, params = dossier_condition(conn, dossier, span=(start, end))
     sql = (f"SELECT CAST((s.ts - ?) / ? AS INTEGER), s.channel, s.topic, s.sentiment, COUNT(*) FROM signals s "
            f"WHERE {cond} AND s.ts >= ? AND s.ts < ? GROUP BY 1, 2, 3, 4")
@@ -243,8 +249,8 @@ def _term_counts(conn: Connection, start: float, end: float) -> dict[str, int]:
 
 def _topic_counts(conn: Connection, start: float, end: float) -> dict[str, int]:
     """Topic code -> signals in [start, end) (deleted ones left out)."""
-    return {str(k): n for k, n in queries._key_counts(conn, "topic", start, end,
-                                                       queries.distinct_values(conn, "topic")).items()}
+    return {str(k): n for k, n in queries.totals_by(conn, "topic", start, end,
+                                                     queries.distinct_values(conn, "topic")).items()}
 
 
 def _rises(now: dict[str, int], before: dict[str, int], min_count: int, limit: int) -> list[dict[str, Any]]:

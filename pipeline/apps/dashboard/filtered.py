@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.apps.dashboard import queries
+from pipeline.apps.dashboard import queries, rollup_reads
 from pipeline.apps.dashboard.queries import SEARCH_CHANNEL, SENTIMENTS, Connection, SignalFilter
 
 SELECTING = ("channel", "topic", "sentiment", "place", "q", "term")
@@ -30,6 +30,34 @@ def _where(conn: Connection, filters: SignalFilter, start: float, end: float) ->
     return " AND ".join(where) or "1", params
 
 
+def _narrowed(filters: SignalFilter, start: float, end: float) -> tuple[float, float]:
+    """The selection's time range within [start, end)."""
+    return (max(start, filters.start if filters.start is not None else start),
+            min(end, filters.end if filters.end is not None else end))
+
+
+def _summary_rows(conn: Connection, filters: SignalFilter, start: float, end: float) -> list[tuple[Any, ...]]:
+    """(channel, sentiment, signals, searches with a known result count, zero results) of the selection in
+    [start, end): whole hours from the hourly cube when it can answer, the rest from the signals."""
+    lower, upper = _narrowed(filters, start, end)
+    ranges: list[tuple[float, float]] = [(lower, upper)] if lower < upper else []
+    found: list[tuple[Any, ...]] = []
+    if rollup_reads.cube_usable(conn, filters):
+        inner = rollup_reads.whole_hours(lower, upper)
+        if inner is not None:
+            found += [tuple(row[1:]) for row in rollup_reads.cube_rows(conn, filters, *inner, ("channel", "sentiment"))]
+            ranges = rollup_reads.edges(lower, upper)
+    for part_start, part_end in ranges:
+        where = _where(conn, filters, part_start, part_end)
+        if where is None:
+            continue
+        sql, params = where
+        found += [tuple(row) for row in queries._rows(
+            conn, f"SELECT channel, sentiment, COUNT(*), COUNT(zero_result), COALESCE(SUM(zero_result), 0) "
+                  f"FROM signals WHERE {sql} GROUP BY channel, sentiment", params)]
+    return found
+
+
 def summary(conn: Connection, filters: SignalFilter, start: float, end: float) -> dict[str, Any]:
     """queries.summary for the selection: totals, per channel, per sentiment and site searches; store-wide
     figures (total stored, dead letters, newest and oldest signal) stay those of the whole store."""
@@ -37,18 +65,15 @@ def summary(conn: Connection, filters: SignalFilter, start: float, end: float) -
     channels: dict[str, int] = {}
     sentiments = {label: 0 for label in SENTIMENTS}
     searches = zero = 0
-    where = _where(conn, filters, start, end) if conn is not None else None
-    if where is not None:
-        sql, params = where
-        for channel, sentiment, n, known, zeros in queries._rows(
-                conn, f"SELECT channel, sentiment, COUNT(*), COUNT(zero_result), COALESCE(SUM(zero_result), 0) "
-                      f"FROM signals WHERE {sql} GROUP BY channel, sentiment", params):
-            channels[channel] = channels.get(channel, 0) + int(n)
-            if sentiment in sentiments:
-                sentiments[sentiment] += int(n)
-            if channel == SEARCH_CHANNEL:
-                searches += int(known)
-                zero += int(zeros)
+    for channel, sentiment, n, known, zeros in _summary_rows(conn, filters, start, end) if conn is not None else []:
+        if not n:
+            continue
+        channels[channel] = channels.get(channel, 0) + int(n)
+        if sentiment in sentiments:
+            sentiments[sentiment] += int(n)
+        if channel == SEARCH_CHANNEL:
+            searches += int(known)
+            zero += int(zeros)
     total = sum(channels.values())
     return {
         "total": total,
@@ -58,7 +83,7 @@ def summary(conn: Connection, filters: SignalFilter, start: float, end: float) -
         "searches": searches,
         "zero_result_searches": zero,
         "zero_result_share": queries._share(zero, searches),
-        "total_all": int(queries._scalar(conn, "SELECT COUNT(*) FROM signals") or 0) if conn is not None else 0,
+        "total_all": queries.stored_count(conn) if conn is not None else 0,
         "dead_letters": int(queries._scalar(conn, "SELECT COUNT(*) FROM deadletters") or 0) if conn is not None else 0,
         "newest_ts": newest, "newest": queries.iso(newest), "oldest_ts": oldest, "oldest": queries.iso(oldest),
         "selection": True,
@@ -69,16 +94,30 @@ def _series(conn: Connection, column: str, filters: SignalFilter, start: float, 
             bucket_seconds: int) -> dict[Any, list[int]]:
     """Counts per bucket for every value of `column` among the selected signals."""
     size = queries.bucket_count(start, end, bucket_seconds)
-    where = _where(conn, filters, start, end) if conn is not None else None
     series: dict[Any, list[int]] = {}
-    if where is None:
+    if conn is None:
         return series
-    sql, params = where
-    for key, index, n in queries._rows(conn, f"SELECT {column}, CAST((ts - ?) / ? AS INTEGER) AS b, COUNT(*) "
-                                             f"FROM signals WHERE {sql} GROUP BY 1, 2",
-                                       [start, bucket_seconds, *params]):
-        if 0 <= index < size:
-            series.setdefault(key, [0] * size)[int(index)] += int(n)
+    lower, upper = _narrowed(filters, start, end)
+    ranges: list[tuple[float, float]] = [(lower, upper)] if lower < upper else []
+    if rollup_reads.cube_usable(conn, filters):
+        hours, ranges = rollup_reads.split_hours(lower, upper, bucket_seconds, start)
+        wanted = set(hours)
+        if hours:
+            for hour, key, n, _searches, _zero in rollup_reads.cube_rows(conn, filters, min(hours), max(hours) + 3_600,
+                                                                         (column,)):
+                index = rollup_reads.bucket_of(hour, start, bucket_seconds)
+                if n and hour in wanted and 0 <= index < size:
+                    series.setdefault(key, [0] * size)[index] += int(n)
+    for part_start, part_end in ranges:
+        where = _where(conn, filters, part_start, part_end)
+        if where is None:
+            continue
+        sql, params = where
+        for key, index, n in queries._rows(conn, f"SELECT {column}, CAST((ts - ?) / ? AS INTEGER) AS b, COUNT(*) "
+                                                 f"FROM signals WHERE {sql} GROUP BY 1, 2",
+                                           [start, bucket_seconds, *params]):
+            if 0 <= index < size:
+                series.setdefault(key, [0] * size)[int(index)] += int(n)
     return series
 
 

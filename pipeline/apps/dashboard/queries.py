@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
 
+from pipeline.apps.dashboard import rollup_reads
 from pipeline.core.timeutil import iso  # noqa: F401 - used here and re-exported
 from pipeline.sinks.sqlite.like import like_pattern  # noqa: F401 - used here and re-exported
 from pipeline.sinks.sqlite.side_rows import HOUR, NULL_KEY, ascii_lower, side_tables_account
@@ -39,9 +40,12 @@ GROUP_COLUMNS: frozenset[str] = frozenset({"channel", "topic", "sentiment"})
 SEARCH_CHANNEL = "site_search"
 MAX_LIMIT = 500
 # Free-text search uses the trigram index only when the time range holds at least this many signals.
-FTS_MIN_ROWS = 100_000
+FTS_MIN_ROWS = 40_000
 # ... after LIKE over the newest this many signals of the range found too few.
 PROBE_ROWS = 20_000
+# Over a range of at least this many signals the text-index lookup is bounded by the store's rowids, not the range's
+# (finding the range's lowest and highest rowid would read the whole range; the ts condition still applies).
+EXACT_BOUNDS_ROWS = 200_000
 # A keyword filter probes the terms table per signal (instead of listing its ids) from this many matches on.
 COMMON_TERM_ROWS = 2_000
 
@@ -220,14 +224,6 @@ def _rollup_rows(conn: Connection, dim: str, start: float, end: float, bucket_se
     return [(None if key == NULL_KEY else key, index, int(n), int(stored)) for key, index, n, stored in rows]
 
 
-def _rollup_totals(conn: Connection, dim: str, start: float, end: float) -> dict[str | None, int]:
-    """Signals (deleted ones left out) per value of `dim` in [start, end), values without signals left out."""
-    totals: dict[str | None, int] = {}
-    for key, _index, n, _stored in _rollup_rows(conn, dim, start, end, int(end - start)):
-        totals[key] = totals.get(key, 0) + n
-    return {key: n for key, n in totals.items() if n}
-
-
 def _rollup_series(conn: Connection, dim: str, start: float, end: float,
                    bucket_seconds: int) -> dict[str | None, list[int]]:
     """Per value of `dim` with stored signals in [start, end): counts per bucket (deleted ones left out)."""
@@ -329,30 +325,64 @@ def sentiment_over_time(conn: Connection, start: float, end: float, bucket_secon
                         for label in SENTIMENTS}}
 
 
-def _search_counts(conn: Connection, scope: _Scope) -> tuple[int, int]:
-    """(site searches with a known result count, of which zero-result) within the scope."""
-    if scope.whole:
-        rows = _rows(conn, "SELECT COUNT(*), COALESCE(SUM(zero_result), 0) FROM signals WHERE zero_result IS NOT NULL")
-    else:
-        rows = _rows(conn, "SELECT COUNT(zero_result), COALESCE(SUM(zero_result), 0) FROM signals "
-                           "WHERE channel = ? AND ts >= ? AND ts < ?", (SEARCH_CHANNEL, scope.start, scope.end))
+def _raw_search_counts(conn: Connection, start: float, end: float) -> tuple[int, int]:
+    """(site searches with a known result count and a group, of which zero-result) in [start, end): what the
+    zero-result panel and `search_hour` count (deleted ones too)."""
+    rows = _rows(conn, "SELECT COUNT(*), COALESCE(SUM(zero_result), 0) FROM signals WHERE channel = ? AND ts >= ? "
+                       "AND ts < ? AND zero_result IS NOT NULL AND query_group IS NOT NULL", (SEARCH_CHANNEL, start, end))
     return (int(rows[0][0]), int(rows[0][1])) if rows else (0, 0)
+
+
+def _search_counts(conn: Connection, start: float, end: float) -> tuple[int, int]:
+    """(site searches with a known result count and a group, of which zero-result) in [start, end): whole hours
+    from the hourly search counts when the store keeps them, the rest from the (channel, ts) index."""
+    if conn is None or side_tables_account(conn) is None:
+        return _raw_search_counts(conn, start, end)
+    searches = zero = 0
+    inner = rollup_reads.whole_hours(start, end)
+    if inner is not None:
+        rows = _rows(conn, "SELECT COALESCE(SUM(searches), 0), COALESCE(SUM(zero), 0) FROM search_hour "
+                           "WHERE hour >= ? AND hour < ?", inner)
+        searches, zero = int(rows[0][0]), int(rows[0][1])
+    for lower, upper in rollup_reads.edges(start, end):
+        more, more_zero = _raw_search_counts(conn, lower, upper)
+        searches, zero = searches + more, zero + more_zero
+    return searches, zero
+
+
+def totals_by(conn: Connection, column: str, start: float, end: float,
+              keys: Sequence[str | None]) -> dict[str | None, int]:
+    """Signals per value in `keys` of `column` in [start, end) (deleted ones left out, values without signals left
+    out): whole hours from the hourly counts when the store keeps them, the partial hours at the edges per key from
+    its index."""
+    if conn is None or side_tables_account(conn) is None:
+        return _key_counts(conn, column, start, end, keys)
+    inner = rollup_reads.whole_hours(start, end)
+    totals = rollup_reads.hour_totals(conn, column, *inner, keys) if inner is not None else {}
+    for lower, upper in rollup_reads.edges(start, end):
+        for key, n in _key_counts(conn, column, lower, upper, keys).items():
+            totals[key] = totals.get(key, 0) + n
+    wanted = set(keys)
+    return {key: n for key, n in totals.items() if n and key in wanted}
+
+
+def stored_count(conn: Connection) -> int:
+    """Every signal in the store (deleted ones too): from the hourly counts when the store keeps them."""
+    if conn is not None and side_tables_account(conn) is not None:
+        return rollup_reads.stored_total(conn)
+    return int(_scalar(conn, "SELECT COUNT(*) FROM signals") or 0)
 
 
 def summary(conn: Connection, start: float, end: float) -> dict[str, Any]:
     """Totals for [start, end): signals, per channel, per sentiment, site searches; plus store-wide figures."""
     scope = _Scope(conn, start, end)
-    if uses_rollup(conn, start, end):
-        channels = _rollup_totals(conn, "channel", start, end)
-        labelled = _rollup_totals(conn, "sentiment", start, end)
-    else:
-        channels = _key_counts(conn, "channel", start, end, distinct_values(conn, "channel"))
-        labelled = _key_counts(conn, "sentiment", start, end, SENTIMENTS)
+    channels = totals_by(conn, "channel", start, end, distinct_values(conn, "channel"))
+    labelled = totals_by(conn, "sentiment", start, end, SENTIMENTS)
     sentiments = {label: labelled.get(label, 0) for label in SENTIMENTS}
-    searches, zero = _search_counts(conn, scope)
+    searches, zero = _search_counts(conn, start, end)
     total = sum(channels.values())
     oldest, newest = scope.oldest, scope.newest
-    total_all = total if scope.whole else int(_scalar(conn, "SELECT COUNT(*) FROM signals") or 0)
+    total_all = total if scope.whole else stored_count(conn)
     return {
         "total": total,
         "channels": {str(k): v for k, v in sorted(channels.items(), key=lambda kv: (-kv[1], kv[0] or ""))},
@@ -430,11 +460,13 @@ def text_condition(conn: Connection, text: str, column: str = "text", rowid: str
 
 
 def rowid_bounds(conn: Connection, start: float | None, end: float | None) -> tuple[int | None, int | None]:
-    """Lowest and highest rowid of the signals in [start, end): bounds the text-index lookup to that range."""
+    """Lowest and highest rowid of the signals in [start, end) (of the whole store when the range holds at least
+    EXACT_BOUNDS_ROWS): bounds the text-index lookup."""
     oldest, newest = store_span(conn)
     if oldest is None or newest is None:
         return (None, None)
-    if (start is None or start <= oldest) and (end is None or end > newest):
+    whole = (start is None or start <= oldest) and (end is None or end > newest)
+    if whole or rows_in_range(conn, start, end, EXACT_BOUNDS_ROWS) >= EXACT_BOUNDS_ROWS:
         # two sub-selects: each is one b-tree probe, where MIN and MAX in one select scan the table
         rows = _rows(conn, "SELECT (SELECT MIN(rowid) FROM signals), (SELECT MAX(rowid) FROM signals)")
     else:

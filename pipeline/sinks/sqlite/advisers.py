@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.sinks.sqlite.like import like_pattern
+from pipeline.sinks.sqlite.rollups import rebuild_cube, rebuild_dossier_hours
 from pipeline.sinks.sqlite.schema import migrate
 from pipeline.sinks.sqlite.side_rows import (
     CHANNELS_ADDRESSED,
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 
 OLD_TRIGGERS = ("advisers_ai", "advisers_ad", "advisers_au")
 # The side rows of version 4 (kept by triggers) are the same as now: an upgrade keeps them.
-SAME_SIDE_ROWS = ("4", SCHEMA_VERSION)
+SAME_SIDE_ROWS = ("4", "5", SCHEMA_VERSION)
 
 
 _TRUE = "IN (1, 'true', 'yes')"
@@ -99,6 +100,7 @@ def backfill_hours(conn: sqlite3.Connection) -> None:
     conn.execute("DELETE FROM term_hour")
     conn.execute(f"INSERT INTO term_hour (hour, term, n) SELECT {hour_sql('ts')}, term, COUNT(*) FROM signal_terms "
                  f"GROUP BY 1, 2")
+    rebuild_cube(conn)
     log.info("hourly counts built in %.1f s", time.perf_counter() - begin)
 
 
@@ -137,6 +139,7 @@ def backfill_dossier(conn: sqlite3.Connection, dossier: "Dossier") -> int:
     conn.execute("DELETE FROM dossier_signal WHERE dossier_id = ?", (dossier.id,))
     sql, params = _membership_sql(dossier)
     added = conn.execute(sql, params).rowcount
+    rebuild_dossier_hours(conn, int(dossier.id or 0))
     log.info("dossier %s: %d signals matched in %.1f s", dossier.id, added, time.perf_counter() - begin)
     return added
 
@@ -144,10 +147,16 @@ def backfill_dossier(conn: sqlite3.Connection, dossier: "Dossier") -> int:
 def _backfill_all_dossiers(conn: sqlite3.Connection) -> None:
     """Rebuild the membership of every saved dossier."""
     conn.execute("DELETE FROM dossier_signal")
+    conn.execute("DELETE FROM dossier_hour")
     rows = conn.execute("SELECT id, name, keywords, topics, channels, place, start_ts, end_ts, created_at "
                         "FROM dossiers").fetchall()
     for row in rows:
         backfill_dossier(conn, dossier_from_row(row))
+
+
+def schema_marker(account: str) -> tuple[str, str]:
+    """The (key, value) row of `advisers_meta` saying the side tables are current and built for `account`."""
+    return SCHEMA_KEY, json.dumps({"version": SCHEMA_VERSION, "account": account.lower()})
 
 
 def ensure_schema(path: str | Path, account: str) -> bool:
@@ -160,7 +169,7 @@ def ensure_schema(path: str | Path, account: str) -> bool:
         has_signals = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='signals'").fetchone()
         if not has_signals:
             return False
-        wanted = json.dumps({"version": SCHEMA_VERSION, "account": account.lower()})
+        wanted = schema_marker(account)[1]
         migrate(conn)
         row = conn.execute("SELECT value FROM advisers_meta WHERE key = ?", (SCHEMA_KEY,)).fetchone()
         if row is not None and row[0] == wanted:
@@ -273,6 +282,7 @@ def delete_dossier(path: str | Path, dossier_id: int) -> bool:
         migrate(conn)
         with conn:
             conn.execute("DELETE FROM dossier_signal WHERE dossier_id = ?", (dossier_id,))
+            conn.execute("DELETE FROM dossier_hour WHERE dossier_id = ?", (dossier_id,))
             return conn.execute("DELETE FROM dossiers WHERE id = ?", (dossier_id,)).rowcount > 0
     finally:
         conn.close()

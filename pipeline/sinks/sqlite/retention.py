@@ -2,7 +2,8 @@
 
 The age counts from when the pipeline stored a signal (`stored_at`), so replaying an old archive does not
 delete it on arrival; Elasticsearch's lifecycle policy counts from the index's creation the same way.
-Hourly counts of the dashboard are aggregates without personal data and are adjusted, not kept per signal.
+Hourly counts and rollups of the dashboard are aggregates without personal data: a purge takes the purged signals
+out of them (and out of the text index, terms, flags and dossier membership) in the same transaction.
 """
 from __future__ import annotations
 

@@ -197,6 +197,23 @@ CREATE INDEX IF NOT EXISTS corrections_signal ON corrections (signal_id, seq);
 CREATE INDEX IF NOT EXISTS corrections_at ON corrections (at)
 """
 
+# Dashboard at scale: hourly counts of each saved dossier's signals per channel, topic and sentiment (the rollup of
+# `dossier_signal`), hourly counts per channel, topic, sentiment and neighbourhood (the live page's selections),
+# both filled by the advisers' back-fill and kept per batch; an index for a neighbourhood over time, and a covering
+# index for the open messages.
+DASHBOARD_ROLLUPS = """
+CREATE TABLE IF NOT EXISTS dossier_hour (
+    dossier_id INTEGER NOT NULL, hour REAL NOT NULL, channel TEXT NOT NULL, topic TEXT NOT NULL,
+    sentiment TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (dossier_id, hour, channel, topic, sentiment)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS signal_cube (
+    hour REAL NOT NULL, channel TEXT NOT NULL, topic TEXT NOT NULL, sentiment TEXT NOT NULL, place TEXT NOT NULL,
+    n INTEGER NOT NULL, searches INTEGER NOT NULL, zero INTEGER NOT NULL,
+    PRIMARY KEY (hour, channel, topic, sentiment, place)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS signals_place_ts ON signals (place, ts) WHERE place IS NOT NULL;
+CREATE INDEX IF NOT EXISTS signal_flags_open ON signal_flags (attention, handled, deleted, channel, ts)
+"""
+
 # Version n is reached by running the scripts of every version up to n, in order, once per file (under the
 # write lock); scripts 1 and 2 are idempotent, later ones rely on running once.
 MIGRATIONS: tuple[tuple[int, str], ...] = (
@@ -205,6 +222,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (3, DEADLETTER_FINGERPRINT),
     (4, ALERT_NOTES),
     (5, CORRECTIONS),
+    (6, DASHBOARD_ROLLUPS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -15,14 +15,18 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
+from pipeline.sinks.sqlite.rollups import NULL_KEY, RollupDeltas, hour_sql, take_back_members
+
+__all__ = ["NULL_KEY", "hour_sql"]  # re-exported for the modules that count per hour
+
 log = logging.getLogger(__name__)
 
 SCHEMA_KEY = "advisers_schema"
-SCHEMA_VERSION = "5"  # 5: side rows written per batch by SqliteStore (no triggers), dossier membership
+SCHEMA_VERSION = "6"  # 5: side rows written per batch by SqliteStore (no triggers), dossier membership; 6: rollups
+WRITABLE_VERSIONS = ("5", SCHEMA_VERSION)  # side rows kept per batch (a version-5 store is upgraded by ensure_schema)
 CHANNELS_ADDRESSED = ("email", "webform", "whatsapp")  # sent to the municipality by nature
 SOCIAL_CHANNELS = ("twitter", "facebook")
 ROLLUP_DIMENSIONS = ("channel", "topic", "sentiment")
-NULL_KEY = "\u0000"  # stands for NULL in signal_hour's key (primary keys cannot hold NULL)
 HOUR = 3_600
 SEARCH_CHANNEL = "site_search"
 ID_CHUNK = 500  # ids per `IN (...)` lookup, well below SQLite's parameter limit
@@ -47,12 +51,6 @@ def is_true(value: Any) -> bool:
 def hour_of(ts: float) -> float:
     """The start of the UTC hour holding `ts`."""
     return float(math.floor(ts / HOUR) * HOUR)
-
-
-def hour_sql(column: str) -> str:
-    """SQL for hour_of(column) without relying on SQLite's optional math functions."""
-    whole = f"CAST({column} / {HOUR} AS INTEGER) * {HOUR}"
-    return f"({whole} - CASE WHEN {column} < {whole} THEN {HOUR} ELSE 0 END)"
 
 
 def _meta(doc: dict[str, Any]) -> dict[str, Any]:
@@ -153,9 +151,18 @@ def side_tables_account(conn: sqlite3.Connection) -> str | None:
         return None
     try:
         meta = json.loads(row[0])
-        return str(meta.get("account") or "") if meta.get("version") == SCHEMA_VERSION else None
+        return str(meta.get("account") or "") if meta.get("version") in WRITABLE_VERSIONS else None
     except (ValueError, AttributeError):
         return None
+
+
+def rollups_ready(conn: sqlite3.Connection) -> bool:
+    """True when the store's side tables include current `signal_cube` and `dossier_hour` rollups."""
+    try:
+        row = conn.execute("SELECT value FROM advisers_meta WHERE key = ?", (SCHEMA_KEY,)).fetchone()
+        return row is not None and json.loads(row[0]).get("version") == SCHEMA_VERSION
+    except (sqlite3.OperationalError, ValueError, AttributeError):
+        return False
 
 
 def dossier_rules(conn: sqlite3.Connection) -> list[DossierRule]:
@@ -183,6 +190,8 @@ class StoredRow:
     keys: tuple[str | None, str | None, str | None]  # channel, topic, sentiment
     deleted: bool
     search: tuple[str, str, int] | None  # see search_key
+    place: str | None = None
+    zero: int | None = None
 
 
 def search_key(channel: str, normalized: str | None, group: str | None,
@@ -199,12 +208,12 @@ def existing_rows(conn: sqlite3.Connection, ids: Sequence[str]) -> dict[str, Sto
     found: dict[str, StoredRow] = {}
     for part in _chunks(ids):
         sql = (f"SELECT s.id, s.rowid, s.text, s.ts, s.channel, s.topic, s.sentiment, coalesce(f.deleted, 0), "
-               f"s.query_normalized, s.query_group, s.zero_result "
+               f"s.query_normalized, s.query_group, s.zero_result, s.place "
                f"FROM signals s LEFT JOIN signal_flags f ON f.id = s.id WHERE s.id IN ({','.join('?' * len(part))})")
-        for sid, rowid, text, ts, channel, topic, sentiment, deleted, normalized, group, zero in conn.execute(
+        for sid, rowid, text, ts, channel, topic, sentiment, deleted, normalized, group, zero, place in conn.execute(
                 sql, list(part)):
             found[sid] = StoredRow(rowid, text, ts, (channel, topic, sentiment), bool(deleted),
-                                   search_key(channel, normalized, group, zero))
+                                   search_key(channel, normalized, group, zero), place, zero)
     return found
 
 
@@ -237,6 +246,12 @@ class SideRowWriter:
             for term, ts in self.conn.execute(sql, list(part)):
                 key = (hour_of(ts), term)
                 term_deltas[key] = term_deltas.get(key, 0) - 1
+        rollups = RollupDeltas()
+        take_back_members(self.conn, list(old), rollups, hour_of)
+        for row in old.values():
+            if not row.deleted:
+                rollups.count_signal(hour_of(row.ts), *row.keys, row.place, row.zero, -1)
+        rollups.write(self.conn)
         self.conn.executemany("DELETE FROM signal_terms WHERE id = ?", ids)
         self.conn.executemany("DELETE FROM signal_flags WHERE id = ?", ids)
         self.conn.executemany("DELETE FROM dossier_signal WHERE id = ?", ids)
@@ -274,11 +289,14 @@ class SideRowWriter:
         members: list[tuple[int, float, str, str, str | None, str | None]] = []
         hours: dict[tuple[str, str, float], list[int]] = {}
         searches: dict[tuple[float, str, str], list[int]] = {}
+        rollups = RollupDeltas()
         for doc, row in zip(docs, rows):
             sid, channel, ts, topic, sentiment, place, text = row[0], row[1], row[3], row[4], row[7], row[10], row[12]
             terms.extend((term, ts, sid) for term in doc_terms(doc))
             deleted = is_deleted(doc)
             _count(hours, ts, (channel, topic, sentiment), 1, deleted)
+            if not deleted:
+                rollups.count_signal(hour_of(ts), channel, topic, sentiment, place, row[15], 1)
             _count_search(searches, ts, search_key(channel, row[13], row[14], row[15]), 1)
             attention = needs_attention(channel, text, sentiment, doc, self.account)
             if deleted or attention:
@@ -287,8 +305,10 @@ class SideRowWriter:
             texts.append((rowids[sid], text))
             if rules and not deleted:
                 lowered = ascii_lower(text)
-                members.extend((rule.id, ts, sid, channel, topic, sentiment) for rule in rules
-                               if rule.matches(lowered, channel, topic, place))
+                for rule in rules:
+                    if rule.matches(lowered, channel, topic, place):
+                        members.append((rule.id, ts, sid, channel, topic, sentiment))
+                        rollups.count_member(rule.id, hour_of(ts), channel, topic, sentiment, 1)
         self.conn.executemany("INSERT OR IGNORE INTO signal_terms (term, ts, id) VALUES (?,?,?)", terms)
         self.conn.executemany("INSERT OR REPLACE INTO signal_flags (id, ts, channel, topic, sentiment, place, deleted, "
                               "attention, handled) VALUES (?,?,?,?,?,?,?,?,?)", flags)
@@ -300,6 +320,7 @@ class SideRowWriter:
             key = (hour_of(ts), term)
             term_deltas[key] = term_deltas.get(key, 0) + 1
         self._add_hours(hours, searches, term_deltas)
+        rollups.write(self.conn)
 
 
 def _count_search(deltas: dict[tuple[float, str, str], list[int]], ts: float, key: tuple[str, str, int] | None,

@@ -1,0 +1,166 @@
+"""The dashboard's rollup paths (hourly cube, dossier hours, stored count) answer exactly what the plain queries over
+the signals answer, for aligned and unaligned ranges, after rewrites, deletions and a purge."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from fakes.side_rows_data import ACCOUNT, T0, rebuild, side_rows
+from pipeline.apps.advisers import queries as dq
+from pipeline.apps.dashboard import filtered, queries, rollup_reads
+from pipeline.bench.bulk_signals import BulkSignals, as_doc
+from pipeline.bench.synthetic_signals import enriched_doc
+from pipeline.sinks.sqlite.advisers import Dossier, ensure_schema, save_dossier
+from pipeline.sinks.sqlite.side_rows import rollups_ready, side_tables_account
+from pipeline.sinks.sqlite.store import SqliteStore, connect
+
+H = 3_600.0
+N = 4_000
+DAYS = 3.0
+RANGES = [(T0 - 72 * H, T0 + 1), (T0 - 24 * H, T0), (T0 - 25.5 * H, T0 - 0.25 * H), (T0 - 7 * H + 123.4, T0 - 2 * H + 5),
+          (T0 - 0.7 * H, T0 - 0.2 * H), (T0 - 30 * H, T0 - 29 * H)]
+SELECTIONS = [queries.SignalFilter(topic="afval"), queries.SignalFilter(place="Centrum"),
+              queries.SignalFilter(channel="site_search"), queries.SignalFilter(channel="twitter", sentiment="negative"),
+              queries.SignalFilter(topic="afval", place="Kerckebosch", start=T0 - 20 * H + 60, end=T0 - 3 * H)]
+
+
+def odd_docs() -> list[dict[str, Any]]:
+    """Signals with no topic, sentiment or place, deleted ones, and site searches without a result count."""
+    return [
+        enriched_doc("twitter:odd1", T0 - 5 * H + 10, "geen onderwerp", topic=None, sentiment=None, place=None),
+        enriched_doc("twitter:odd2", T0 - 5 * H + 20, "container weg", topic="afval", place="Centrum",
+                     meta={"deleted": True}),
+        enriched_doc("site_search:odd3", T0 - 4 * H + 30, "paspoort", topic="burgerzaken", sentiment="neutral",
+                     query=("paspoort", "paspoort", None)),
+        enriched_doc("site_search:odd4", T0 - 4 * H + 40, "grofvuil", topic="afval", sentiment="neutral",
+                     query=("grofvuil", "grofvuil", True), meta={"deleted": True}),
+    ]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Path]:
+    """A store with side tables, two dossiers, 4,000 generated signals over three days, odd ones, rewrites and a
+    purge of the oldest stored batch."""
+    path = tmp_path / "store.db"
+    SqliteStore(path).close()
+    assert ensure_schema(path, ACCOUNT)
+    save_dossier(path, Dossier(name="Lantaarnpalen", keywords=("lantaarnpaal", "kapot"), topics=("openbare_ruimte",)))
+    save_dossier(path, Dossier(name="Wachttijd", keywords=("wachttijd",), channels=("twitter", "facebook"),
+                               start=T0 - 50 * H + 777))
+    rows = BulkSignals(N, DAYS, end=T0).rows(0, N)
+    sink = SqliteStore(path)
+    sink.write(None, None, [as_doc(r) for r in rows[:300]], stored_at=1_000.0)  # purged below
+    for first in range(300, N, 900):
+        sink.write(None, None, [as_doc(r) for r in rows[first:first + 900]])
+    sink.write(None, None, odd_docs())
+    changed = [{**as_doc(r), "topic": {"code": "verkeer", "label": "Verkeer", "confidence": 0.9}, "place": "Centrum"}
+               for r in rows[1000:1100]]
+    sink.write(None, None, changed)  # rewritten: counted once, with the new values
+    sink.write(None, None, [as_doc(r) for r in rows[2000:2100]])  # the same signals again
+    assert sink.purge(2_000.0).signals == 300
+    sink.close()
+    yield path
+
+
+def fast_and_plain(monkeypatch: pytest.MonkeyPatch, call: Any) -> tuple[Any, Any]:
+    """`call()` with the rollups, and again with every module told that the store keeps none."""
+    fast = call()
+    with monkeypatch.context() as patch:
+        for module in (queries, rollup_reads, dq):
+            if hasattr(module, "rollups_ready"):
+                patch.setattr(module, "rollups_ready", lambda conn: False)
+            if hasattr(module, "side_tables_account"):
+                patch.setattr(module, "side_tables_account", lambda conn: None)
+        plain = call()
+    return fast, plain
+
+
+def test_rollups_equal_a_rebuild_after_rewrites_and_purge(store: Path) -> None:
+    """The cube and dossier hours kept per batch (and taken back by the purge) equal those rebuilt from the rows."""
+    kept = side_rows(store)
+    assert kept["cube"] and kept["dossier_hours"]
+    rebuild(store)
+    assert side_rows(store) == kept
+
+
+def test_summary_and_series_equal_the_plain_queries(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Summary, volume and sentiment for whole and partial hours, with and without a selection."""
+    conn = connect(store, readonly=True)
+    try:
+        assert queries.stored_count(conn) == conn.execute("SELECT COUNT(*) FROM signals").fetchone()[0]
+        for start, end in RANGES:
+            fast, plain = fast_and_plain(monkeypatch, lambda: queries.summary(conn, start, end))
+            assert fast == plain and fast["total"] > 0
+            for selection in SELECTIONS:
+                for bucket in (900, 3_600, 3 * 3_600, 86_400):
+                    if queries.bucket_count(start, end, bucket) > queries.MAX_BUCKETS:
+                        continue
+                    calls = [lambda: filtered.summary(conn, selection, start, end),
+                             lambda: filtered.volume(conn, "topic", selection, start, end, bucket),
+                             lambda: filtered.volume(conn, "channel", selection, start, end, bucket),
+                             lambda: filtered.sentiment_over_time(conn, selection, start, end, bucket)]
+                    for call in calls:
+                        fast, plain = fast_and_plain(monkeypatch, call)
+                        assert fast == plain, (start, end, selection, bucket)
+    finally:
+        conn.close()
+
+
+def test_selection_counts_match_a_direct_count(store: Path) -> None:
+    """A selection's total is the plain count of its signals, deleted ones left out."""
+    conn = connect(store, readonly=True)
+    try:
+        start, end = T0 - 48 * H, T0 + 1
+        got = filtered.summary(conn, queries.SignalFilter(topic="afval"), start, end)["total"]
+        want = conn.execute("SELECT COUNT(*) FROM signals WHERE topic = 'afval' AND ts >= ? AND ts < ? AND id NOT IN "
+                            "(SELECT id FROM signal_flags WHERE deleted = 1)", (start, end)).fetchone()[0]
+        assert got == want > 0
+    finally:
+        conn.close()
+
+
+def test_dossier_reports_whats_new_and_digest_equal_the_plain_queries(store: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dossier reports (open and unaligned periods), what's new and the digest figures."""
+    conn = connect(store, readonly=True)
+    try:
+        for saved in dq.list_dossiers(conn):
+            for dossier in (saved, replace(saved, start=T0 - 30 * H + 11, end=T0 - 2 * H + 7)):
+                fast, plain = fast_and_plain(monkeypatch, lambda: dq.dossier_report(conn, dossier))
+                assert fast == plain and fast["current"]["total"] > 0
+        fast, plain = fast_and_plain(monkeypatch, lambda: dq.whats_new(conn, 24, end=T0 - 0.5 * H))
+        assert fast == plain
+        fast, plain = fast_and_plain(monkeypatch, lambda: dq.digest_figures(conn, T0 - 1_234.0))
+        assert fast == plain and fast["dossiers"]
+    finally:
+        conn.close()
+
+
+def test_a_store_of_the_previous_side_table_version_gets_its_rollups(store: Path) -> None:
+    """A store whose side tables predate the rollups keeps its side rows per batch until the dashboard upgrades it;
+    the upgrade fills the cube and dossier hours and leaves terms and text index as they are."""
+    kept = side_rows(store)
+    conn = connect(store)
+    with conn:
+        conn.execute("UPDATE advisers_meta SET value = ? WHERE key = 'advisers_schema'",
+                     (json.dumps({"version": "5", "account": ACCOUNT.lower()}),))
+        conn.execute("DELETE FROM signal_cube")
+        conn.execute("DELETE FROM dossier_hour")
+    conn.close()
+    conn = connect(store, readonly=True)
+    assert not rollups_ready(conn) and side_tables_account(conn) == ACCOUNT.lower()
+    conn.close()
+    extra = enriched_doc("twitter:late", T0 - 3 * H, "lantaarnpaal kapot in het park", topic="openbare_ruimte")
+    sink = SqliteStore(store)
+    sink.write(None, None, [extra])
+    sink.close()
+    assert ensure_schema(store, ACCOUNT)
+    upgraded = side_rows(store)
+    assert upgraded["cube"] and upgraded["dossier_hours"] != kept["dossier_hours"]
+    assert ("lantaarnpaal", T0 - 3 * H, "twitter:late") in upgraded["terms"]
+    rebuild(store)
+    assert side_rows(store) == upgraded
