@@ -38,10 +38,19 @@ def _review_threshold(ctx: click.Context) -> float:
 @click.option("--tune/--no-tune", default=True, show_default=True,
               help="Topic: pick C on an inner hold-out of the training part.")
 @click.option("--refit-all", is_flag=True, help="After validation, refit the saved model on every row.")
+@click.option("--labels", "known_labels", default=None,
+              help="Topic: comma-separated list of valid labels; rows with another label are left out and named.")
+@click.option("--min-rows-per-label", type=click.IntRange(2, None), default=5, show_default=True,
+              help="Topic: labels with fewer rows are left out (the rows are named).")
+@click.option("--review-threshold", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Topic: fixed needs_review threshold (default: calibrated on the training part).")
+@click.option("--baseline/--no-baseline", default=True, show_default=True,
+              help="Topic: also report character TF-IDF + logistic regression on the same split.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def train(ctx: click.Context, task: str, data_path: Path, text_column: str, label_column: str, out_dir: Path,
-          time_column: str | None, name: str | None, tune: bool, refit_all: bool, quiet: bool) -> None:
+          time_column: str | None, name: str | None, tune: bool, refit_all: bool, known_labels: str | None,
+          min_rows_per_label: int, review_threshold: float | None, baseline: bool, quiet: bool) -> None:
     """Train a topic or sentiment model on any labelled CSV and print its validation report.
 
     Use the result with `stadssignaal enrich --topic-model OUT` (its labels become `topic.code`) or
@@ -57,9 +66,13 @@ def train(ctx: click.Context, task: str, data_path: Path, text_column: str, labe
         else:
             from pipeline.models.training import train_topic_model
 
+            labels = [x.strip() for x in known_labels.split(",") if x.strip()] if known_labels else None
             result = train_topic_model(data_path, out_dir, text_column, label_column, time_column, tune=tune,
                                        refit_all=refit_all, progress=not quiet, name=name or "topic",
-                                       review_threshold=_review_threshold(ctx))
+                                       review_threshold=review_threshold, baseline=baseline, known_labels=labels,
+                                       min_rows_per_label=min_rows_per_label)
+            for warning in result.warnings:
+                click.echo(f"warning: {warning}", err=True)
     except (LabelledDataError, ValueError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(result.report_text)

@@ -21,7 +21,7 @@ from pipeline.models.starter import (
     taxonomy_labels,
 )
 from pipeline.models.taxonomy_extra import write_taxonomy_extra
-from pipeline.models.training import TrainResult, train_topic_model
+from pipeline.models.training import DEFAULT_REVIEW_THRESHOLD, TrainResult, train_topic_model
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ def train_starter_topic(out: Path, progress: bool = True) -> TrainResult:
     return train_topic_model(
         corpus_topics_path(), out, name="starter", params=STARTER_TOPIC_PARAMS, tune=True, refit_all=True,
         progress=progress, label_names=taxonomy_labels(document), extra_training=taxonomy_keyword_rows(document),
+        review_threshold=DEFAULT_REVIEW_THRESHOLD, baseline=False,
     )
 
 
