@@ -16,10 +16,13 @@ SHORTHAND: dict[str, tuple[str, ...]] = {
     "str": ("straat",), "zgn": ("zogenaamde",), "obv": ("op", "basis", "van"),
 }
 _INITIALS_RUN = 2
+_TRIGGERS = frozenset(SHORTHAND) | frozenset("abcdefghijklmnopqrstuvwxyz")
 
 
 def expand_shorthand(words: list[str]) -> list[str]:
     """Join runs of single letters ("i v m" from "i.v.m.") and write out known abbreviations."""
+    if _TRIGGERS.isdisjoint(words):
+        return words
     out: list[str] = []
     i, n = 0, len(words)
     while i < n:
