@@ -188,7 +188,7 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         use_words, use_chars = bool(self.word_ngrams), bool(self.char_ngrams)
         low, high = self.word_ngrams or (1, 1)
         char_columns = self._char_columns
-        words_of_text = self._words
+        words_of_text = self._words if getattr(self, "shorthand", False) else words_of
         for text in texts:
             words = words_of_text(text)
             if use_words:
