@@ -107,7 +107,8 @@ def evaluate(ctx: click.Context, model_dir: Path | None, data_path: Path, text_c
     if unknown:
         click.echo(f"note: {len(unknown)} label(s) in the file are unknown to the model and count as errors: "
                    + ", ".join(unknown[:10]), err=True)
-    report = validate_model(model, data.texts, data.labels, _review_threshold(ctx))
+    threshold = model.review_threshold if model.review_threshold is not None else _review_threshold(ctx)
+    report = validate_model(model, data.texts, data.labels, threshold)
     click.echo(report.to_text(f"Report: {model.version} on {data_path.name}"))
     if png is not None and save_confusion_png(report, png, title=f"{model.version} on {data_path.name}"):
         click.echo(f"confusion matrix: {png}")
