@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,9 @@ def _review_threshold(ctx: click.Context) -> float:
               help="Model directory to write (model.joblib, metadata.json, report.txt, confusion.png).")
 @click.option("--time-column", default=None,
               help="Date/time column: validate on the newest 20 % instead of a stratified random 20 %.")
+@click.option("--validate-from", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Topic, with --time-column: validate on the rows from this date (YYYY-MM-DD) on, train on the "
+                   "rows before it.")
 @click.option("--name", default=None, help="Name used in the model version (default: the task).")
 @click.option("--tune/--no-tune", default=True, show_default=True,
               help="Topic: pick C on an inner hold-out of the training part.")
@@ -49,8 +53,8 @@ def _review_threshold(ctx: click.Context) -> float:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def train(ctx: click.Context, task: str, data_path: Path, text_column: str, label_column: str, out_dir: Path,
-          time_column: str | None, name: str | None, tune: bool, refit_all: bool, known_labels: str | None,
-          min_rows_per_label: int, review_threshold: float | None, baseline: bool, quiet: bool) -> None:
+          time_column: str | None, validate_from: datetime | None, name: str | None, tune: bool, refit_all: bool,
+          known_labels: str | None, min_rows_per_label: int, review_threshold: float | None, baseline: bool, quiet: bool) -> None:
     """Train a topic or sentiment model on any labelled CSV and print its validation report.
 
     Use the result with `stadssignaal enrich --topic-model OUT` (its labels become `topic.code`) or
@@ -70,7 +74,7 @@ def train(ctx: click.Context, task: str, data_path: Path, text_column: str, labe
             result = train_topic_model(data_path, out_dir, text_column, label_column, time_column, tune=tune,
                                        refit_all=refit_all, progress=not quiet, name=name or "topic",
                                        review_threshold=review_threshold, baseline=baseline, known_labels=labels,
-                                       min_rows_per_label=min_rows_per_label)
+                                       min_rows_per_label=min_rows_per_label, validate_from=validate_from)
             for warning in result.warnings:
                 click.echo(f"warning: {warning}", err=True)
     except (LabelledDataError, ValueError) as err:

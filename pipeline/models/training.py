@@ -18,7 +18,7 @@ from pipeline.models.model_dir import CONFUSION_PNG, REPORT_FILE, TOPIC_FORMAT, 
 from pipeline.models.report import EvaluationReport, evaluate_predictions
 from pipeline.models.report_plot import save_confusion_png
 from pipeline.models.review import REVIEW_TARGET_ACCURACY, review_threshold_for
-from pipeline.models.splitting import holdout_split
+from pipeline.models.splitting import date_split, holdout_split
 from pipeline.models.topic_classifier import build_pipeline, merged_params, tune_c
 from pipeline.models.topic_data import MIN_ROWS_PER_LABEL, check_topic_data
 from pipeline.models.topic_model import TrainedTopicModel
@@ -56,7 +56,8 @@ def train_topic_model(data_path: str | Path, out: str | Path, text_column: str =
                       extra_training: Sequence[tuple[str, str]] = (),
                       review_threshold: float | None = None, baseline: bool = True,
                       known_labels: Collection[str] | None = None,
-                      min_rows_per_label: int = MIN_ROWS_PER_LABEL) -> TrainResult:
+                      min_rows_per_label: int = MIN_ROWS_PER_LABEL,
+                      validate_from: datetime | None = None) -> TrainResult:
     """Train on `data_path`, validate on a held-out 20 %, write the model directory `out`.
 
     `extra_training` rows (text, label) join the training part only, never the validation part.
@@ -64,6 +65,7 @@ def train_topic_model(data_path: str | Path, out: str | Path, text_column: str =
     needs_review threshold is calibrated out of fold (see review.py). `baseline` also fits and reports the
     character TF-IDF + logistic regression baseline on the same split. Rows with a label outside `known_labels`
     (when given) or of a label with fewer than `min_rows_per_label` rows are left out with a warning.
+    `validate_from` (needs `time_column`): validate on the rows from that time on instead of the newest 20 %.
     """
     began = time.perf_counter()
     settings = merged_params(params)
@@ -78,7 +80,12 @@ def train_topic_model(data_path: str | Path, out: str | Path, text_column: str =
                                    text_column, label_column, min_rows_per_label, known_labels)
         data = checked.data
         step(f"read {len(data)} rows")
-        split = holdout_split(data.labels, data.times)
+        if validate_from is not None:
+            if data.times is None:
+                raise ValueError("validating from a date needs a time column (--time-column)")
+            split = date_split(data.times, validate_from)
+        else:
+            split = holdout_split(data.labels, data.times)
         train_part, validation_part = data.subset(split.train), data.subset(split.validation)
         step(split.method + " split")
         train_texts = train_part.texts + [t for t, _ in extra_training]
@@ -194,7 +201,8 @@ def _metadata(data: LabelledData, method: str, description: str, settings: dict[
             "time_column": columns[2],
             "extra_training_rows": extra_rows,
         },
-        "split": {"method": method, "description": description, "validation_share": 0.2},
+        "split": {"method": method, "description": description,
+                  "validation_share": round(report.n / max(1, len(data)), 4)},
         "params": settings,
         "tuning": {"metric": "inner hold-out macro-F1", "scores_by_C": tuning} if tuning else {},
         "refit_on_all_rows": refit_all,

@@ -112,3 +112,15 @@ def test_review_threshold_is_the_lowest_confidence_with_accurate_rows_above() ->
     above = correct[confidence >= threshold].mean()
     assert above >= 0.8 and correct[confidence >= threshold - 0.02].mean() < 0.8
     assert review_threshold_for(confidence[:10], correct[:10], fallback=0.4) == 0.4
+
+
+def test_date_split_trains_before_and_validates_from_the_date() -> None:
+    from datetime import datetime
+
+    from pipeline.models.splitting import date_split
+
+    times = [datetime(2024, m, 15) for m in (6, 11, 7, 12, 10)]
+    split = date_split(times, datetime(2024, 11, 1))
+    assert (split.train, split.validation, split.method) == ([0, 2, 4], [1, 3], "date")
+    with pytest.raises(ValueError, match="leaves 5 training and 0 validation rows"):
+        date_split(times, datetime(2025, 1, 1))
