@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +35,26 @@ def _review_threshold(ctx: click.Context) -> float:
               help="Model directory to write (model.joblib, metadata.json, report.txt, confusion.png).")
 @click.option("--time-column", default=None,
               help="Date/time column: validate on the newest 20 % instead of a stratified random 20 %.")
+@click.option("--validate-from", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Topic, with --time-column: validate on the rows from this date (YYYY-MM-DD) on, train on the "
+                   "rows before it.")
 @click.option("--name", default=None, help="Name used in the model version (default: the task).")
 @click.option("--tune/--no-tune", default=True, show_default=True,
               help="Topic: pick C on an inner hold-out of the training part.")
 @click.option("--refit-all", is_flag=True, help="After validation, refit the saved model on every row.")
+@click.option("--labels", "known_labels", default=None,
+              help="Topic: comma-separated list of valid labels; rows with another label are left out and named.")
+@click.option("--min-rows-per-label", type=click.IntRange(2, None), default=5, show_default=True,
+              help="Topic: labels with fewer rows are left out (the rows are named).")
+@click.option("--review-threshold", type=click.FloatRange(0.0, 1.0), default=None,
+              help="Topic: fixed needs_review threshold (default: calibrated on the training part).")
+@click.option("--baseline/--no-baseline", default=True, show_default=True,
+              help="Topic: also report character TF-IDF + logistic regression on the same split.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def train(ctx: click.Context, task: str, data_path: Path, text_column: str, label_column: str, out_dir: Path,
-          time_column: str | None, name: str | None, tune: bool, refit_all: bool, quiet: bool) -> None:
+          time_column: str | None, validate_from: datetime | None, name: str | None, tune: bool, refit_all: bool,
+          known_labels: str | None, min_rows_per_label: int, review_threshold: float | None, baseline: bool, quiet: bool) -> None:
     """Train a topic or sentiment model on any labelled CSV and print its validation report.
 
     Use the result with `stadssignaal enrich --topic-model OUT` (its labels become `topic.code`) or
@@ -57,9 +70,13 @@ def train(ctx: click.Context, task: str, data_path: Path, text_column: str, labe
         else:
             from pipeline.models.training import train_topic_model
 
+            labels = [x.strip() for x in known_labels.split(",") if x.strip()] if known_labels else None
             result = train_topic_model(data_path, out_dir, text_column, label_column, time_column, tune=tune,
                                        refit_all=refit_all, progress=not quiet, name=name or "topic",
-                                       review_threshold=_review_threshold(ctx))
+                                       review_threshold=review_threshold, baseline=baseline, known_labels=labels,
+                                       min_rows_per_label=min_rows_per_label, validate_from=validate_from)
+            for warning in result.warnings:
+                click.echo(f"warning: {warning}", err=True)
     except (LabelledDataError, ValueError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(result.report_text)
@@ -94,7 +111,8 @@ def evaluate(ctx: click.Context, model_dir: Path | None, data_path: Path, text_c
     if unknown:
         click.echo(f"note: {len(unknown)} label(s) in the file are unknown to the model and count as errors: "
                    + ", ".join(unknown[:10]), err=True)
-    report = validate_model(model, data.texts, data.labels, _review_threshold(ctx))
+    threshold = model.review_threshold if model.review_threshold is not None else _review_threshold(ctx)
+    report = validate_model(model, data.texts, data.labels, threshold)
     click.echo(report.to_text(f"Report: {model.version} on {data_path.name}"))
     if png is not None and save_confusion_png(report, png, title=f"{model.version} on {data_path.name}"):
         click.echo(f"confusion matrix: {png}")

@@ -81,7 +81,8 @@ class Enricher:
         self.sentiment = LexiconSentiment()
         self.places = PlaceFinder(self.settings.neighbourhoods, bundled_streets(self.settings.municipality))
         self.keywords = KeywordExtractor(all_function_words() | {self.settings.municipality.lower()})
-        self.review_threshold = self.settings.review_threshold
+        calibrated = getattr(topic_model, "review_threshold", None)
+        self.review_threshold = float(calibrated) if calibrated is not None else self.settings.review_threshold
         self._text_parts: ShortTextMemo[_TextParts] = ShortTextMemo()
         self._redacted_meta: ShortTextMemo[tuple[str, tuple[str, ...]]] = ShortTextMemo()
 

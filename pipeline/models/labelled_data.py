@@ -11,6 +11,8 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
+SHOWN_ROWS = 10
+
 
 class LabelledDataError(ValueError):
     """The file cannot be used: missing, unreadable, wrong columns or no usable rows."""
@@ -27,6 +29,8 @@ class LabelledData:
     source: str = ""
     sha256: str = ""
     skip_reasons: dict[str, int] = field(default_factory=dict)
+    rows: list[int] = field(default_factory=list)
+    skipped_rows: dict[str, list[int]] = field(default_factory=dict)
 
     def __len__(self) -> int:
         """The number of usable rows."""
@@ -39,7 +43,15 @@ class LabelledData:
             labels=[self.labels[i] for i in indices],
             times=[self.times[i] for i in indices] if self.times is not None else None,
             source=self.source, sha256=self.sha256,
+            rows=[self.rows[i] for i in indices] if len(self.rows) == len(self.texts) else [],
         )
+
+
+def rows_text(rows: list[int], shown: int = SHOWN_ROWS) -> str:
+    """'rows 2, 5, 9' with at most `shown` numbers and a count of the rest."""
+    listed = ", ".join(str(r) for r in rows[:shown])
+    more = f" and {len(rows) - shown} more" if len(rows) > shown else ""
+    return f"row{'s' if len(rows) != 1 else ''} {listed}{more}"
 
 
 def file_sha256(path: Path) -> str:
@@ -77,8 +89,8 @@ def read_labelled_csv(path: str | Path, text_column: str = "text", label_column:
                       time_column: str | None = None) -> LabelledData:
     """Rows with a non-empty text and label (and a parseable time when `time_column` is given).
 
-    Rows that fail are skipped and counted per reason; raises LabelledDataError when the file or a
-    column is missing or no row is usable.
+    Rows that fail are skipped, counted per reason and their file row numbers kept (the header is row 1);
+    raises LabelledDataError when the file or a column is missing or no row is usable.
     """
     path = Path(path)
     if not path.is_file():
@@ -101,13 +113,16 @@ def read_labelled_csv(path: str | Path, text_column: str = "text", label_column:
                 if reason:
                     data.skipped += 1
                     data.skip_reasons[reason] = data.skip_reasons.get(reason, 0) + 1
+                    data.skipped_rows.setdefault(reason, []).append(reader.line_num)
+                else:
+                    data.rows.append(reader.line_num)
     except UnicodeDecodeError as err:
         raise LabelledDataError(f"{path.name} is not UTF-8 text (byte {err.start})") from None
     except csv.Error as err:
         raise LabelledDataError(f"{path.name} is not a readable CSV: {err}") from None
     if data.skipped:
         log.warning("%s: skipped %d row(s): %s", path.name, data.skipped,
-                    ", ".join(f"{k} ({v})" for k, v in sorted(data.skip_reasons.items())))
+                    "; ".join(f"{k} in {rows_text(data.skipped_rows[k])}" for k in sorted(data.skip_reasons)))
     if not data.texts:
         raise LabelledDataError(f"{path.name}: no usable rows (need a non-empty {text_column!r} and {label_column!r})")
     data.sha256 = file_sha256(path)

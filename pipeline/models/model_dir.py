@@ -92,5 +92,7 @@ def load_topic_model(directory: str | Path) -> TrainedTopicModel:
         raise ModelDirError(f"{directory}: the stored object is not a probabilistic classifier")
     model = TrainedTopicModel(pipeline, version=str(meta.get("version", Path(directory).name)),
                               label_names=meta.get("label_names") or None)
+    if str(meta.get("review_threshold_method", "")).startswith("calibrated"):
+        model.review_threshold = float(meta["review_threshold"])
     log.info("loaded topic model %s (%d labels) from %s", model.version, len(model.codes), directory)
     return model

@@ -49,6 +49,7 @@ class EvaluationReport:
     review_threshold: float | None = None
     review_share: float | None = None
     accuracy_above_threshold: float | None = None
+    accuracy_below_threshold: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -69,8 +70,9 @@ class EvaluationReport:
                 lines.append(f"expected calibration error: {self.expected_calibration_error:.3f}")
         if self.review_threshold is not None and self.review_share is not None:
             above = "n/a" if self.accuracy_above_threshold is None else f"{self.accuracy_above_threshold:.3f}"
-            lines.append(f"needs_review (confidence < {self.review_threshold:.2f}): {self.review_share:.1%} of rows; "
-                         f"accuracy of the rest: {above}")
+            below = "n/a" if self.accuracy_below_threshold is None else f"{self.accuracy_below_threshold:.3f}"
+            lines.append(f"needs_review (confidence < {self.review_threshold:.2f}): {self.review_share:.1%} of rows, "
+                         f"accuracy {below}; accuracy of the rest: {above}")
         return "\n".join(lines)
 
 
@@ -154,4 +156,5 @@ def evaluate_predictions(y_true: Sequence[str], y_pred: Sequence[str], confidenc
             report.review_threshold = review_threshold
             report.review_share = round(float(1.0 - keep.mean()), 4)
             report.accuracy_above_threshold = round(float(correct[keep].mean()), 4) if keep.any() else None
+            report.accuracy_below_threshold = round(float(correct[~keep].mean()), 4) if (~keep).any() else None
     return report

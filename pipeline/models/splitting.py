@@ -34,6 +34,18 @@ def time_ordered_split(times: list[datetime], share: float = 0.2) -> Split:
     return Split(train, validation, "time", desc)
 
 
+def date_split(times: list[datetime], start: datetime) -> Split:
+    """Rows before `start` to train, rows from `start` on to validate; both parts must be non-empty."""
+    train = [i for i, moment in enumerate(times) if moment < start]
+    validation = [i for i, moment in enumerate(times) if moment >= start]
+    if not train or not validation:
+        raise ValueError(f"validating from {start:%Y-%m-%d} leaves {len(train)} training and {len(validation)} "
+                         f"validation rows; pick a date inside {min(times):%Y-%m-%d}..{max(times):%Y-%m-%d}")
+    desc = (f"by date: train {len(train)} rows before {start:%Y-%m-%d}, validate {len(validation)} rows "
+            f"from {start:%Y-%m-%d}")
+    return Split(train, validation, "date", desc)
+
+
 def stratified_split(labels: list[str], share: float = 0.2, seed: int = SEED) -> Split:
     """A random `share` for validation, stratified by label when every label has at least two rows."""
     indices = list(range(len(labels)))

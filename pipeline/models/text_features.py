@@ -13,6 +13,8 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from pipeline.models.shorthand import expand_shorthand
+
 log = logging.getLogger(__name__)
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
@@ -89,18 +91,26 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
     """
 
     def __init__(self, word_ngrams: tuple[int, int] | None = (1, 2), char_ngrams: tuple[int, int] | None = (3, 5),
-                 min_df: int = 2, max_features: int | None = None, sublinear_tf: bool = True) -> None:
-        """Block n-gram ranges (None: leave the block out), minimum document frequency, vocabulary cap per block."""
+                 min_df: int = 2, max_features: int | None = None, sublinear_tf: bool = True,
+                 shorthand: bool = False) -> None:
+        """Block n-gram ranges (None: leave the block out), minimum document frequency, vocabulary cap per block;
+        `shorthand` writes out call-note abbreviations first ("mw", "i.v.m.")."""
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
         self.max_features = max_features
         self.sublinear_tf = sublinear_tf
+        self.shorthand = shorthand
+
+    def _words(self, text: Any) -> list[str]:
+        """The normalised words of one text, with shorthand written out when asked."""
+        words = words_of(text)
+        return expand_shorthand(words) if getattr(self, "shorthand", False) else words
 
     # --- fitting -------------------------------------------------------------------------------------
     def fit(self, texts: Iterable[Any], y: Any = None) -> NgramTfidf:
         """Learn both vocabularies and their idf weights from `texts`."""
-        docs = [words_of(t) for t in texts]
+        docs = [self._words(t) for t in texts]
         if not docs:
             raise ValueError("cannot fit features on an empty list of texts")
         word_df: Counter[str] = Counter()
@@ -154,7 +164,8 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        """Restore and start with an empty cache."""
+        """Restore (models saved before the shorthand option get it off) and start with an empty cache."""
+        state.setdefault("shorthand", False)
         self.__dict__.update(state)
         self._reset_cache()
 
@@ -193,8 +204,9 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         cache = self._char_cache
         unigrams_with_chars = use_words and use_chars and low == 1 and high <= 2
         both = self._word_cache
+        words_of_text = self._words if getattr(self, "shorthand", False) else words_of
         for text in texts:
-            words = words_of(text)
+            words = words_of_text(text)
             if unigrams_with_chars:   # the usual shape: one cached column list per word, then the bigrams
                 columns.extend(chain.from_iterable([both[w] if w in both else self._word_columns(w) for w in words]))
                 if high == 2:

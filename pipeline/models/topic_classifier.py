@@ -1,4 +1,5 @@
-"""The trainable topic classifier: n-gram TF-IDF + linear SVM with calibrated probabilities, and C tuning."""
+"""The trainable topic classifier: n-gram TF-IDF + a linear SVM averaged with complement naive Bayes (or the SVM
+alone), calibrated probabilities, and C tuning."""
 from __future__ import annotations
 
 import logging
@@ -13,6 +14,7 @@ from sklearn.metrics import f1_score
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
 
+from pipeline.models.ensemble import SvmNbEnsemble
 from pipeline.models.splitting import holdout_split
 from pipeline.models.text_features import NgramTfidf
 
@@ -23,11 +25,17 @@ DEFAULT_PARAMS: dict[str, Any] = {
     "char_ngrams": [3, 5],
     "min_df": 2,
     "max_features": None,
+    "shorthand": True,
+    "classifier": "svm+nb",
     "C": 0.2,
-    "class_weight": "balanced",
+    "class_weight": None,
+    "nb_alpha": 0.3,
+    "nb_weight": 0.5,
     "calibration": "temperature",
     "calibration_folds": 3,
+    "recency_half_life_days": None,
 }
+CLASSIFIERS = ("svm+nb", "svm")
 C_GRID: tuple[float, ...] = (0.1, 0.2, 0.5)
 MAX_ITER = 5000
 
@@ -39,6 +47,8 @@ def merged_params(params: dict[str, Any] | None) -> dict[str, Any]:
         if key not in DEFAULT_PARAMS:
             raise ValueError(f"unknown topic model parameter {key!r}; known: {', '.join(DEFAULT_PARAMS)}")
         merged[key] = value
+    if merged["classifier"] not in CLASSIFIERS:
+        raise ValueError(f"unknown classifier {merged['classifier']!r}; known: {', '.join(CLASSIFIERS)}")
     return merged
 
 
@@ -47,15 +57,18 @@ def build_features(params: dict[str, Any]) -> NgramTfidf:
     word = tuple(params["word_ngrams"]) if params["word_ngrams"] else None
     char = tuple(params["char_ngrams"]) if params["char_ngrams"] else None
     return NgramTfidf(word_ngrams=word, char_ngrams=char, min_df=params["min_df"],
-                      max_features=params["max_features"])
+                      max_features=params["max_features"], shorthand=bool(params.get("shorthand", False)))
 
 
 def build_classifier(params: dict[str, Any], labels: list[str]) -> Any:
-    """A calibrated linear SVM; calibration folds shrink for rare labels.
+    """The SVM + naive Bayes ensemble, or a calibrated linear SVM; calibration folds shrink for rare labels.
 
-    A label with a single training row cannot be calibrated by CV, so logistic regression is used instead.
+    A label with a single training row cannot be calibrated by CV: the SVM alone then becomes logistic regression.
     """
     smallest = min(Counter(labels).values())
+    if params.get("classifier", "svm") == "svm+nb":
+        return SvmNbEnsemble(C=params["C"], class_weight=params["class_weight"], alpha=params["nb_alpha"],
+                             nb_weight=params["nb_weight"], folds=int(params["calibration_folds"]))
     svm = LinearSVC(C=params["C"], class_weight=params["class_weight"], max_iter=MAX_ITER, random_state=0)
     folds = min(int(params["calibration_folds"]), smallest)
     if params["calibration"] == "none" or folds < 2:

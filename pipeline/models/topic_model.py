@@ -26,6 +26,7 @@ class TrainedTopicModel:
         names = label_names or {}
         self.labels: list[str] = [names.get(code, code) for code in self.codes]
         self.top_n = top_n
+        self.review_threshold: float | None = None  # a calibrated needs_review threshold, when training chose one
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probabilities, one row per text, columns in `codes` order."""

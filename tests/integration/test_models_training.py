@@ -137,3 +137,35 @@ def test_damaged_or_foreign_model_directories_are_refused(trained: tuple[Path, s
         load_topic_model(copy)
     with pytest.raises(ModelDirError):
         load_topic_model(tmp_path / "missing")
+
+
+def test_report_shows_the_char_baseline_and_a_calibrated_review_threshold(trained: tuple[Path, str]) -> None:
+    out, output = trained
+    meta = json.loads((out / "metadata.json").read_text(encoding="utf-8"))
+    assert "baseline on the same split, char_wb 2-5 TF-IDF + logistic regression" in output
+    assert 0.0 <= meta["baseline"]["macro_f1"] <= 1.0
+    assert meta["review_threshold_method"].startswith("calibrated")
+    assert f"needs_review (confidence < {meta['review_threshold']:.2f})" in output
+    assert load_topic_model(out).review_threshold == meta["review_threshold"]
+
+
+def test_bad_rows_are_named_and_training_goes_on(labelled_csv: Path, tmp_path: Path) -> None:
+    with open(labelled_csv, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    rows.insert(3, {"created": rows[3]["created"], "label": "afval", "text": "  "})
+    rows += [{"created": rows[0]["created"], "label": "zeldzaam", "text": f"iets zeldzaams {i}"} for i in range(2)]
+    path = tmp_path / "bad.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["created", "label", "text"])
+        writer.writeheader()
+        writer.writerows(rows)
+    result = CliRunner().invoke(train, ["--data", str(path), "--out", str(tmp_path / "m"), "--no-tune", "--quiet",
+                                        "--no-baseline", "--labels", ",".join(CODES)])
+    assert result.exit_code == 0, result.output
+    assert "empty text in row 5: left out" in result.output
+    assert f"unknown label(s) 'zeldzaam' in rows {len(rows)}, {len(rows) + 1}: left out" in result.output
+    meta = json.loads((tmp_path / "m" / "metadata.json").read_text(encoding="utf-8"))
+    assert meta["labels"] == sorted(CODES) and len(meta["data"]["warnings"]) == 2
+    few = CliRunner().invoke(train, ["--data", str(path), "--out", str(tmp_path / "x"), "--quiet",
+                                     "--min-rows-per-label", "1000"])
+    assert few.exit_code != 0 and "needs at least 1000" in few.output and "Traceback" not in few.output

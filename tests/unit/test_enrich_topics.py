@@ -163,3 +163,16 @@ def test_malformed_taxonomy_is_a_clear_error() -> None:
         Taxonomy({"topics": [{"label": "Zonder code"}]})
     with pytest.raises(ValueError, match="subtopic 0 of topic 'x'"):
         Taxonomy({"topics": [{"code": "x", "label": "X", "subtopics": [{"code": "y"}]}]})
+
+
+def test_a_wrongly_issued_parking_fine_is_parkeren_and_ten_is_no_keyword(model: KeywordTopicModel) -> None:
+    from pipeline.enrich.keywords import KeywordExtractor
+    from pipeline.enrich.text import clean_text, tokenize
+
+    for text in ("kenteken [kenteken] ten onrechte beboet", "Ik ben bekeurd terwijl ik een vergunning heb",
+                 "Auto met kenteken XX-11-YY is onterecht beboet, ter info"):
+        analysis = model.analyse(text)
+        assert analysis.ranked[0][0] == "parkeren", (text, analysis.ranked)
+        keywords = KeywordExtractor().extract(tokenize(clean_text(text)), analysis.positions)
+        assert "ten" not in keywords and "ter" not in keywords, keywords
+        assert any(k in keywords for k in ("beboet", "bekeurd")), keywords

@@ -1,0 +1,126 @@
+"""Topic training input checks, shorthand, the SVM + naive Bayes ensemble and the review threshold."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from pipeline.models.ensemble import SvmNbEnsemble, fit_temperature, softmax
+from pipeline.models.labelled_data import LabelledDataError, read_labelled_csv
+from pipeline.models.review import review_threshold_for
+from pipeline.models.shorthand import expand_shorthand
+from pipeline.models.text_features import NgramTfidf, words_of
+from pipeline.models.topic_data import check_topic_data
+
+
+def _write(path: Path, rows: list[tuple[str, str]], header: tuple[str, str] = ("text", "label")) -> Path:
+    """A labelled CSV with the given (text, label) rows."""
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def _rows(n: int, label: str) -> list[tuple[str, str]]:
+    """n distinct texts of one label."""
+    return [(f"melding {label} nummer {i}", label) for i in range(n)]
+
+
+def test_empty_texts_rare_and_unknown_labels_are_left_out_with_their_rows_named(tmp_path: Path) -> None:
+    rows = _rows(6, "afval") + [("", "afval")] + _rows(6, "groen") + _rows(2, "zeldzaam") + _rows(1, "Afvall")
+    data = read_labelled_csv(_write(tmp_path / "m.csv", rows))
+    assert data.skipped_rows == {"empty text": [8]}
+    checked = check_topic_data(data, known_labels={"afval", "groen", "zeldzaam"}, min_rows_per_label=5)
+    assert sorted(set(checked.data.labels)) == ["afval", "groen"]
+    assert len(checked.data) == 12
+    text = "\n".join(checked.warnings)
+    assert "empty text in row 8" in text
+    assert "'zeldzaam' has 2 row(s) (rows 15, 16)" in text
+    assert "unknown label(s) 'Afvall' in row 17" in text
+    assert checked.data.rows == [2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 13, 14]
+
+
+def test_too_few_rows_everywhere_is_an_error_naming_the_labels(tmp_path: Path) -> None:
+    data = read_labelled_csv(_write(tmp_path / "m.csv", _rows(3, "afval") + _rows(6, "groen")))
+    with pytest.raises(LabelledDataError, match=r"'afval' has 3 row\(s\) \(rows 2, 3, 4\)"):
+        check_topic_data(data, min_rows_per_label=5)
+
+
+def test_a_label_column_holding_text_is_refused(tmp_path: Path) -> None:
+    rows = [(f"label {i}", f"een lange tekst nummer {i} over iets") for i in range(60)]
+    data = read_labelled_csv(_write(tmp_path / "m.csv", rows))
+    with pytest.raises(LabelledDataError, match="looks like text, not categories"):
+        check_topic_data(data)
+
+
+def test_a_missing_column_is_named(tmp_path: Path) -> None:
+    with pytest.raises(LabelledDataError, match="categorie.*not found; the file has: text, label"):
+        read_labelled_csv(_write(tmp_path / "m.csv", _rows(6, "afval")), label_column="categorie")
+
+
+def test_call_note_shorthand_is_written_out() -> None:
+    assert expand_shorthand(words_of("Mw belt i.v.m. lantaarnpaal, dhr zsm terugbellen")) == [
+        "mevrouw", "belt", "in", "verband", "met", "lantaarnpaal", "meneer", "zo", "snel", "mogelijk", "terugbellen"]
+    assert expand_shorthand(["a", "paal", "b"]) == ["a", "paal", "b"]
+    features = NgramTfidf(word_ngrams=(1, 1), char_ngrams=None, min_df=1, shorthand=True).fit(["mevrouw belt"])
+    assert features.transform(["mw belt"]).toarray().tolist() == features.transform(["mevrouw belt"]).toarray().tolist()
+
+
+def test_old_pickled_features_without_the_shorthand_option_still_load() -> None:
+    features = NgramTfidf(min_df=1).fit(["de lamp brandt niet"])
+    state = features.__getstate__()
+    state.pop("shorthand")
+    restored = NgramTfidf.__new__(NgramTfidf)
+    restored.__setstate__(state)
+    assert restored.shorthand is False
+    assert (restored.transform(["lamp"]) != features.transform(["lamp"])).nnz == 0
+
+
+def test_fit_temperature_recovers_a_known_temperature() -> None:
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, size=(4000, 4))
+    truth = np.array([rng.choice(4, p=p) for p in softmax(logits / 2.0)])
+    assert fit_temperature(logits, truth) == pytest.approx(2.0, rel=0.15)
+
+
+def test_ensemble_probabilities_are_calibrated_out_of_fold() -> None:
+    rng = np.random.default_rng(1)
+    n, classes = 900, ["a", "b", "c"]
+    y = np.array([classes[i % 3] for i in range(n)])
+    dense = rng.random((n, 30)) * 0.2
+    for i, label in enumerate(y):
+        dense[i, classes.index(label) * 10 + rng.integers(0, 10)] += rng.random() * 0.5
+    x = sp.csr_matrix(dense)
+    model = SvmNbEnsemble(C=0.5, folds=3).fit(x, y)
+    proba = model.predict_proba(x)
+    assert proba.shape == (n, 3) and np.allclose(proba.sum(axis=1), 1.0)
+    assert list(model.classes_) == classes
+    assert (model.predict(x) == y).mean() > 0.6  # chance is 1/3
+    assert len(model.oof_confidence_) == n
+    gap = abs(model.oof_confidence_.mean() - model.oof_correct_.mean())
+    assert gap < 0.05
+
+
+def test_review_threshold_is_the_lowest_confidence_with_accurate_rows_above() -> None:
+    confidence = np.linspace(0.0, 1.0, 201)
+    correct = confidence >= 0.5
+    threshold = review_threshold_for(confidence, correct, target=0.8)
+    above = correct[confidence >= threshold].mean()
+    assert above >= 0.8 and correct[confidence >= threshold - 0.02].mean() < 0.8
+    assert review_threshold_for(confidence[:10], correct[:10], fallback=0.4) == 0.4
+
+
+def test_date_split_trains_before_and_validates_from_the_date() -> None:
+    from datetime import datetime
+
+    from pipeline.models.splitting import date_split
+
+    times = [datetime(2024, m, 15) for m in (6, 11, 7, 12, 10)]
+    split = date_split(times, datetime(2024, 11, 1))
+    assert (split.train, split.validation, split.method) == ([0, 2, 4], [1, 3], "date")
+    with pytest.raises(ValueError, match="leaves 5 training and 0 validation rows"):
+        date_split(times, datetime(2025, 1, 1))
