@@ -103,12 +103,12 @@ def train_topic(rows: Sequence[Example], out: Path, own: OwnData | None) -> Path
     with tempfile.TemporaryDirectory(prefix="stadssignaal-retrain-") as scratch:
         if own is not None:
             train_topic_model(own.path, out, own.text_column, own.label_column, own.time_column, refit_all=True,
-                              progress=False, name="topic-corrections",
+                              progress=False, name="topic-corrections", baseline=False,
                               extra_training=[(r.text, r.label) for r in rows])
         else:
             data = _write_rows(Path(scratch) / "corrections.csv", rows)
             train_topic_model(data, out, "text", "label", "corrected", refit_all=True, progress=False,
-                              name="topic-corrections")
+                              name="topic-corrections", baseline=False)
     return out
 
 
