@@ -799,6 +799,7 @@ class SpikeDetector:
 
     def snapshot(self) -> dict[str, Any]:
         """The full state as JSON-ready data (config, baselines, open windows and episodes)."""
+        self._sync_rows()   # scopes first seen in the open window get their rows, so keys and arrays agree
         return {
             "version": SNAPSHOT_VERSION, "config": self.config.to_dict(), "scopes": self.index.keys(),
             "baseline": self.baseline.to_state(), "dispersion": self.dispersion.to_state(),

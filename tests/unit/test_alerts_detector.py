@@ -161,6 +161,18 @@ def test_snapshot_restore_continues_exactly() -> None:
     assert resumed.snapshot() == whole.snapshot()
 
 
+def test_a_snapshot_taken_after_a_new_scope_in_the_open_window_restores() -> None:
+    _, docs = _spike_stream([])
+    detector = SpikeDetector()
+    detector.observe(docs[:5000])
+    newcomer = dict(docs[4999], id="nieuw-1", topic={"code": "evenementen", "confidence": 0.9}, place="Nieuwe Wijk")
+    detector.observe([newcomer])                      # a new topic and place inside the window still open
+    state = json.loads(json.dumps(detector.snapshot()))
+    resumed = SpikeDetector.restore(state)
+    assert resumed.snapshot() == state
+    assert [e.to_dict() for e in resumed.observe(docs[5001:])] == [e.to_dict() for e in detector.observe(docs[5001:])]
+
+
 @pytest.mark.parametrize("minute, shape, size, duration", [
     (20, "step", 4.0, 60),
     # a burst improbable only against the minutes passed of its window (not the whole window)
