@@ -69,14 +69,14 @@ def fill_store(store_path: Path, messages: int, corrections: int, seed: int, enr
 def bench_corrections(ctx: click.Context, store_path: Path, registry_dir: Path, messages: int, corrections: int,
                       seed: int, order: str) -> None:
     """Demo messages, simulated corrections of the least certain ones, then `models retrain` with its curve."""
-    from pipeline.cli.model_registry import read_examples
     from pipeline.models.registry import ModelRegistry
-    from pipeline.models.retrain import report_text, retrain
+    from pipeline.models.retrain import examples_by_task, report_text, retrain
+    from pipeline.sinks.sqlite.corrections import read_training_rows
 
     if store_path.exists():
         raise click.UsageError(f"{store_path} exists; give a new store file")
     settings = ctx.find_root().obj["settings"].model_copy(update={"store": store_path})
     stored, wrong = fill_store(store_path, messages, corrections, seed, Enricher(settings), order=order)
     click.echo(f"{stored} demo messages stored; {corrections} corrected (the pipeline was wrong on {wrong} of them)")
-    result = retrain(ModelRegistry(registry_dir), read_examples(store_path))
+    result = retrain(ModelRegistry(registry_dir), examples_by_task(read_training_rows(store_path)))
     click.echo(report_text(result))

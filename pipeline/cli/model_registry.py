@@ -29,19 +29,12 @@ def models() -> None:
 
 def read_examples(store_path: Path) -> dict[str, list[Any]]:
     """The corrections of the store as training rows per task (topic, sentiment)."""
-    from pipeline.models.retrain import Example
-    from pipeline.sinks.sqlite.corrections import training_rows
-    from pipeline.sinks.sqlite.store import connect
+    from pipeline.models.retrain import examples_by_task
+    from pipeline.sinks.sqlite.corrections import read_training_rows
 
     if not store_path.is_file():
         raise click.UsageError(f"store not found: {store_path}")
-    conn = connect(store_path, readonly=True)
-    try:
-        rows = training_rows(conn)
-    finally:
-        conn.close()
-    return {"topic": [Example(r.text, r.topic, r.was_topic, r.at) for r in rows if r.topic],
-            "sentiment": [Example(r.text, r.sentiment, r.was_sentiment, r.at) for r in rows if r.sentiment]}
+    return examples_by_task(read_training_rows(store_path))
 
 
 @models.command("retrain")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import logging
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +38,14 @@ class Example:
     label: str
     was: str | None
     at: float
+
+
+def examples_by_task(rows: Iterable[Any]) -> dict[str, list[Example]]:
+    """Training examples per task (topic, sentiment) from correction rows (anything with text, topic, sentiment,
+    was_topic, was_sentiment and at)."""
+    rows = list(rows)
+    return {"topic": [Example(r.text, r.topic, r.was_topic, r.at) for r in rows if r.topic],
+            "sentiment": [Example(r.text, r.sentiment, r.was_sentiment, r.at) for r in rows if r.sentiment]}
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,6 +111,15 @@ def training_rows(conn: sqlite3.Connection) -> list[CorrectionRow]:
                           float(r["at"])) for r in rows]
 
 
+def read_training_rows(store_path: Path) -> list[CorrectionRow]:
+    """`training_rows` of the store file at `store_path`, opened read-only."""
+    conn = connect(store_path, readonly=True)
+    try:
+        return training_rows(conn)
+    finally:
+        conn.close()
+
+
 def correction_count(conn: sqlite3.Connection) -> int:
     """How many messages have a correction."""
     if not has_corrections(conn):
