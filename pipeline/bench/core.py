@@ -58,9 +58,9 @@ def _percentile(values: list[float], q: float) -> float:
 
 def bench_enrich(settings: Settings, signals: list[RawSignal]) -> float:
     """Signals per second through the enricher alone, in one thread."""
-    from pipeline.enrich import Enricher
+    from pipeline.models.enricher_setup import enricher_for
 
-    enricher = Enricher(settings)
+    enricher = enricher_for(settings)
     enricher.enrich_many(signals[:200])  # warm caches
     start = time.perf_counter()
     for i in range(0, len(signals), 500):
@@ -70,7 +70,7 @@ def bench_enrich(settings: Settings, signals: list[RawSignal]) -> float:
 
 def bench_runner(settings: Settings, signals: list[RawSignal], workdir: Path) -> float:
     """Signals per second from a replay file through the local runner into SQLite."""
-    from pipeline.enrich import Enricher
+    from pipeline.models.enricher_setup import enricher_for
     from pipeline.runners.local import LocalRunner
     from pipeline.sinks.sqlite.sink import SqliteSink
     from pipeline.sources.replay import ReplaySource
@@ -80,7 +80,7 @@ def bench_runner(settings: Settings, signals: list[RawSignal], workdir: Path) ->
         for signal in signals:
             fh.write(json.dumps(signal.to_dict(), ensure_ascii=False) + "\n")
     sink = SqliteSink(workdir / "bench.db").open()
-    runner = LocalRunner(ReplaySource(path, batch_size=settings.batch_size), sink, Enricher(settings))
+    runner = LocalRunner(ReplaySource(path, batch_size=settings.batch_size), sink, enricher_for(settings))
     start = time.perf_counter()
     stats = runner.run()
     elapsed = time.perf_counter() - start
@@ -94,12 +94,12 @@ def bench_runner(settings: Settings, signals: list[RawSignal], workdir: Path) ->
 
 def bench_latency(settings: Settings, signals: list[RawSignal], workdir: Path, rate: float) -> tuple[float, float]:
     """p50 and p99 seconds from entering the runner to being committed (queryable), at `rate` signals/s."""
-    from pipeline.enrich import Enricher
+    from pipeline.models.enricher_setup import enricher_for
     from pipeline.runners.local import LocalRunner
     from pipeline.sinks.sqlite.sink import SqliteSink
 
     sink = SqliteSink(workdir / "latency.db").open()
-    runner = LocalRunner(PacedSource(signals, rate), sink, Enricher(settings), keep_latencies=True)
+    runner = LocalRunner(PacedSource(signals, rate), sink, enricher_for(settings), keep_latencies=True)
     stats = runner.run()
     sink.close()
     return _percentile(stats.latencies, 0.5), _percentile(stats.latencies, 0.99)

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from pipeline.enrich import Enricher
+from pipeline.models.enricher_setup import enricher_for
 from pipeline.sinks.sqlite.corrections import add_correction
 from pipeline.sinks.sqlite.store import SqliteStore
 from pipeline.sources.demo.generator import generate_records
@@ -76,7 +76,7 @@ def bench_corrections(ctx: click.Context, store_path: Path, registry_dir: Path, 
     if store_path.exists():
         raise click.UsageError(f"{store_path} exists; give a new store file")
     settings = ctx.find_root().obj["settings"].model_copy(update={"store": store_path})
-    stored, wrong = fill_store(store_path, messages, corrections, seed, Enricher(settings), order=order)
+    stored, wrong = fill_store(store_path, messages, corrections, seed, enricher_for(settings), order=order)
     click.echo(f"{stored} demo messages stored; {corrections} corrected (the pipeline was wrong on {wrong} of them)")
     result = retrain(ModelRegistry(registry_dir), examples_by_task(read_training_rows(store_path)))
     click.echo(report_text(result))

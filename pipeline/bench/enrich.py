@@ -75,8 +75,10 @@ def measure(count: int = 20_000, batch: int = 500, sentiment_model: Any = None) 
     The CPU-time rate is what one core delivers when other processes compete for it.
     """
     from pipeline.enrich import Enricher
+    from pipeline.models.enricher_setup import enricher_for
 
-    enricher = Enricher(Settings(), sentiment_model=sentiment_model)
+    enricher = (enricher_for(Settings()) if sentiment_model is None
+                else Enricher(Settings(), sentiment_model=sentiment_model))
     signals = synthetic_signals(count)
     enricher.enrich_many(signals[:batch])
     wall, cpu = time.perf_counter(), time.process_time()
@@ -109,13 +111,13 @@ KATWIJK_LABELS: dict[str, frozenset[str]] = {
 
 def evaluate_katwijk(path: Path) -> dict[str, float]:
     """Topic agreement, PII kinds found and throughput on the Katwijk meldingen (read only, nothing kept)."""
-    from pipeline.enrich import Enricher
+    from pipeline.models.enricher_setup import enricher_for
 
     with path.open(encoding="utf-8", newline="") as handle:
         rows = [r for r in csv.DictReader(handle) if r.get("text") and r.get("label") in KATWIJK_LABELS]
     start = datetime(2024, 6, 1, tzinfo=timezone.utc)
     signals = [RawSignal(f"call_note:{n}", "call_note", start, r["text"][:20_000]) for n, r in enumerate(rows)]
-    enricher = Enricher(Settings())
+    enricher = enricher_for(Settings())
     cpu = time.process_time()
     docs = enricher.enrich_many(signals)
     cpu = time.process_time() - cpu

@@ -50,12 +50,12 @@ def local_runner_rate(settings: Settings, path: Path, store: Path, detect: bool 
     """(signals/s, seconds, CPU microseconds per signal) of the local runner replaying `path` into a fresh SQLite
     store; `detect`: with the spike detector fed every batch (what `stadssignaal run` and the workers do);
     `warmup`: signals enriched first, untimed (models load lazily; the workers get the same warm-up)."""
-    from pipeline.enrich import Enricher
+    from pipeline.models.enricher_setup import enricher_for
     from pipeline.runners.local import AlertFeed, LocalRunner
     from pipeline.sinks.sqlite.sink import SqliteSink
     from pipeline.sources.replay import ReplaySource
 
-    enricher = Enricher(settings)
+    enricher = enricher_for(settings)
     if warmup is not None:
         warm_sink = SqliteSink(store.with_name(store.name + ".warmup")).open()
         LocalRunner(ReplaySource(warmup, batch_size=settings.batch_size), warm_sink, enricher).run()

@@ -203,7 +203,7 @@ def bench_speed(count: int = 10_000, batch: int = 500) -> BenchSection:
     try:
         from pipeline.bench.enrich import synthetic_signals
         from pipeline.core.settings import Settings
-        from pipeline.enrich import Enricher
+        from pipeline.models.enricher_setup import enricher_for
     except ImportError as err:
         section.skipped = f"pipeline.enrich not available ({err})"
         return section
@@ -219,12 +219,12 @@ def bench_speed(count: int = 10_000, batch: int = 500) -> BenchSection:
     jobs: list[tuple[str, Callable[[], None], float | None]] = [
         ("starter topic model alone: predict", batches(topic.predict, texts), None),
         ("supervised sentiment alone: score_many", batches(sentiment.score_many, texts), None),
-        ("enrich, default (keyword topics, supervised sentiment)", batches(Enricher(Settings()).enrich_many, signals),
+        ("enrich, default (keyword topics, supervised sentiment)", batches(enricher_for(Settings()).enrich_many, signals),
          TARGET_SIGNALS_PER_SECOND),
         ("enrich with the starter topic model",
-         batches(Enricher(Settings(), topic_model=topic).enrich_many, signals), TARGET_SIGNALS_PER_SECOND),
+         batches(enricher_for(Settings(), topic_model=topic).enrich_many, signals), TARGET_SIGNALS_PER_SECOND),
         ("enrich with the lexicon scorer alone",
-         batches(Enricher(Settings(sentiment_model="lexicon")).enrich_many, signals), None),
+         batches(enricher_for(Settings(sentiment_model="lexicon")).enrich_many, signals), None),
     ]
     cpu_rates = []
     for name, run, target in jobs:

@@ -14,7 +14,7 @@ def build_enricher(settings: Settings, topic_model: Path | None = None, sentimen
                    model_registry: Path | None = None) -> Any:
     """The enricher: keyword topics and the shipped sentiment model, or the given models ('starter' allowed; for
     sentiment also 'lexicon'); with `model_registry` it follows the registry's current version between batches."""
-    from pipeline.enrich import Enricher
+    from pipeline.models.enricher_setup import enricher_for
 
     topics = None
     try:
@@ -25,7 +25,7 @@ def build_enricher(settings: Settings, topic_model: Path | None = None, sentimen
             topics = load_topic_model(starter_topic_dir() if str(topic_model) == "starter" else topic_model)
         if sentiment_model is not None:
             settings = settings.model_copy(update={"sentiment_model": str(sentiment_model)})
-        enricher = Enricher(settings, topic_model=topics)
+        enricher = enricher_for(settings, topic_model=topics)
     except (OSError, ValueError) as err:
         raise click.UsageError(f"cannot load the model: {err}") from err
     if model_registry is None:

@@ -19,7 +19,6 @@ from pipeline.enrich.pii.urls import strip_url
 from pipeline.enrich.places import PlaceFinder, bundled_streets
 from pipeline.enrich.search_query import analyse_query
 from pipeline.enrich.sentiment import NEUTRAL, LexiconSentiment
-from pipeline.enrich.sentiment_default import default_sentiment_model
 from pipeline.enrich.short_texts import ShortTextMemo
 from pipeline.enrich.text import clean_text, stem_tokens, tokenize
 from pipeline.enrich.topics import KeywordTopicModel, Ranked, TopicAnalysis, TopicModel
@@ -65,13 +64,15 @@ class BatchSentimentModel(Protocol):
 
 
 class Enricher:
-    """Redacts, pseudonymises and labels raw signals; plain Python, no transport."""
+    """Redacts, pseudonymises and labels raw signals; plain Python, no transport.
+
+    `sentiment_model` scores sentiment (None: the lexicon scorer alone); `pipeline.models.enricher_setup` gives the
+    one the settings ask for."""
 
     def __init__(self, settings: Settings | None = None, topic_model: TopicModel | None = None,
                  sentiment_model: BatchSentimentModel | None = None) -> None:
         self.settings = settings if settings is not None else Settings()
-        self.sentiment_model = (sentiment_model if sentiment_model is not None
-                                else default_sentiment_model(self.settings.sentiment_model))
+        self.sentiment_model = sentiment_model
         self.keyword_model = KeywordTopicModel()
         self.topic_model: TopicModel = topic_model if topic_model is not None else self.keyword_model
         self.model_version = MODEL_VERSION if topic_model is None else _version_of(topic_model)

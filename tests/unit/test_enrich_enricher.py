@@ -296,20 +296,24 @@ def test_a_sentiment_model_scores_posts_but_never_site_searches() -> None:
 
 
 def test_the_shipped_supervised_model_scores_sentiment_by_default() -> None:
+    from pipeline.models.enricher_setup import enricher_for
     from pipeline.models.sentiment_model import SupervisedSentiment
 
-    default = Enricher(Settings(pseudonym_key="k"))
+    default = enricher_for(Settings(pseudonym_key="k"))
     assert isinstance(default.sentiment_model, SupervisedSentiment)
     docs = default.enrich_many([signal("Geweldig hoor... Echt top service 🙄"),
                                 signal("Dank jullie wel, de lantaarnpaal is snel gemaakt!", sid="2")])
     assert [d["sentiment"]["label"] for d in docs] == ["negative", "positive"]
     assert docs[0]["sentiment"]["score"] < 0 < docs[1]["sentiment"]["score"]
-    assert Enricher(Settings(pseudonym_key="k", sentiment_model="lexicon")).sentiment_model is None
+    assert enricher_for(Settings(pseudonym_key="k", sentiment_model="lexicon")).sentiment_model is None
+    assert Enricher(Settings(pseudonym_key="k")).sentiment_model is None      # no model given: the lexicon
 
 
 def test_a_sentiment_model_directory_that_cannot_load_is_a_clear_error(tmp_path: Path) -> None:
+    from pipeline.models.enricher_setup import enricher_for
+
     with pytest.raises(ValueError, match="cannot be loaded"):
-        Enricher(Settings(pseudonym_key="k", sentiment_model=str(tmp_path / "missing")))
+        enricher_for(Settings(pseudonym_key="k", sentiment_model=str(tmp_path / "missing")))
 
 
 def test_the_enricher_hands_its_tokens_to_a_model_that_takes_them() -> None:

@@ -90,9 +90,9 @@ def build_worker_app(kafka: KafkaSettings, settings: Settings, enricher: BatchEn
                      sink: Sink | None = None) -> WorkerApp:
     """The Faust app with its agents; `enricher` and `sink` default to the configured ones."""
     if enricher is None:
-        from pipeline.enrich import Enricher
+        from pipeline.models.enricher_setup import enricher_for
 
-        enricher = Enricher(settings)
+        enricher = enricher_for(settings)
     kafka.datadir.mkdir(parents=True, exist_ok=True)
     sink = sink if sink is not None else open_sink(kafka.sink, kafka.sqlite_path)
     app = StadsApp(kafka.app_id, fetch_max_wait_ms=kafka.fetch_max_wait_ms, leader_sync_delay=kafka.leader_sync_delay,
