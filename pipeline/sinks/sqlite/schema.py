@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from typing import Callable, TypeVar
+
+from pipeline.core.retry import Backoff
+
+T = TypeVar("T")
 
 LOCK_RETRY_SECONDS = 30.0
 
@@ -238,19 +243,24 @@ def is_transient_lock_error(err: sqlite3.OperationalError) -> bool:
     return "locked" in text or "locking protocol" in text
 
 
-def begin_write(conn: sqlite3.Connection, within: float = LOCK_RETRY_SECONDS) -> None:
-    """BEGIN IMMEDIATE, retried while another process holds the new file's WAL locks."""
+def retry_on_transient_lock(action: Callable[[], T], within: float = LOCK_RETRY_SECONDS) -> T:
+    """`action()`, started again (backing off up to half a second) while SQLite answers with a transient lock
+    error, for at most `within` seconds; any other error, or one past the deadline, is raised."""
     deadline = time.monotonic() + within
-    delay = 0.01
+    backoff = Backoff(initial=0.01, maximum=0.5)
     while True:
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            return
+            return action()
         except sqlite3.OperationalError as err:
+            delay = backoff.next_delay()
             if not is_transient_lock_error(err) or time.monotonic() + delay > deadline:
                 raise
             time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+
+
+def begin_write(conn: sqlite3.Connection, within: float = LOCK_RETRY_SECONDS) -> None:
+    """BEGIN IMMEDIATE, retried while another process holds the new file's WAL locks."""
+    retry_on_transient_lock(lambda: conn.execute("BEGIN IMMEDIATE"), within)
 
 
 def schema_version(conn: sqlite3.Connection) -> int:

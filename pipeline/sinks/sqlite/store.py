@@ -5,7 +5,6 @@ import json
 import logging
 import sqlite3
 import threading
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -17,7 +16,7 @@ from pipeline.core.timeutil import utc_datetime
 from pipeline.sinks.sqlite.alert_rows import UPSERT_ALERT, alert_row
 from pipeline.sinks.sqlite.examples import scrub_stored
 from pipeline.sinks.sqlite.retention import PurgeResult
-from pipeline.sinks.sqlite.schema import LOCK_RETRY_SECONDS, is_transient_lock_error, migrate
+from pipeline.sinks.sqlite.schema import LOCK_RETRY_SECONDS, migrate, retry_on_transient_lock
 from pipeline.sinks.sqlite.side_rows import SideRowWriter, existing_rows, last_per_id, rowids_of, side_tables_account
 
 log = logging.getLogger(__name__)
@@ -45,17 +44,7 @@ def use_wal(conn: sqlite3.Connection, within: float = WAL_SWITCH_SECONDS) -> Non
     """Switch the file to WAL, retrying while another process holds it: on a new file the switch needs the
     file to itself, and SQLite answers 'database is locked' at once there instead of waiting its busy
     timeout (several workers opening one new store at the same moment)."""
-    deadline = time.monotonic() + within
-    delay = 0.01
-    while True:
-        try:
-            conn.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as err:
-            if not is_transient_lock_error(err) or time.monotonic() + delay > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+    retry_on_transient_lock(lambda: conn.execute("PRAGMA journal_mode=WAL"), within)
 
 
 def connect(path: str | Path, readonly: bool = False) -> sqlite3.Connection:
@@ -115,21 +104,16 @@ def usable_encodings(docs: list[dict[str, Any]], encoded: Sequence[str] | None) 
 def open_migrated(path: Path, within: float = LOCK_RETRY_SECONDS) -> sqlite3.Connection:
     """A write connection to a store brought up to date; opening and migrating start again while another
     process is setting up the same new file (SQLite's transient lock errors)."""
-    deadline = time.monotonic() + within
-    delay = 0.01
-    while True:
-        conn: sqlite3.Connection | None = None
+    def attempt() -> sqlite3.Connection:
+        conn = connect(path)
         try:
-            conn = connect(path)
             migrate(conn)
-            return conn
-        except sqlite3.OperationalError as err:
-            if conn is not None:
-                conn.close()
-            if not is_transient_lock_error(err) or time.monotonic() + delay > deadline:
-                raise
-            time.sleep(delay)
-            delay = min(delay * 2, 0.5)
+        except sqlite3.OperationalError:
+            conn.close()
+            raise
+        return conn
+
+    return retry_on_transient_lock(attempt, within)
 
 
 class SqliteStore:
