@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.alerts.array_state import arrays_state, load_arrays
 from pipeline.alerts.config import DetectorConfig
 
 SLOTS_PER_WEEK = 168
@@ -151,14 +152,9 @@ class SeasonalBaseline:
 
     def to_state(self) -> dict[str, Any]:
         """JSON-ready aggregates (exact, so a restored detector decides exactly as the original)."""
-        return {name: getattr(self, name).tolist() for name in self._ARRAYS}
+        return arrays_state(self, self._ARRAYS)
 
     def load_state(self, state: dict[str, Any], parents: list[int], levels: list[int]) -> None:
         """Restore aggregates saved by to_state for rows described by `parents` and `levels`."""
         self.grow(parents, levels)
-        for name in self._ARRAYS:
-            arr = np.asarray(state[name], dtype=float)
-            target = getattr(self, name)
-            if arr.shape != target.shape:
-                raise ValueError(f"baseline {name}: shape {arr.shape} does not match {target.shape}")
-            setattr(self, name, arr)
+        load_arrays(self, self._ARRAYS, state, "baseline")

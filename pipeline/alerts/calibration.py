@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.alerts.array_state import arrays_state
+
 LEVELS = (1e-2, 1e-3, 1e-4)
 MIN_SLOPE = 0.25
 MAX_TIGHTENING = 1e-6     # the calibrated threshold is never below this fraction of the configured one
@@ -63,7 +65,7 @@ class TailCalibration:
 
     def to_state(self) -> dict[str, Any]:
         """JSON-ready counts."""
-        return {name: getattr(self, name).tolist() for name in _ARRAYS}
+        return arrays_state(self, _ARRAYS)
 
     def load_state(self, state: dict[str, Any] | None, rows: int) -> None:
         """Restore counts saved by to_state (none saved: fresh counts)."""

@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.alerts.array_state import arrays_state, load_arrays
+
 MIN_FACTOR = 0.25
 MAX_FACTOR = 4.0
 _ARRAYS = ("num", "den", "weight")
@@ -49,18 +51,14 @@ class LevelTracker:
 
     def to_state(self) -> dict[str, Any]:
         """JSON-ready sums."""
-        return {name: getattr(self, name).tolist() for name in _ARRAYS}
+        return arrays_state(self, _ARRAYS)
 
     def load_state(self, state: dict[str, Any] | None, rows: int) -> None:
         """Restore sums saved by to_state (none saved: a fresh tracker)."""
         self.grow(rows)
         if not state:
             return
-        for name in _ARRAYS:
-            arr = np.asarray(state[name], dtype=float)
-            if arr.shape != (rows,):
-                raise ValueError(f"level {name}: {arr.shape} does not match ({rows},)")
-            setattr(self, name, arr)
+        load_arrays(self, _ARRAYS, state, "level")
 
 
 def winsorised(x: np.ndarray, expected: np.ndarray, spread: np.ndarray, z: float) -> np.ndarray:

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.alerts.array_state import arrays_state, load_arrays
+
 SLOTS = 168
 MAX_SQUARED_RESIDUAL = 16.0
 MIN_SCALE = 1.0
@@ -58,15 +60,11 @@ class SlotNoise:
 
     def to_state(self) -> dict[str, Any]:
         """JSON-ready sums."""
-        return {name: getattr(self, name).tolist() for name in _ARRAYS}
+        return arrays_state(self, _ARRAYS)
 
     def load_state(self, state: dict[str, Any] | None, rows: int) -> None:
         """Restore sums saved by to_state (none saved: fresh sums)."""
         self.grow(rows)
         if not state:
             return
-        for name in _ARRAYS:
-            arr = np.asarray(state[name], dtype=float)
-            if arr.shape[0] != rows:
-                raise ValueError(f"slot noise {name}: {arr.shape[0]} rows, expected {rows}")
-            setattr(self, name, arr)
+        load_arrays(self, _ARRAYS, state, "slot noise")
