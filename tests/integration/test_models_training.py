@@ -41,10 +41,10 @@ def labelled_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def trained(labelled_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """Run `train` once with a time column; return the model directory and the command's output."""
+    """Run `train` once with a time column, keeping the validated model; return its directory and the output."""
     out = tmp_path_factory.mktemp("model") / "m"
     result = CliRunner().invoke(train, ["--data", str(labelled_csv), "--out", str(out), "--time-column", "created",
-                                        "--name", "testmodel", "--quiet"])
+                                        "--name", "testmodel", "--quiet", "--no-refit-all"])
     assert result.exit_code == 0, result.output
     return out, result.output
 
@@ -103,6 +103,30 @@ def test_evaluate_prints_the_same_macro_f1_as_sklearn(trained: tuple[Path, str],
     predicted, _ = load_topic_model(out).classify([r["text"] for r in rows])
     expected = f1_score([r["label"] for r in rows], predicted, average="macro")
     assert f"macro-F1: {expected:.3f}" in result.output
+
+
+def test_the_saved_topic_model_learns_the_newest_rows_unless_told_not_to(labelled_csv: Path, tmp_path: Path) -> None:
+    with open(labelled_csv, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    newest = max(r["created"] for r in rows)
+    texts = ("zonnepanelen op het dak van de sporthal", "subsidie voor zonnepanelen aanvragen", "zonnepaneel kapot",
+             "hoeveel zonnepanelen mogen op een monument", "zonnepanelen en de buren", "terugleveren zonnepanelen",
+             "zonnepanelen op de school", "vraag over zonnepanelen", "zonnepanelen geplaatst zonder melding",
+             "zonnepanelen in de wijk")
+    rows += [{"created": newest, "label": "energie", "text": text} for text in texts]   # only in the newest fifth
+    path = tmp_path / "newest.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["created", "label", "text"])
+        writer.writeheader()
+        writer.writerows(rows)
+    common = ["--data", str(path), "--time-column", "created", "--no-tune", "--no-baseline", "--quiet"]
+    refit = CliRunner().invoke(train, [*common, "--out", str(tmp_path / "refit")])
+    kept = CliRunner().invoke(train, [*common, "--out", str(tmp_path / "kept"), "--no-refit-all"])
+    assert refit.exit_code == 0 and kept.exit_code == 0, refit.output + kept.output
+    assert json.loads((tmp_path / "refit" / "metadata.json").read_text())["refit_on_all_rows"] is True
+    assert "energie" in load_topic_model(tmp_path / "refit").codes
+    assert load_topic_model(tmp_path / "refit").classify(["zonnepanelen op het dak"])[0] == ["energie"]
+    assert "energie" not in load_topic_model(tmp_path / "kept").codes
 
 
 def test_stratified_split_without_time_column_and_clear_errors(labelled_csv: Path, tmp_path: Path) -> None:
