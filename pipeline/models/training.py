@@ -19,7 +19,7 @@ from pipeline.models.report import EvaluationReport, evaluate_predictions
 from pipeline.models.report_plot import save_confusion_png
 from pipeline.models.review import REVIEW_TARGET_ACCURACY, review_threshold_for
 from pipeline.models.splitting import date_split, holdout_split
-from pipeline.models.topic_classifier import build_pipeline, merged_params, tune_c
+from pipeline.models.topic_classifier import build_pipeline, c_grid, merged_params, tune_c
 from pipeline.models.topic_data import MIN_ROWS_PER_LABEL, check_topic_data
 from pipeline.models.topic_model import TrainedTopicModel
 
@@ -69,7 +69,7 @@ def train_topic_model(data_path: str | Path, out: str | Path, text_column: str =
     """
     began = time.perf_counter()
     settings = merged_params(params)
-    steps = 6 + (3 if tune else 0) + (1 if refit_all else 0) + (1 if baseline else 0)
+    steps = 6 + (len(c_grid(settings)) if tune else 0) + (1 if refit_all else 0) + (1 if baseline else 0)
     with tqdm(total=steps, desc="train", unit="step", disable=not progress, leave=True) as bar:
         def step(message: str) -> None:
             """Advance the progress bar with a short status."""

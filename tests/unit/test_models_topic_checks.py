@@ -124,3 +124,15 @@ def test_date_split_trains_before_and_validates_from_the_date() -> None:
     assert (split.train, split.validation, split.method) == ([0, 2, 4], [1, 3], "date")
     with pytest.raises(ValueError, match="leaves 5 training and 0 validation rows"):
         date_split(times, datetime(2025, 1, 1))
+
+
+def test_tuning_tries_the_smaller_c_values_for_the_ensemble_and_the_full_grid_for_the_svm() -> None:
+    from pipeline.models.topic_classifier import C_GRID, ENSEMBLE_C_GRID, merged_params, tune_c
+
+    texts = [f"kliko niet geleegd in straat {i}" for i in range(15)] + [f"lantaarnpaal kapot bij nummer {i}"
+                                                                          for i in range(15)]
+    labels = ["afval"] * 15 + ["licht"] * 15
+    best, scores = tune_c(texts, labels, None, merged_params(None))
+    assert best in ENSEMBLE_C_GRID and set(scores) == {str(c) for c in ENSEMBLE_C_GRID}
+    _, scores = tune_c(texts, labels, None, merged_params({"classifier": "svm"}))
+    assert set(scores) == {str(c) for c in C_GRID}
