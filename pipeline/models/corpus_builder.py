@@ -25,7 +25,7 @@ CHANNEL_MIX: tuple[tuple[str, float], ...] = (
 )
 TOPIC_FILE = "topics.csv"
 SENTIMENT_FILE = "sentiment.csv"
-DEFAULT_PER_CODE = 900
+DEFAULT_PER_CODE = 2000
 # Template-filled sentiment rows per label. 0: sentiment.csv holds only the hand-written sentences, because
 # template rows taught the model the templates rather than Dutch (they lowered macro-F1 on real tweets).
 DEFAULT_PER_SENTIMENT = 0
