@@ -20,8 +20,10 @@ NEGATORS = frozenset({"niet", "geen", "nooit", "niks", "niets", "nergens", "alle
 _POSITIVE_EMOJI = frozenset("😊😀😃😄😁🙂😍🥰❤💕👍👏🙏🎉💪🌞☀🌷🌸✨🥳😎🤩🙌😘💚💙🧡")
 _NEGATIVE_EMOJI = frozenset("😡🤬😤😠👎😞😢😭😒😩😫🤮💩😱😟😔🤦😖😣")
 _IRONY_EMOJI = frozenset("🙄🙃😏🤡")
-# Words that, next to praise, mark it as sarcasm ("geweldig hoor", "top service... not").
-_IRONY_WORDS = frozenset({"hoor", "not", "hè", "he", "tuurlijk", "natuurlijk", "zeker", "vast", "lekker", "bedankt"})
+# Words that, next to praise, mark it as sarcasm ("geweldig hoor", "top service... not"). Only words that are rarely
+# sincere: "natuurlijk", "zeker", "lekker" and "bedankt" are mostly meant as they are written, and flagging them
+# turned sincere praise negative.
+_IRONY_WORDS = frozenset({"hoor", "not", "tuurlijk"})
 _QUESTION_WORDS = frozenset({"wie", "wat", "waar", "wanneer", "hoe", "hoeveel", "welke", "waarom", "kan", "kunnen",
                              "mag", "moet", "is", "zijn", "geldt", "klopt", "komt", "wordt", "weet", "heeft"})
 LEXICON_SCALE = 2.0   # the enricher's score = tanh(raw / 2.0)
