@@ -69,6 +69,10 @@ _TOKEN_INFO_LIMIT = 200_000
 
 def _token_info(token: str, lexicon: dict[str, tuple[float, float]]) -> tuple[Any, ...]:
     """What the features need of one token, cached: (kind, lexicon entry or emoji class, -, irony word)."""
+    if token[:1] == "#" and len(token) > 1:   # a hashtag counts as the word it holds ("#helden")
+        token, key = token[1:], token
+    else:
+        key = token
     first = token[:1]
     info: tuple[Any, ...]
     if first.isalpha():
@@ -84,7 +88,7 @@ def _token_info(token: str, lexicon: dict[str, tuple[float, float]]) -> tuple[An
     if lexicon:   # never cache answers given without the lexicon
         if len(_TOKEN_INFO) >= _TOKEN_INFO_LIMIT:
             _TOKEN_INFO.clear()
-        _TOKEN_INFO[token] = info
+        _TOKEN_INFO[key] = info
     return info
 
 
