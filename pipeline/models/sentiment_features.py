@@ -20,8 +20,10 @@ NEGATORS = frozenset({"niet", "geen", "nooit", "niks", "niets", "nergens", "alle
 _POSITIVE_EMOJI = frozenset("😊😀😃😄😁🙂😍🥰❤💕👍👏🙏🎉💪🌞☀🌷🌸✨🥳😎🤩🙌😘💚💙🧡")
 _NEGATIVE_EMOJI = frozenset("😡🤬😤😠👎😞😢😭😒😩😫🤮💩😱😟😔🤦😖😣")
 _IRONY_EMOJI = frozenset("🙄🙃😏🤡")
-# Words that, next to praise, mark it as sarcasm ("geweldig hoor", "top service... not").
-_IRONY_WORDS = frozenset({"hoor", "not", "hè", "he", "tuurlijk", "natuurlijk", "zeker", "vast", "lekker", "bedankt"})
+# Words that, next to praise, mark it as sarcasm ("geweldig hoor", "top service... not"). Only words that are rarely
+# sincere: "natuurlijk", "zeker", "lekker" and "bedankt" are mostly meant as they are written, and flagging them
+# turned sincere praise negative.
+_IRONY_WORDS = frozenset({"hoor", "not", "tuurlijk"})
 _QUESTION_WORDS = frozenset({"wie", "wat", "waar", "wanneer", "hoe", "hoeveel", "welke", "waarom", "kan", "kunnen",
                              "mag", "moet", "is", "zijn", "geldt", "klopt", "komt", "wordt", "weet", "heeft"})
 LEXICON_SCALE = 2.0   # the enricher's score = tanh(raw / 2.0)
@@ -67,6 +69,10 @@ _TOKEN_INFO_LIMIT = 200_000
 
 def _token_info(token: str, lexicon: dict[str, tuple[float, float]]) -> tuple[Any, ...]:
     """What the features need of one token, cached: (kind, lexicon entry or emoji class, -, irony word)."""
+    if token[:1] == "#" and len(token) > 1:   # a hashtag counts as the word it holds ("#helden")
+        token, key = token[1:], token
+    else:
+        key = token
     first = token[:1]
     info: tuple[Any, ...]
     if first.isalpha():
@@ -82,7 +88,7 @@ def _token_info(token: str, lexicon: dict[str, tuple[float, float]]) -> tuple[An
     if lexicon:   # never cache answers given without the lexicon
         if len(_TOKEN_INFO) >= _TOKEN_INFO_LIMIT:
             _TOKEN_INFO.clear()
-        _TOKEN_INFO[token] = info
+        _TOKEN_INFO[key] = info
     return info
 
 

@@ -114,3 +114,13 @@ def test_second_check_set_municipal_at_least_90_percent_and_reviews_at_least_hal
     assert len(wrong) <= 0.1 * len(MUNICIPAL_CHECK), wrong
     reviews = [label for label, _ in model.score_many([t for t, _ in REVIEW_CHECK])]
     assert f1_score([truth for _, truth in REVIEW_CHECK], reviews, average="macro") >= 0.5
+
+
+def test_third_check_set_is_not_in_the_corpus_and_at_least_90_percent_right(model: SupervisedSentiment) -> None:
+    from sentiment_check_sentences import MUNICIPAL_CHECK_3
+
+    corpus = {s.lower() for label in ("negative", "neutral", "positive") for s in read_written_sentences(label)}
+    assert not corpus & {t.lower() for t, _ in MUNICIPAL_CHECK_3}
+    predicted = [label for label, _ in model.score_many([t for t, _ in MUNICIPAL_CHECK_3])]
+    wrong = [(t, p) for (t, truth), p in zip(MUNICIPAL_CHECK_3, predicted) if p != truth]
+    assert len(wrong) <= 0.1 * len(MUNICIPAL_CHECK_3), wrong
