@@ -54,6 +54,8 @@ def side_rows(path: Path) -> dict[str, list[tuple]]:
             "search_hours": sorted(tuple(r) for r in conn.execute("SELECT * FROM search_hour WHERE searches > 0")),
             "cube": sorted(tuple(r) for r in conn.execute("SELECT * FROM signal_cube WHERE n <> 0 OR searches <> 0")),
             "dossier_hours": sorted(tuple(r) for r in conn.execute("SELECT * FROM dossier_hour WHERE n <> 0")),
+            "dossier_days": sorted(tuple(r) for r in conn.execute("SELECT * FROM dossier_day WHERE n <> 0")),
+            "dossier_tones": sorted(tuple(r) for r in conn.execute("SELECT * FROM dossier_tone_hour WHERE n <> 0")),
             "text": sorted((w, tuple(ids)) for w, ids in found.items()),
         }
     finally:

@@ -15,6 +15,7 @@ from pipeline.apps.dashboard import filtered, queries, rollup_reads
 from pipeline.bench.bulk_signals import BulkSignals, as_doc
 from pipeline.bench.synthetic_signals import enriched_doc
 from pipeline.sinks.sqlite.advisers import Dossier, ensure_schema, save_dossier
+from pipeline.sinks.sqlite.schema import migrate
 from pipeline.sinks.sqlite.side_rows import rollups_ready, side_tables_account
 from pipeline.sinks.sqlite.store import SqliteStore, connect
 
@@ -82,7 +83,7 @@ def fast_and_plain(monkeypatch: pytest.MonkeyPatch, call: Any) -> tuple[Any, Any
 def test_rollups_equal_a_rebuild_after_rewrites_and_purge(store: Path) -> None:
     """The cube and dossier hours kept per batch (and taken back by the purge) equal those rebuilt from the rows."""
     kept = side_rows(store)
-    assert kept["cube"] and kept["dossier_hours"]
+    assert kept["cube"] and kept["dossier_hours"] and kept["dossier_days"] and kept["dossier_tones"]
     rebuild(store)
     assert side_rows(store) == kept
 
@@ -140,6 +141,49 @@ def test_dossier_reports_whats_new_and_digest_equal_the_plain_queries(store: Pat
         conn.close()
 
 
+DOSSIER_RANGES = [(T0 - 72 * H, T0 + 1), (T0 - 58 * H, T0 - 10 * H), (T0 - 57.3 * H + 5, T0 - 9.6 * H),
+                  (T0 - 34 * H + 0.5, T0 - 33.2 * H), (T0 - 10 * H, T0 - 9 * H), (T0 - 500 * H, T0 - 300 * H)]
+
+
+def test_dossier_figures_and_series_over_days_and_hours_equal_the_plain_queries(
+        store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dossier's figures (whole UTC days, other whole hours, partial hours) and its series (hours inside a bucket,
+    hours a bucket edge cuts) equal those counted over the signals, and the total is a direct count."""
+    conn = connect(store, readonly=True)
+    try:
+        for dossier in dq.list_dossiers(conn):
+            for start, end in DOSSIER_RANGES:
+                fast, plain = fast_and_plain(monkeypatch, lambda: dq.dossier_figures(conn, dossier, start, end))
+                assert fast == plain, (dossier.name, start, end)
+                want = conn.execute("SELECT COUNT(*) FROM dossier_signal WHERE dossier_id = ? AND ts >= ? AND ts < ?",
+                                    (dossier.id, start, end)).fetchone()[0]
+                assert fast["total"] == want
+                for bucket in (900, 3_600, 3 * 3_600, 86_400):
+                    if queries.bucket_count(start, end, bucket) > 400:
+                        continue
+                    fast, plain = fast_and_plain(
+                        monkeypatch, lambda: dq.dossier_series(conn, dossier, start, end, bucket))
+                    assert fast == plain, (dossier.name, start, end, bucket)
+                    assert sum(fast["totals"]) == want
+        assert any(dq.dossier_figures(conn, d, *DOSSIER_RANGES[1])["total"] for d in dq.list_dossiers(conn))
+    finally:
+        conn.close()
+
+
+def test_the_migration_fills_the_daily_and_tone_counts_from_the_dossier_hours(store: Path) -> None:
+    """A store at schema 6 (dossier hours, no daily or tone counts) gets them filled by the migration: equal to a
+    rebuild."""
+    kept = side_rows(store)
+    conn = connect(store)
+    with conn:
+        conn.execute("DROP TABLE dossier_day")
+        conn.execute("DROP TABLE dossier_tone_hour")
+        conn.execute("PRAGMA user_version=6")
+    assert migrate(conn) == 6
+    conn.close()
+    assert side_rows(store) == kept and kept["dossier_days"] and kept["dossier_tones"]
+
+
 def test_a_store_of_the_previous_side_table_version_gets_its_rollups(store: Path) -> None:
     """A store whose side tables predate the rollups keeps its side rows per batch until the dashboard upgrades it;
     the upgrade fills the cube and dossier hours and leaves terms and text index as they are."""
@@ -150,6 +194,8 @@ def test_a_store_of_the_previous_side_table_version_gets_its_rollups(store: Path
                      (json.dumps({"version": "5", "account": ACCOUNT.lower()}),))
         conn.execute("DELETE FROM signal_cube")
         conn.execute("DELETE FROM dossier_hour")
+        conn.execute("DELETE FROM dossier_day")
+        conn.execute("DELETE FROM dossier_tone_hour")
     conn.close()
     conn = connect(store, readonly=True)
     assert not rollups_ready(conn) and side_tables_account(conn) == ACCOUNT.lower()

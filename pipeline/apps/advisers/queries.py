@@ -139,12 +139,48 @@ def _grouped(conn: Connection, dossier: Dossier, start: float, end: float,
     return _rows(conn, sql, [start, bucket, *params, start, end])
 
 
+def _uses_rollups(conn: Connection, dossier: Dossier) -> bool:
+    """True when the dossier's counts can come from its hourly and daily rollups (a store not yet migrated to
+    them, opened read-only, is counted from the membership)."""
+    return (conn is not None and has_membership(conn, dossier) and rollups_ready(conn)
+            and has_table(conn, "dossier_tone_hour"))
+
+
+def _member_totals(conn: Connection, dossier: Dossier, start: float,
+                   end: float) -> list[tuple[str | None, str | None, str | None, int]]:
+    """(channel, topic, sentiment, count) of a dossier's signals in [start, end): whole days and hours from its
+    rollups, the partial hours at the edges from its membership."""
+    rows, rest = rollup_reads.dossier_totals(conn, int(dossier.id or 0), start, end)
+    for lower, upper in rest:
+        rows += [(c, t, s, int(n)) for c, t, s, n in _rows(
+            conn, "SELECT channel, topic, sentiment, COUNT(*) FROM dossier_signal WHERE dossier_id = ? AND ts >= ? "
+                  "AND ts < ? GROUP BY 1, 2, 3", [dossier.id, lower, upper])]
+    return rows
+
+
+def _tone_rows(conn: Connection, dossier: Dossier, start: float, end: float,
+               bucket: int) -> list[tuple[int, str | None, int]]:
+    """(bucket index, sentiment, count) of a dossier's signals in [start, end): hours inside one bucket from
+    `dossier_tone_hour`, the rest from its membership."""
+    hours, ranges = rollup_reads.split_hours(start, end, bucket)
+    found = rollup_reads.dossier_tones(conn, int(dossier.id or 0), hours, start, bucket)
+    for lower, upper in ranges:
+        found += [(int(index), sentiment, int(n)) for index, sentiment, n in _rows(
+            conn, "SELECT CAST((ts - ?) / ? AS INTEGER), sentiment, COUNT(*) FROM dossier_signal WHERE dossier_id = ? "
+                  "AND ts >= ? AND ts < ? GROUP BY 1, 2", [start, bucket, dossier.id, lower, upper])]
+    return found
+
+
 def dossier_figures(conn: Connection, dossier: Dossier, start: float, end: float,
                     grouped: list[Sequence[Any]] | None = None) -> dict[str, Any]:
     """Total, per sentiment, negative share, per channel and per topic of the dossier's signals in [start, end)."""
-    if grouped is None:
-        grouped = _grouped(conn, dossier, start, end, max(1, math.ceil(end - start)))
-    rows = [(channel, topic, sentiment, n) for _b, channel, topic, sentiment, n in grouped]
+    if grouped is not None:
+        rows = [(channel, topic, sentiment, n) for _b, channel, topic, sentiment, n in grouped]
+    elif _uses_rollups(conn, dossier):
+        rows = _member_totals(conn, dossier, start, end)
+    else:
+        rows = [(channel, topic, sentiment, n) for _b, channel, topic, sentiment, n
+                in _grouped(conn, dossier, start, end, max(1, math.ceil(end - start)))]
     sentiments = {k: 0 for k in SENTIMENTS}
     channels: dict[str, int] = {}
     topics: dict[str, int] = {}
@@ -167,8 +203,12 @@ def dossier_series(conn: Connection, dossier: Dossier, start: float, end: float,
     buckets = queries.bucket_starts(start, end, bucket)
     counts = {k: [0] * len(buckets) for k in SENTIMENTS}
     totals = [0] * len(buckets)
-    for index, _channel, _topic, sentiment, n in (_grouped(conn, dossier, start, end, bucket) if grouped is None
-                                                  else grouped):
+    if grouped is None and _uses_rollups(conn, dossier):
+        tones = _tone_rows(conn, dossier, start, end, bucket)
+    else:
+        tones = [(index, sentiment, n) for index, _channel, _topic, sentiment, n
+                 in (_grouped(conn, dossier, start, end, bucket) if grouped is None else grouped)]
+    for index, sentiment, n in tones:
         if 0 <= index < len(buckets):
             totals[index] += n
             if sentiment in counts:
@@ -202,7 +242,7 @@ def dossier_report(conn: Connection, dossier: Dossier, now: float | None = None)
     """Everything the dossier page shows: period, series, figures now and for the period before, top terms."""
     start, end = dossier_span(conn, dossier, now)
     bucket = bucket_for(start, end)
-    grouped = _grouped(conn, dossier, start, end, bucket)
+    grouped = None if _uses_rollups(conn, dossier) else _grouped(conn, dossier, start, end, bucket)
     current = dossier_figures(conn, dossier, start, end, grouped)
     previous_start = start - (end - start)
     previous = dossier_figures(conn, dossier, previous_start, start)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.sinks.sqlite.like import like_pattern
-from pipeline.sinks.sqlite.rollups import rebuild_cube, rebuild_dossier_hours
+from pipeline.sinks.sqlite.rollups import forget_dossier_counts, rebuild_cube, rebuild_dossier_hours
 from pipeline.sinks.sqlite.schema import migrate
 from pipeline.sinks.sqlite.side_rows import (
     CHANNELS_ADDRESSED,
@@ -147,7 +147,7 @@ def backfill_dossier(conn: sqlite3.Connection, dossier: "Dossier") -> int:
 def _backfill_all_dossiers(conn: sqlite3.Connection) -> None:
     """Rebuild the membership of every saved dossier."""
     conn.execute("DELETE FROM dossier_signal")
-    conn.execute("DELETE FROM dossier_hour")
+    forget_dossier_counts(conn)
     rows = conn.execute("SELECT id, name, keywords, topics, channels, place, start_ts, end_ts, created_at "
                         "FROM dossiers").fetchall()
     for row in rows:
@@ -282,7 +282,7 @@ def delete_dossier(path: str | Path, dossier_id: int) -> bool:
         migrate(conn)
         with conn:
             conn.execute("DELETE FROM dossier_signal WHERE dossier_id = ?", (dossier_id,))
-            conn.execute("DELETE FROM dossier_hour WHERE dossier_id = ?", (dossier_id,))
+            forget_dossier_counts(conn, dossier_id)
             return conn.execute("DELETE FROM dossiers WHERE id = ?", (dossier_id,)).rowcount > 0
     finally:
         conn.close()

@@ -219,6 +219,24 @@ CREATE INDEX IF NOT EXISTS signals_place_ts ON signals (place, ts) WHERE place I
 CREATE INDEX IF NOT EXISTS signal_flags_open ON signal_flags (attention, handled, deleted, channel, ts)
 """
 
+# Dossier reports over long periods: each saved dossier's signals per UTC day (channel, topic, sentiment) and per hour
+# and sentiment alone. Both are sums of `dossier_hour`, kept in step with it, and filled from it here.
+DOSSIER_ROLLUPS = """
+CREATE TABLE IF NOT EXISTS dossier_day (
+    dossier_id INTEGER NOT NULL, day REAL NOT NULL, channel TEXT NOT NULL, topic TEXT NOT NULL,
+    sentiment TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (dossier_id, day, channel, topic, sentiment)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dossier_tone_hour (
+    dossier_id INTEGER NOT NULL, hour REAL NOT NULL, sentiment TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (dossier_id, hour, sentiment)) WITHOUT ROWID;
+INSERT INTO dossier_day (dossier_id, day, channel, topic, sentiment, n)
+    SELECT dossier_id, CAST(hour / 86400 AS INTEGER) * 86400
+        - CASE WHEN hour < CAST(hour / 86400 AS INTEGER) * 86400 THEN 86400 ELSE 0 END,
+        channel, topic, sentiment, SUM(n) FROM dossier_hour GROUP BY 1, 2, 3, 4, 5 HAVING SUM(n) <> 0;
+INSERT INTO dossier_tone_hour (dossier_id, hour, sentiment, n)
+    SELECT dossier_id, hour, sentiment, SUM(n) FROM dossier_hour GROUP BY 1, 2, 3 HAVING SUM(n) <> 0
+"""
+
 # Version n is reached by running the scripts of every version up to n, in order, once per file (under the
 # write lock); scripts 1 and 2 are idempotent, later ones rely on running once.
 MIGRATIONS: tuple[tuple[int, str], ...] = (
@@ -228,6 +246,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (4, ALERT_NOTES),
     (5, CORRECTIONS),
     (6, DASHBOARD_ROLLUPS),
+    (7, DOSSIER_ROLLUPS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
