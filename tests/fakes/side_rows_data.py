@@ -56,6 +56,7 @@ def side_rows(path: Path) -> dict[str, list[tuple]]:
             "dossier_hours": sorted(tuple(r) for r in conn.execute("SELECT * FROM dossier_hour WHERE n <> 0")),
             "dossier_days": sorted(tuple(r) for r in conn.execute("SELECT * FROM dossier_day WHERE n <> 0")),
             "dossier_tones": sorted(tuple(r) for r in conn.execute("SELECT * FROM dossier_tone_hour WHERE n <> 0")),
+            "dossier_terms": sorted(tuple(r) for r in conn.execute("SELECT * FROM dossier_term_hour WHERE n <> 0")),
             "text": sorted((w, tuple(ids)) for w, ids in found.items()),
         }
     finally:

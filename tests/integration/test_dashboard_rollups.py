@@ -1,4 +1,4 @@
-"""The dashboard's rollup paths (hourly cube, dossier hours, stored count) answer exactly what the plain queries over
+"""The dashboard's rollup paths (hourly cube, dossier hours, days, tones and terms, stored count) answer exactly what the plain queries over
 the signals answer, for aligned and unaligned ranges, after rewrites, deletions and a purge."""
 from __future__ import annotations
 
@@ -84,6 +84,7 @@ def test_rollups_equal_a_rebuild_after_rewrites_and_purge(store: Path) -> None:
     """The cube and dossier hours kept per batch (and taken back by the purge) equal those rebuilt from the rows."""
     kept = side_rows(store)
     assert kept["cube"] and kept["dossier_hours"] and kept["dossier_days"] and kept["dossier_tones"]
+    assert kept["dossier_terms"]
     rebuild(store)
     assert side_rows(store) == kept
 
@@ -170,6 +171,50 @@ def test_dossier_figures_and_series_over_days_and_hours_equal_the_plain_queries(
         conn.close()
 
 
+TIED = T0 - 20 * H + 0.25  # several members of the second dossier at one moment
+
+
+def _write_tied_members(path: Path) -> None:
+    """Five signals of the "Wachttijd" dossier at the same time, with different ids and terms."""
+    words = ["loket", "paspoort", "balie", "afspraak", "formulier"]
+    sink = SqliteStore(path)
+    sink.write(None, None, [enriched_doc(f"twitter:tie{i}", TIED, f"wachttijd bij het {word}",
+                                         keywords=["wachttijd", word]) for i, word in enumerate(words)])
+    sink.close()
+
+
+def _sampled_terms(conn: Any, dossier_id: int, start: float, end: float, sample: int) -> list[tuple[str, int]]:
+    """The plain count: terms of the newest `sample` members (time, then id, descending)."""
+    return [tuple(r) for r in conn.execute(
+        "SELECT t.term, COUNT(*) FROM signal_terms t WHERE t.id IN (SELECT id FROM dossier_signal WHERE dossier_id = ? "
+        "AND ts >= ? AND ts < ? ORDER BY ts DESC, id DESC LIMIT ?) GROUP BY t.term ORDER BY 2 DESC, 1",
+        (dossier_id, start, end, sample))]
+
+
+def test_dossier_terms_from_hourly_term_counts_equal_the_plain_queries(store: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The terms of a dossier's newest members (whole hours from the rollup, the hours at both ends and members
+    tied in time from their own terms) equal the plain count, for samples that end inside, at and beyond the range."""
+    _write_tied_members(store)
+    conn = connect(store, readonly=True)
+    try:
+        for dossier in dq.list_dossiers(conn):
+            ranges = [*DOSSIER_RANGES, (TIED - 3 * H + 0.5, TIED + 0.1), (TIED, TIED + 2 * H)]
+            for start, end in ranges:
+                members = conn.execute("SELECT COUNT(*) FROM dossier_signal WHERE dossier_id = ? AND ts >= ? AND ts < ?",
+                                       (dossier.id, start, end)).fetchone()[0]
+                for sample in (1, 3, 7, 150, max(1, members - 1), members + 5):
+                    monkeypatch.setattr(dq, "TERM_SAMPLE", sample)
+                    want = _sampled_terms(conn, int(dossier.id or 0), start, end, sample)
+                    assert dq._member_terms(conn, dossier, start, end) == want, (dossier.name, start, end, sample)
+                    fast, plain = fast_and_plain(monkeypatch, lambda: dq.dossier_terms(conn, dossier, start, end))
+                    assert fast == plain, (dossier.name, start, end, sample)
+        tied = [r[0] for r in conn.execute("SELECT id FROM dossier_signal WHERE ts = ? ORDER BY id", (TIED,))]
+        assert len(tied) == 5
+    finally:
+        conn.close()
+
+
 def test_the_migration_fills_the_daily_and_tone_counts_from_the_dossier_hours(store: Path) -> None:
     """A store at schema 6 (dossier hours, no daily or tone counts) gets them filled by the migration: equal to a
     rebuild."""
@@ -178,10 +223,11 @@ def test_the_migration_fills_the_daily_and_tone_counts_from_the_dossier_hours(st
     with conn:
         conn.execute("DROP TABLE dossier_day")
         conn.execute("DROP TABLE dossier_tone_hour")
+        conn.execute("DROP TABLE dossier_term_hour")
         conn.execute("PRAGMA user_version=6")
     assert migrate(conn) == 6
     conn.close()
-    assert side_rows(store) == kept and kept["dossier_days"] and kept["dossier_tones"]
+    assert side_rows(store) == kept and kept["dossier_days"] and kept["dossier_tones"] and kept["dossier_terms"]
 
 
 def test_a_store_of_the_previous_side_table_version_gets_its_rollups(store: Path) -> None:
@@ -196,6 +242,7 @@ def test_a_store_of_the_previous_side_table_version_gets_its_rollups(store: Path
         conn.execute("DELETE FROM dossier_hour")
         conn.execute("DELETE FROM dossier_day")
         conn.execute("DELETE FROM dossier_tone_hour")
+        conn.execute("DELETE FROM dossier_term_hour")
     conn.close()
     conn = connect(store, readonly=True)
     assert not rollups_ready(conn) and side_tables_account(conn) == ACCOUNT.lower()

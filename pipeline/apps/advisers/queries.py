@@ -222,9 +222,11 @@ def dossier_terms(conn: Connection, dossier: Dossier, start: float, end: float, 
     if conn is None or not has_table(conn, "signal_terms"):
         return []
     wanted = limit * CANDIDATE_FACTOR
-    if has_membership(conn, dossier):
+    if _uses_rollups(conn, dossier):
+        rows: list[Sequence[Any]] = _member_terms(conn, dossier, start, end)[:wanted]
+    elif has_membership(conn, dossier):
         sql = ("SELECT t.term, COUNT(*) AS n FROM signal_terms t WHERE t.id IN (SELECT id FROM dossier_signal "
-               "WHERE dossier_id = ? AND ts >= ? AND ts < ? ORDER BY ts DESC LIMIT ?) "
+               "WHERE dossier_id = ? AND ts >= ? AND ts < ? ORDER BY ts DESC, id DESC LIMIT ?) "
                "GROUP BY t.term ORDER BY n DESC, t.term LIMIT ?")
         rows = _rows(conn, sql, [dossier.id, start, end, TERM_SAMPLE, wanted])
     else:
@@ -236,6 +238,29 @@ def dossier_terms(conn: Connection, dossier: Dossier, start: float, end: float, 
     own = {k.lower() for k in dossier.keywords}
     return without_generic(conn, [{"term": term, "count": n} for term, n in rows], "term", start, end, limit,
                            exempt=lambda item: item["term"] in own)
+
+
+def _member_terms(conn: Connection, dossier: Dossier, start: float, end: float) -> list[tuple[str, int]]:
+    """(term, count) over the newest TERM_SAMPLE members of the dossier in [start, end) (newest first by time, then
+    id), most frequent first: the whole hours they fill from `dossier_term_hour`, the hours at both ends from the
+    members' own terms."""
+    cut = _rows(conn, "SELECT ts, id FROM dossier_signal WHERE dossier_id = ? AND ts >= ? AND ts < ? "
+                      "ORDER BY ts DESC, id DESC LIMIT 1 OFFSET ?", [dossier.id, start, end, TERM_SAMPLE - 1])
+    lowest, lowest_id = (float(cut[0][0]), str(cut[0][1])) if cut else (start, "")
+    first = math.floor(lowest / HOUR) * HOUR + HOUR if cut else math.ceil(start / HOUR) * HOUR
+    last = math.floor(end / HOUR) * HOUR
+    counts: dict[str, int] = {}
+    if first < last:
+        counts.update(rollup_reads.dossier_term_counts(conn, int(dossier.id or 0), first, last))
+        pieces = [(lowest, lowest_id, first), (last, "", end)]
+    else:
+        pieces = [(lowest, lowest_id, end)]
+    for lower, lower_id, upper in pieces:
+        for term, n in _rows(conn, "SELECT t.term, COUNT(*) FROM signal_terms t WHERE t.id IN (SELECT id FROM "
+                                   "dossier_signal WHERE dossier_id = ? AND ts >= ? AND (ts > ? OR id >= ?) AND ts < ?) "
+                                   "GROUP BY t.term", [dossier.id, lower, lower, lower_id, upper]):
+            counts[term] = counts.get(term, 0) + int(n)
+    return sorted(((term, n) for term, n in counts.items() if n > 0), key=lambda item: (-item[1], item[0]))
 
 
 def dossier_report(conn: Connection, dossier: Dossier, now: float | None = None) -> dict[str, Any]:

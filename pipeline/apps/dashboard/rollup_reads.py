@@ -170,3 +170,10 @@ def dossier_totals(conn: Connection, dossier_id: int, start: float,
             if n:
                 found.append((value_of(channel), value_of(topic), value_of(sentiment), int(n)))
     return found, rest
+
+
+def dossier_term_counts(conn: Connection, dossier_id: int, start: float, end: float) -> dict[str, int]:
+    """Keyword term -> count among a dossier's members in the whole hours [start, end), from `dossier_term_hour`."""
+    rows = _rows(conn, "SELECT term, SUM(n) FROM dossier_term_hour WHERE dossier_id = ? AND hour >= ? AND hour < ? "
+                       "GROUP BY term", (dossier_id, start, end))
+    return {str(term): int(n) for term, n in rows if n}

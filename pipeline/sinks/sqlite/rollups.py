@@ -1,7 +1,8 @@
 """Hourly rollups kept beside the signals for the dashboard at scale: `signal_cube` (signals per hour, channel,
 topic, sentiment and neighbourhood, with their site searches), `dossier_hour` (each saved dossier's signals per
 hour, channel, topic and sentiment) and its sums `dossier_day` (per UTC day) and `dossier_tone_hour` (per hour and
-sentiment alone), which let a dossier's report over weeks read a few thousand rows.
+sentiment alone), which let a dossier's report over weeks read a few thousand rows, and `dossier_term_hour` (the
+keyword terms of each dossier's members per hour).
 
 Changes are summed per batch in memory and written as one upsert per key, inside the writer's transaction; a
 signal written again is first taken out with its old values, so nothing counts twice. NULL is stored as NULL_KEY
@@ -18,7 +19,7 @@ HOUR = 3_600
 DAY = 86_400
 SEARCH_CHANNEL = "site_search"
 
-DOSSIER_TABLES = ("dossier_hour", "dossier_day", "dossier_tone_hour")
+DOSSIER_TABLES = ("dossier_hour", "dossier_day", "dossier_tone_hour", "dossier_term_hour")
 CubeKey = tuple[float, str, str, str, str]  # hour, channel, topic, sentiment, place
 DossierKey = tuple[int, float, str, str, str]  # dossier id, hour, channel, topic, sentiment
 
@@ -56,6 +57,7 @@ class RollupDeltas:
         """Empty changes."""
         self.cube: dict[CubeKey, list[int]] = {}
         self.dossiers: dict[DossierKey, int] = {}
+        self.terms: dict[tuple[int, float, str], int] = {}
 
     def count_signal(self, hour: float, channel: str | None, topic: str | None, sentiment: str | None,
                      place: str | None, zero: int | None, sign: int) -> None:
@@ -71,6 +73,12 @@ class RollupDeltas:
         """Count one dossier member (sign +1) or take it back (-1)."""
         key = (dossier_id, hour, key_of(channel), key_of(topic), key_of(sentiment))
         self.dossiers[key] = self.dossiers.get(key, 0) + sign
+
+    def count_member_terms(self, dossier_id: int, hour: float, terms: Sequence[str], sign: int) -> None:
+        """Count the keyword terms of one dossier member (sign +1) or take them back (-1)."""
+        for term in terms:
+            key = (dossier_id, hour, term)
+            self.terms[key] = self.terms.get(key, 0) + sign
 
     def write(self, conn: sqlite3.Connection) -> None:
         """Add the changes to the tables (one upsert per key with a change)."""
@@ -98,8 +106,13 @@ class RollupDeltas:
             "INSERT INTO dossier_tone_hour (dossier_id, hour, sentiment, n) VALUES (?,?,?,?) "
             "ON CONFLICT(dossier_id, hour, sentiment) DO UPDATE SET n = n + excluded.n",
             [(*key, n) for key, n in tones.items() if n])
+        conn.executemany(
+            "INSERT INTO dossier_term_hour (dossier_id, hour, term, n) VALUES (?,?,?,?) "
+            "ON CONFLICT(dossier_id, hour, term) DO UPDATE SET n = n + excluded.n",
+            [(*key, n) for key, n in self.terms.items() if n])
         self.cube.clear()
         self.dossiers.clear()
+        self.terms.clear()
 
 
 def take_back_members(conn: sqlite3.Connection, ids: Sequence[str], deltas: RollupDeltas,
@@ -111,6 +124,10 @@ def take_back_members(conn: sqlite3.Connection, ids: Sequence[str], deltas: Roll
                f"WHERE id IN ({','.join('?' * len(part))})")
         for dossier_id, ts, channel, topic, sentiment in conn.execute(sql, part):
             deltas.count_member(dossier_id, hour_of(ts), channel, topic, sentiment, -1)
+        sql = (f"SELECT m.dossier_id, m.ts, t.term FROM dossier_signal m JOIN signal_terms t ON t.id = m.id "
+               f"WHERE m.id IN ({','.join('?' * len(part))})")
+        for dossier_id, ts, term in conn.execute(sql, part):
+            deltas.count_member_terms(dossier_id, hour_of(ts), (term,), -1)
 
 
 def rebuild_cube(conn: sqlite3.Connection) -> None:
@@ -139,6 +156,9 @@ def rebuild_dossier_hours(conn: sqlite3.Connection, dossier_id: int) -> None:
         f"GROUP BY 1, 2, 3, 4, 5", (dossier_id,))
     conn.execute("INSERT INTO dossier_tone_hour (dossier_id, hour, sentiment, n) SELECT dossier_id, hour, sentiment, "
                  "SUM(n) FROM dossier_hour WHERE dossier_id = ? GROUP BY 1, 2, 3", (dossier_id,))
+    conn.execute(f"INSERT INTO dossier_term_hour (dossier_id, hour, term, n) SELECT m.dossier_id, {hour_sql('m.ts')}, "
+                 f"t.term, COUNT(*) FROM dossier_signal m JOIN signal_terms t ON t.id = m.id WHERE m.dossier_id = ? "
+                 f"GROUP BY 1, 2, 3", (dossier_id,))
 
 
 def forget_dossier_counts(conn: sqlite3.Connection, dossier_id: int | None = None) -> None:

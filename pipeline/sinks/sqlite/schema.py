@@ -220,7 +220,8 @@ CREATE INDEX IF NOT EXISTS signal_flags_open ON signal_flags (attention, handled
 """
 
 # Dossier reports over long periods: each saved dossier's signals per UTC day (channel, topic, sentiment) and per hour
-# and sentiment alone. Both are sums of `dossier_hour`, kept in step with it, and filled from it here.
+# and sentiment alone, both sums of `dossier_hour` and filled from it here; and its members' keyword terms per hour
+# (from `dossier_signal` and `signal_terms`). All are kept in step with the membership.
 DOSSIER_ROLLUPS = """
 CREATE TABLE IF NOT EXISTS dossier_day (
     dossier_id INTEGER NOT NULL, day REAL NOT NULL, channel TEXT NOT NULL, topic TEXT NOT NULL,
@@ -229,12 +230,19 @@ CREATE TABLE IF NOT EXISTS dossier_day (
 CREATE TABLE IF NOT EXISTS dossier_tone_hour (
     dossier_id INTEGER NOT NULL, hour REAL NOT NULL, sentiment TEXT NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (dossier_id, hour, sentiment)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dossier_term_hour (
+    dossier_id INTEGER NOT NULL, hour REAL NOT NULL, term TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (dossier_id, hour, term)) WITHOUT ROWID;
 INSERT INTO dossier_day (dossier_id, day, channel, topic, sentiment, n)
     SELECT dossier_id, CAST(hour / 86400 AS INTEGER) * 86400
         - CASE WHEN hour < CAST(hour / 86400 AS INTEGER) * 86400 THEN 86400 ELSE 0 END,
         channel, topic, sentiment, SUM(n) FROM dossier_hour GROUP BY 1, 2, 3, 4, 5 HAVING SUM(n) <> 0;
 INSERT INTO dossier_tone_hour (dossier_id, hour, sentiment, n)
-    SELECT dossier_id, hour, sentiment, SUM(n) FROM dossier_hour GROUP BY 1, 2, 3 HAVING SUM(n) <> 0
+    SELECT dossier_id, hour, sentiment, SUM(n) FROM dossier_hour GROUP BY 1, 2, 3 HAVING SUM(n) <> 0;
+INSERT INTO dossier_term_hour (dossier_id, hour, term, n)
+    SELECT m.dossier_id, CAST(m.ts / 3600 AS INTEGER) * 3600
+        - CASE WHEN m.ts < CAST(m.ts / 3600 AS INTEGER) * 3600 THEN 3600 ELSE 0 END,
+        t.term, COUNT(*) FROM dossier_signal m JOIN signal_terms t ON t.id = m.id GROUP BY 1, 2, 3
 """
 
 # Version n is reached by running the scripts of every version up to n, in order, once per file (under the

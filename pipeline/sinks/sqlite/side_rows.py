@@ -292,7 +292,8 @@ class SideRowWriter:
         rollups = RollupDeltas()
         for doc, row in zip(docs, rows):
             sid, channel, ts, topic, sentiment, place, text = row[0], row[1], row[3], row[4], row[7], row[10], row[12]
-            terms.extend((term, ts, sid) for term in doc_terms(doc))
+            words = doc_terms(doc)
+            terms.extend((term, ts, sid) for term in words)
             deleted = is_deleted(doc)
             _count(hours, ts, (channel, topic, sentiment), 1, deleted)
             if not deleted:
@@ -309,6 +310,7 @@ class SideRowWriter:
                     if rule.matches(lowered, channel, topic, place):
                         members.append((rule.id, ts, sid, channel, topic, sentiment))
                         rollups.count_member(rule.id, hour_of(ts), channel, topic, sentiment, 1)
+                        rollups.count_member_terms(rule.id, hour_of(ts), words, 1)
         self.conn.executemany("INSERT OR IGNORE INTO signal_terms (term, ts, id) VALUES (?,?,?)", terms)
         self.conn.executemany("INSERT OR REPLACE INTO signal_flags (id, ts, channel, topic, sentiment, place, deleted, "
                               "attention, handled) VALUES (?,?,?,?,?,?,?,?,?)", flags)
