@@ -20,6 +20,7 @@ from pipeline.sinks.sqlite.side_rows import rollups_ready, side_tables_account
 from pipeline.sinks.sqlite.store import SqliteStore, connect
 
 H = 3_600.0
+DAY = 86_400.0
 N = 4_000
 DAYS = 3.0
 RANGES = [(T0 - 72 * H, T0 + 1), (T0 - 24 * H, T0), (T0 - 25.5 * H, T0 - 0.25 * H), (T0 - 7 * H + 123.4, T0 - 2 * H + 5),
@@ -108,6 +109,29 @@ def test_summary_and_series_equal_the_plain_queries(store: Path, monkeypatch: py
                     for call in calls:
                         fast, plain = fast_and_plain(monkeypatch, call)
                         assert fast == plain, (start, end, selection, bucket)
+    finally:
+        conn.close()
+
+
+def test_series_over_whole_days_from_the_daily_counts_equal_the_plain_queries(
+        store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Volume and sentiment in day or week buckets over whole UTC days (read from `signal_day`), and in hour buckets
+    over the same days, equal the plain queries; the stored total equals a direct count."""
+    first = (T0 // DAY - 4) * DAY
+    conn = connect(store, readonly=True)
+    try:
+        assert rollup_reads.has_days(conn)
+        assert rollup_reads.stored_total(conn) == conn.execute("SELECT COUNT(*) FROM signals").fetchone()[0]
+        for start, end in ((first, first + 5 * DAY), (first + DAY, first + 3 * DAY), (first, first + 7 * DAY)):
+            for bucket in (3_600, DAY, 7 * DAY):
+                for call in (lambda: queries.volume(conn, "topic", start, end, bucket),
+                             lambda: queries.volume(conn, "channel", start, end, bucket),
+                             lambda: queries.sentiment_over_time(conn, start, end, bucket),
+                             lambda: queries.summary(conn, start, end)):
+                    fast, plain = fast_and_plain(monkeypatch, call)
+                    assert fast == plain, (start, end, bucket)
+        week = queries.volume(conn, "channel", first, first + 7 * DAY, 7 * DAY)
+        assert sum(s["total"] for s in week["series"]) == queries.summary(conn, first, first + 7 * DAY)["total"] > 0
     finally:
         conn.close()
 
@@ -215,19 +239,21 @@ def test_dossier_terms_from_hourly_term_counts_equal_the_plain_queries(store: Pa
         conn.close()
 
 
-def test_the_migration_fills_the_daily_and_tone_counts_from_the_dossier_hours(store: Path) -> None:
-    """A store at schema 6 (dossier hours, no daily or tone counts) gets them filled by the migration: equal to a
-    rebuild."""
+def test_the_migration_fills_the_daily_tone_and_term_counts(store: Path) -> None:
+    """A store at schema 6 (hourly counts only) gets the daily counts, the dossiers' daily, tone and term counts
+    filled by the migration: equal to a rebuild."""
     kept = side_rows(store)
     conn = connect(store)
     with conn:
         conn.execute("DROP TABLE dossier_day")
         conn.execute("DROP TABLE dossier_tone_hour")
         conn.execute("DROP TABLE dossier_term_hour")
+        conn.execute("DROP TABLE signal_day")
         conn.execute("PRAGMA user_version=6")
     assert migrate(conn) == 6
     conn.close()
     assert side_rows(store) == kept and kept["dossier_days"] and kept["dossier_tones"] and kept["dossier_terms"]
+    assert kept["days"]
 
 
 def test_a_store_of_the_previous_side_table_version_gets_its_rollups(store: Path) -> None:

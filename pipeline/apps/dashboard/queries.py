@@ -36,6 +36,7 @@ FORM_SAMPLE = 5_000
 # A series with fewer rows than this per bucket is counted with one GROUP BY instead of a COUNT per bucket.
 SPARSE_ROWS_PER_BUCKET = 25
 SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
+DAY = 86_400
 GROUP_COLUMNS: frozenset[str] = frozenset({"channel", "topic", "sentiment"})
 SEARCH_CHANNEL = "site_search"
 MAX_LIMIT = 500
@@ -218,9 +219,13 @@ def uses_rollup(conn: Connection, start: float, end: float, bucket_seconds: int 
 
 def _rollup_rows(conn: Connection, dim: str, start: float, end: float, bucket_seconds: int) -> list[Sequence[Any]]:
     """(key or None, bucket index, signals without deleted ones, stored signals) per key and bucket of [start, end)
-    from `signal_hour`."""
-    rows = _rows(conn, "SELECT key, CAST((hour - ?) / ? AS INTEGER), SUM(n), SUM(stored) FROM signal_hour "
-                       "WHERE dim = ? AND hour >= ? AND hour < ? GROUP BY 1, 2", (start, bucket_seconds, dim, start, end))
+    from `signal_hour`, or from its daily sums `signal_day` when the range and buckets are whole UTC days."""
+    table, column = "signal_hour", "hour"
+    if start % DAY == 0 and end % DAY == 0 and bucket_seconds % DAY == 0 and rollup_reads.has_days(conn):
+        table, column = "signal_day", "day"
+    rows = _rows(conn, f"SELECT key, CAST(({column} - ?) / ? AS INTEGER), SUM(n), SUM(stored) FROM {table} "
+                       f"WHERE dim = ? AND {column} >= ? AND {column} < ? GROUP BY 1, 2",
+                 (start, bucket_seconds, dim, start, end))
     return [(None if key == NULL_KEY else key, index, int(n), int(stored)) for key, index, n, stored in rows]
 
 

@@ -1,5 +1,5 @@
-"""Counts from the store's rollups (`signal_cube`, `signal_hour`, `dossier_hour`, `dossier_day`, `dossier_tone_hour`)
-for ranges of any length.
+"""Counts from the store's rollups (`signal_cube`, `signal_hour`, `signal_day`, `dossier_hour`, `dossier_day`,
+`dossier_tone_hour`, `dossier_term_hour`) for ranges of any length.
 
 A range is split into its whole UTC hours (and days), read from a rollup, and the partial hours at its edges, which
 the caller counts from the signals themselves; a bucketed series may use the rollup only for hours that lie wholly
@@ -105,21 +105,33 @@ def cube_rows(conn: Connection, filters: Any, start: float, end: float,
     return [(row[0], *(value_of(v) for v in row[1:1 + width]), *row[1 + width:]) for row in rows]
 
 
+def has_days(conn: Connection) -> bool:
+    """True when the store keeps the daily sums of the hourly counts (`signal_day`)."""
+    return bool(_rows(conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'signal_day'"))
+
+
 def hour_totals(conn: Connection, dim: str, start: float, end: float,
                 keys: Sequence[str | None]) -> dict[str | None, int]:
-    """Signals (deleted ones left out) per value in `keys` of `dim` over the whole hours [start, end) from
-    `signal_hour`: one primary-key range per key."""
+    """Signals (deleted ones left out) per value in `keys` of `dim` over the whole hours [start, end): whole UTC days
+    from `signal_day` when the store keeps it, the other hours from `signal_hour`; one primary-key range per key."""
     if not keys:
         return {}
+    days, hours, _rest = split_days(start, end) if has_days(conn) else (None, [(start, end)], [])
+    parts = ([("signal_day", "day", days)] if days else []) + [("signal_hour", "hour", r) for r in hours]
     marks = ",".join("?" * len(keys))
-    rows = _rows(conn, f"SELECT key, SUM(n) FROM signal_hour WHERE dim = ? AND key IN ({marks}) AND hour >= ? "
-                       f"AND hour < ? GROUP BY key", (dim, *(key_of(k) for k in keys), start, end))
-    return {value_of(key): int(n) for key, n in rows}
+    totals: dict[str | None, int] = {}
+    for table, column, (lower, upper) in parts:
+        rows = _rows(conn, f"SELECT key, SUM(n) FROM {table} WHERE dim = ? AND key IN ({marks}) AND {column} >= ? "
+                           f"AND {column} < ? GROUP BY key", (dim, *(key_of(k) for k in keys), lower, upper))
+        for key, n in rows:
+            totals[value_of(key)] = totals.get(value_of(key), 0) + int(n)
+    return totals
 
 
 def stored_total(conn: Connection) -> int:
-    """Every stored signal (deleted ones too), from `signal_hour`."""
-    rows = _rows(conn, "SELECT SUM(stored) FROM signal_hour WHERE dim = 'channel'")
+    """Every stored signal (deleted ones too), from `signal_day` (or `signal_hour`)."""
+    table = "signal_day" if has_days(conn) else "signal_hour"
+    rows = _rows(conn, f"SELECT SUM(stored) FROM {table} WHERE dim = 'channel'")
     return int(rows[0][0] or 0) if rows else 0
 
 

@@ -143,6 +143,13 @@ def rebuild_cube(conn: sqlite3.Connection) -> None:
         {"null": NULL_KEY, "search": SEARCH_CHANNEL})
 
 
+def rebuild_signal_days(conn: sqlite3.Connection) -> None:
+    """Fill `signal_day` again: the sums of `signal_hour` per UTC day."""
+    conn.execute("DELETE FROM signal_day")
+    conn.execute(f"INSERT INTO signal_day (dim, key, day, n, stored) SELECT dim, key, {floor_sql('hour', DAY)}, SUM(n), "
+                 f"SUM(stored) FROM signal_hour GROUP BY 1, 2, 3")
+
+
 def rebuild_dossier_hours(conn: sqlite3.Connection, dossier_id: int) -> None:
     """Fill the hourly and daily counts of one dossier again from its membership."""
     forget_dossier_counts(conn, dossier_id)

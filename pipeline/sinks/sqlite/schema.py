@@ -221,7 +221,8 @@ CREATE INDEX IF NOT EXISTS signal_flags_open ON signal_flags (attention, handled
 
 # Dossier reports over long periods: each saved dossier's signals per UTC day (channel, topic, sentiment) and per hour
 # and sentiment alone, both sums of `dossier_hour` and filled from it here; and its members' keyword terms per hour
-# (from `dossier_signal` and `signal_terms`). All are kept in step with the membership.
+# (from `dossier_signal` and `signal_terms`). All are kept in step with the membership. `signal_day` holds the sums
+# of `signal_hour` per UTC day, for periods of weeks and months; it is filled from it here and kept with it.
 DOSSIER_ROLLUPS = """
 CREATE TABLE IF NOT EXISTS dossier_day (
     dossier_id INTEGER NOT NULL, day REAL NOT NULL, channel TEXT NOT NULL, topic TEXT NOT NULL,
@@ -233,6 +234,13 @@ CREATE TABLE IF NOT EXISTS dossier_tone_hour (
 CREATE TABLE IF NOT EXISTS dossier_term_hour (
     dossier_id INTEGER NOT NULL, hour REAL NOT NULL, term TEXT NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (dossier_id, hour, term)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS signal_day (
+    dim TEXT NOT NULL, key TEXT NOT NULL, day REAL NOT NULL, n INTEGER NOT NULL, stored INTEGER NOT NULL,
+    PRIMARY KEY (dim, key, day)) WITHOUT ROWID;
+INSERT INTO signal_day (dim, key, day, n, stored)
+    SELECT dim, key, CAST(hour / 86400 AS INTEGER) * 86400
+        - CASE WHEN hour < CAST(hour / 86400 AS INTEGER) * 86400 THEN 86400 ELSE 0 END,
+        SUM(n), SUM(stored) FROM signal_hour GROUP BY 1, 2, 3;
 INSERT INTO dossier_day (dossier_id, day, channel, topic, sentiment, n)
     SELECT dossier_id, CAST(hour / 86400 AS INTEGER) * 86400
         - CASE WHEN hour < CAST(hour / 86400 AS INTEGER) * 86400 THEN 86400 ELSE 0 END,

@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-from pipeline.sinks.sqlite.rollups import NULL_KEY, RollupDeltas, hour_sql, take_back_members
+from pipeline.sinks.sqlite.rollups import NULL_KEY, RollupDeltas, day_of, hour_sql, take_back_members
 
 __all__ = ["NULL_KEY", "hour_sql"]  # re-exported for the modules that count per hour
 
@@ -266,7 +266,8 @@ class SideRowWriter:
 
     def _add_hours(self, deltas: dict[tuple[str, str, float], list[int]],
                    searches: dict[tuple[float, str, str], list[int]], terms: dict[tuple[float, str], int]) -> None:
-        """Add per-hour changes to `signal_hour`, `search_hour` and `term_hour` (one upsert per key)."""
+        """Add per-hour changes to `signal_hour` (and its daily sums `signal_day`), `search_hour` and `term_hour`
+        (one upsert per key)."""
         self.conn.executemany(
             "INSERT INTO term_hour (hour, term, n) VALUES (?,?,?) ON CONFLICT(hour, term) DO UPDATE SET n = n + excluded.n",
             [(hour, term, n) for (hour, term), n in terms.items() if n])
@@ -274,6 +275,15 @@ class SideRowWriter:
             "INSERT INTO signal_hour (dim, key, hour, n, stored) VALUES (?,?,?,?,?) "
             "ON CONFLICT(dim, key, hour) DO UPDATE SET n = n + excluded.n, stored = stored + excluded.stored",
             [(dim, key, hour, n, stored) for (dim, key, hour), (n, stored) in deltas.items() if n or stored])
+        days: dict[tuple[str, str, float], list[int]] = {}
+        for (dim, key, hour), (n, stored) in deltas.items():
+            entry = days.setdefault((dim, key, day_of(hour)), [0, 0])
+            entry[0] += n
+            entry[1] += stored
+        self.conn.executemany(
+            "INSERT INTO signal_day (dim, key, day, n, stored) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(dim, key, day) DO UPDATE SET n = n + excluded.n, stored = stored + excluded.stored",
+            [(dim, key, day, n, stored) for (dim, key, day), (n, stored) in days.items() if n or stored])
         self.conn.executemany(
             "INSERT INTO search_hour (hour, grp, form, searches, zero) VALUES (?,?,?,?,?) "
             "ON CONFLICT(hour, grp, form) DO UPDATE SET searches = searches + excluded.searches, "
