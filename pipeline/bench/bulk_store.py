@@ -103,9 +103,9 @@ def build_bulk_store(path: Path, n: int, account: str, span_days: float = 180.0,
         with conn:
             conn.executemany("INSERT INTO signal_hour (dim, key, hour, n, stored) VALUES (?,?,?,?,?)",
                              [(dim, key, hour, c, c) for (dim, key, hour), c in hours.signals.items()])
-            rebuild_signal_days(conn)
             conn.executemany("INSERT INTO search_hour (hour, grp, form, searches, zero) VALUES (?,?,?,?,?)",
                              [(*key, c, hours.zero[key]) for key, c in hours.searches.items()])
+            rebuild_signal_days(conn)
             conn.executemany("INSERT INTO term_hour (hour, term, n) VALUES (?,?,?)",
                              [(hour, term, c) for (hour, term), c in hours.terms.items()])
             conn.executemany("INSERT INTO signal_cube (hour, channel, topic, sentiment, place, n, searches, zero) "

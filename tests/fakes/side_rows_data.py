@@ -53,6 +53,7 @@ def side_rows(path: Path) -> dict[str, list[tuple]]:
             "days": sorted(tuple(r) for r in conn.execute("SELECT * FROM signal_day WHERE stored > 0")),
             "term_hours": sorted(tuple(r) for r in conn.execute("SELECT * FROM term_hour WHERE n > 0")),
             "search_hours": sorted(tuple(r) for r in conn.execute("SELECT * FROM search_hour WHERE searches > 0")),
+            "search_days": sorted(tuple(r) for r in conn.execute("SELECT * FROM search_day WHERE searches > 0")),
             "cube": sorted(tuple(r) for r in conn.execute("SELECT * FROM signal_cube WHERE n <> 0 OR searches <> 0")),
             "dossier_hours": sorted(tuple(r) for r in conn.execute("SELECT * FROM dossier_hour WHERE n <> 0")),
             "dossier_days": sorted(tuple(r) for r in conn.execute("SELECT * FROM dossier_day WHERE n <> 0")),

@@ -115,8 +115,9 @@ def test_summary_and_series_equal_the_plain_queries(store: Path, monkeypatch: py
 
 def test_series_over_whole_days_from_the_daily_counts_equal_the_plain_queries(
         store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Volume and sentiment in day or week buckets over whole UTC days (read from `signal_day`), and in hour buckets
-    over the same days, equal the plain queries; the stored total equals a direct count."""
+    """Volume and sentiment in day or week buckets over whole UTC days (read from `signal_day`), in hour buckets over
+    the same days, the summary and the zero-result searches (from `search_day`) equal the plain queries; the stored
+    total equals a direct count."""
     first = (T0 // DAY - 4) * DAY
     conn = connect(store, readonly=True)
     try:
@@ -127,9 +128,11 @@ def test_series_over_whole_days_from_the_daily_counts_equal_the_plain_queries(
                 for call in (lambda: queries.volume(conn, "topic", start, end, bucket),
                              lambda: queries.volume(conn, "channel", start, end, bucket),
                              lambda: queries.sentiment_over_time(conn, start, end, bucket),
-                             lambda: queries.summary(conn, start, end)):
+                             lambda: queries.summary(conn, start, end),
+                             lambda: queries.zero_result_searches(conn, start, end)):
                     fast, plain = fast_and_plain(monkeypatch, call)
                     assert fast == plain, (start, end, bucket)
+        assert queries.zero_result_searches(conn, first, first + 7 * DAY)
         week = queries.volume(conn, "channel", first, first + 7 * DAY, 7 * DAY)
         assert sum(s["total"] for s in week["series"]) == queries.summary(conn, first, first + 7 * DAY)["total"] > 0
     finally:
@@ -249,11 +252,12 @@ def test_the_migration_fills_the_daily_tone_and_term_counts(store: Path) -> None
         conn.execute("DROP TABLE dossier_tone_hour")
         conn.execute("DROP TABLE dossier_term_hour")
         conn.execute("DROP TABLE signal_day")
+        conn.execute("DROP TABLE search_day")
         conn.execute("PRAGMA user_version=6")
     assert migrate(conn) == 6
     conn.close()
     assert side_rows(store) == kept and kept["dossier_days"] and kept["dossier_tones"] and kept["dossier_terms"]
-    assert kept["days"]
+    assert kept["days"] and kept["search_days"]
 
 
 def test_a_store_of_the_previous_side_table_version_gets_its_rollups(store: Path) -> None:

@@ -346,9 +346,8 @@ def _search_counts(conn: Connection, start: float, end: float) -> tuple[int, int
     searches = zero = 0
     inner = rollup_reads.whole_hours(start, end)
     if inner is not None:
-        rows = _rows(conn, "SELECT COALESCE(SUM(searches), 0), COALESCE(SUM(zero), 0) FROM search_hour "
-                           "WHERE hour >= ? AND hour < ?", inner)
-        searches, zero = int(rows[0][0]), int(rows[0][1])
+        for _group, _form, known, zeros in rollup_reads.search_rows(conn, *inner):
+            searches, zero = searches + int(known), zero + int(zeros)
     for lower, upper in rollup_reads.edges(start, end):
         more, more_zero = _raw_search_counts(conn, lower, upper)
         searches, zero = searches + more, zero + more_zero
@@ -611,18 +610,16 @@ def zero_result_searches(conn: Connection, start: float, end: float, limit: int 
 
     Per group: `searches` (those with a known result count), `zero_results`, `zero_rate`, `display`
     (its most frequent normalized form) and `forms` (up to 3 forms with counts). A range of whole hours
-    on a store that keeps hourly search counts (`search_hour`) is answered from those; otherwise, when the
-    range covers the whole store, the counts come from the zero-result index and the forms from at most
-    FORM_SAMPLE searches per listed group.
+    on a store that keeps hourly search counts (`search_hour`, with daily sums `search_day`) is answered from
+    those; otherwise, when the range covers the whole store, the counts come from the zero-result index and the
+    forms from at most FORM_SAMPLE searches per listed group.
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be 1..{MAX_LIMIT}")
     scope = _Scope(conn, start, end)
     forms_of: dict[str, dict[str, int]] | None
     if uses_rollup(conn, start, end):
-        rows = _rows(conn, "SELECT grp, form, SUM(searches), SUM(zero) FROM search_hour WHERE hour >= ? AND hour < ? "
-                           "GROUP BY grp, form", (start, end))
-        totals, forms_of = _group_forms(rows)
+        totals, forms_of = _group_forms(rollup_reads.search_rows(conn, start, end))
     elif scope.whole:
         totals = _rows(conn, "SELECT query_group, COUNT(*), SUM(zero_result) FROM signals "
                              "WHERE zero_result IS NOT NULL AND query_group IS NOT NULL GROUP BY query_group")

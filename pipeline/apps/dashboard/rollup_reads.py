@@ -105,9 +105,27 @@ def cube_rows(conn: Connection, filters: Any, start: float, end: float,
     return [(row[0], *(value_of(v) for v in row[1:1 + width]), *row[1 + width:]) for row in rows]
 
 
-def has_days(conn: Connection) -> bool:
-    """True when the store keeps the daily sums of the hourly counts (`signal_day`)."""
-    return bool(_rows(conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'signal_day'"))
+def has_days(conn: Connection, table: str = "signal_day") -> bool:
+    """True when the store keeps the daily sums of its hourly counts (`signal_day`, `search_day`)."""
+    return bool(_rows(conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)))
+
+
+def _day_parts(conn: Connection, table: str, start: float, end: float) -> list[tuple[str, str, Range]]:
+    """(table, time column, range) to read for the whole hours [start, end): its whole UTC days from the daily
+    `table` when the store keeps it, the other hours from the hourly one."""
+    days, hours, _rest = split_days(start, end) if has_days(conn, table) else (None, [(start, end)], [])
+    hourly = table.replace("_day", "_hour")
+    return ([(table, "day", days)] if days else []) + [(hourly, "hour", r) for r in hours]
+
+
+def search_rows(conn: Connection, start: float, end: float) -> list[Sequence[Any]]:
+    """(group, form, searches with a known result count, zero results) over the whole hours [start, end), from
+    `search_day` and `search_hour` (a group and form may come in one row per part)."""
+    found: list[Sequence[Any]] = []
+    for table, column, (lower, upper) in _day_parts(conn, "search_day", start, end):
+        found += _rows(conn, f"SELECT grp, form, SUM(searches), SUM(zero) FROM {table} WHERE {column} >= ? "
+                             f"AND {column} < ? GROUP BY grp, form", (lower, upper))
+    return found
 
 
 def hour_totals(conn: Connection, dim: str, start: float, end: float,
@@ -116,8 +134,7 @@ def hour_totals(conn: Connection, dim: str, start: float, end: float,
     from `signal_day` when the store keeps it, the other hours from `signal_hour`; one primary-key range per key."""
     if not keys:
         return {}
-    days, hours, _rest = split_days(start, end) if has_days(conn) else (None, [(start, end)], [])
-    parts = ([("signal_day", "day", days)] if days else []) + [("signal_hour", "hour", r) for r in hours]
+    parts = _day_parts(conn, "signal_day", start, end)
     marks = ",".join("?" * len(keys))
     totals: dict[str | None, int] = {}
     for table, column, (lower, upper) in parts:

@@ -86,9 +86,10 @@ def _backfill(conn: sqlite3.Connection, account: str) -> None:
 
 
 def backfill_hours(conn: sqlite3.Connection) -> None:
-    """Rebuild `signal_hour` (signals per hour and channel / topic / sentiment; `n` leaves deleted ones out) and its
-    daily sums `signal_day`, `search_hour` (site searches with a known result count per hour, group and form) and
-    `term_hour` (keyword rows per hour and term, deleted signals included like `signal_terms`) from the stored rows."""
+    """Rebuild `signal_hour` (signals per hour and channel / topic / sentiment; `n` leaves deleted ones out),
+    `search_hour` (site searches with a known result count per hour, group and form), their daily sums
+    `signal_day` and `search_day`, and `term_hour` (keyword rows per hour and term, deleted signals included like
+    `signal_terms`) from the stored rows."""
     begin = time.perf_counter()
     conn.execute("DELETE FROM signal_hour")
     for dim in ROLLUP_DIMENSIONS:
@@ -97,12 +98,12 @@ def backfill_hours(conn: sqlite3.Connection) -> None:
         conn.execute(f"{insert}, COUNT(*), COUNT(*) FROM signals GROUP BY 2, 3", (dim, NULL_KEY))
         conn.execute(f"{insert}, -COUNT(*), 0 FROM signal_flags WHERE deleted = 1 GROUP BY 2, 3 "
                      f"ON CONFLICT(dim, key, hour) DO UPDATE SET n = n + excluded.n", (dim, NULL_KEY))
-    rebuild_signal_days(conn)
     conn.execute("DELETE FROM search_hour")
     form = "CASE WHEN query_normalized IS NULL OR query_normalized = '' THEN query_group ELSE query_normalized END"
     conn.execute(f"INSERT INTO search_hour (hour, grp, form, searches, zero) SELECT {hour_sql('ts')}, query_group, "
                  f"{form}, COUNT(*), SUM(zero_result) FROM signals WHERE channel = ? AND zero_result IS NOT NULL "
                  f"AND query_group IS NOT NULL GROUP BY 1, 2, 3", (SEARCH_CHANNEL,))
+    rebuild_signal_days(conn)
     conn.execute("DELETE FROM term_hour")
     conn.execute(f"INSERT INTO term_hour (hour, term, n) SELECT {hour_sql('ts')}, term, COUNT(*) FROM signal_terms "
                  f"GROUP BY 1, 2")

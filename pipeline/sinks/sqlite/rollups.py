@@ -144,10 +144,13 @@ def rebuild_cube(conn: sqlite3.Connection) -> None:
 
 
 def rebuild_signal_days(conn: sqlite3.Connection) -> None:
-    """Fill `signal_day` again: the sums of `signal_hour` per UTC day."""
+    """Fill `signal_day` and `search_day` again: the sums of `signal_hour` and `search_hour` per UTC day."""
     conn.execute("DELETE FROM signal_day")
     conn.execute(f"INSERT INTO signal_day (dim, key, day, n, stored) SELECT dim, key, {floor_sql('hour', DAY)}, SUM(n), "
                  f"SUM(stored) FROM signal_hour GROUP BY 1, 2, 3")
+    conn.execute("DELETE FROM search_day")
+    conn.execute(f"INSERT INTO search_day (day, grp, form, searches, zero) SELECT {floor_sql('hour', DAY)}, grp, form, "
+                 f"SUM(searches), SUM(zero) FROM search_hour GROUP BY 1, 2, 3")
 
 
 def rebuild_dossier_hours(conn: sqlite3.Connection, dossier_id: int) -> None:

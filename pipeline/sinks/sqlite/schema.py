@@ -221,8 +221,9 @@ CREATE INDEX IF NOT EXISTS signal_flags_open ON signal_flags (attention, handled
 
 # Dossier reports over long periods: each saved dossier's signals per UTC day (channel, topic, sentiment) and per hour
 # and sentiment alone, both sums of `dossier_hour` and filled from it here; and its members' keyword terms per hour
-# (from `dossier_signal` and `signal_terms`). All are kept in step with the membership. `signal_day` holds the sums
-# of `signal_hour` per UTC day, for periods of weeks and months; it is filled from it here and kept with it.
+# (from `dossier_signal` and `signal_terms`). All are kept in step with the membership. `signal_day` and `search_day`
+# hold the sums of `signal_hour` and `search_hour` per UTC day, for periods of weeks and months; they are filled from
+# them here and kept with them.
 DOSSIER_ROLLUPS = """
 CREATE TABLE IF NOT EXISTS dossier_day (
     dossier_id INTEGER NOT NULL, day REAL NOT NULL, channel TEXT NOT NULL, topic TEXT NOT NULL,
@@ -241,6 +242,13 @@ INSERT INTO signal_day (dim, key, day, n, stored)
     SELECT dim, key, CAST(hour / 86400 AS INTEGER) * 86400
         - CASE WHEN hour < CAST(hour / 86400 AS INTEGER) * 86400 THEN 86400 ELSE 0 END,
         SUM(n), SUM(stored) FROM signal_hour GROUP BY 1, 2, 3;
+CREATE TABLE IF NOT EXISTS search_day (
+    day REAL NOT NULL, grp TEXT NOT NULL, form TEXT NOT NULL, searches INTEGER NOT NULL, zero INTEGER NOT NULL,
+    PRIMARY KEY (day, grp, form)) WITHOUT ROWID;
+INSERT INTO search_day (day, grp, form, searches, zero)
+    SELECT CAST(hour / 86400 AS INTEGER) * 86400
+        - CASE WHEN hour < CAST(hour / 86400 AS INTEGER) * 86400 THEN 86400 ELSE 0 END,
+        grp, form, SUM(searches), SUM(zero) FROM search_hour GROUP BY 1, 2, 3;
 INSERT INTO dossier_day (dossier_id, day, channel, topic, sentiment, n)
     SELECT dossier_id, CAST(hour / 86400 AS INTEGER) * 86400
         - CASE WHEN hour < CAST(hour / 86400 AS INTEGER) * 86400 THEN 86400 ELSE 0 END,

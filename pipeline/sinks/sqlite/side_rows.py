@@ -266,8 +266,8 @@ class SideRowWriter:
 
     def _add_hours(self, deltas: dict[tuple[str, str, float], list[int]],
                    searches: dict[tuple[float, str, str], list[int]], terms: dict[tuple[float, str], int]) -> None:
-        """Add per-hour changes to `signal_hour` (and its daily sums `signal_day`), `search_hour` and `term_hour`
-        (one upsert per key)."""
+        """Add per-hour changes to `signal_hour` and `search_hour` (and their daily sums `signal_day`, `search_day`)
+        and `term_hour` (one upsert per key)."""
         self.conn.executemany(
             "INSERT INTO term_hour (hour, term, n) VALUES (?,?,?) ON CONFLICT(hour, term) DO UPDATE SET n = n + excluded.n",
             [(hour, term, n) for (hour, term), n in terms.items() if n])
@@ -289,6 +289,16 @@ class SideRowWriter:
             "ON CONFLICT(hour, grp, form) DO UPDATE SET searches = searches + excluded.searches, "
             "zero = zero + excluded.zero",
             [(hour, group, form, n, zero) for (hour, group, form), (n, zero) in searches.items() if n or zero])
+        search_days: dict[tuple[float, str, str], list[int]] = {}
+        for (hour, group, form), (n, zero) in searches.items():
+            entry = search_days.setdefault((day_of(hour), group, form), [0, 0])
+            entry[0] += n
+            entry[1] += zero
+        self.conn.executemany(
+            "INSERT INTO search_day (day, grp, form, searches, zero) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(day, grp, form) DO UPDATE SET searches = searches + excluded.searches, "
+            "zero = zero + excluded.zero",
+            [(day, group, form, n, zero) for (day, group, form), (n, zero) in search_days.items() if n or zero])
 
     def add_new(self, docs: list[dict[str, Any]], rows: list[tuple[Any, ...]], rowids: dict[str, int]) -> None:
         """Insert terms, flags, text-index entries and dossier membership of the written rows (one per id)."""
