@@ -139,6 +139,28 @@ def test_series_over_whole_days_from_the_daily_counts_equal_the_plain_queries(
         conn.close()
 
 
+def test_text_no_signal_holds_is_answered_from_the_trigram_index(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text with a three-character piece that no signal holds finds nothing at once; any other text gives the
+    same newest signals as the search without that check, over long and short ranges."""
+    monkeypatch.setattr(queries, "PROBE_ROWS", 500)
+    conn = connect(store, readonly=True)
+    try:
+        assert queries.text_absent(conn, "zzq_no_match", (None, None))
+        assert not queries.text_absent(conn, "wachttijd", (None, None))
+        assert not queries.text_absent(conn, "zzq_no_match", (T0 - 0.2 * H, T0))  # too few signals to bother
+        for text in ("zzq_no_match", "wachttijd", "Wachttijd", "lantaarnpaal kapot", "paspoort kwijt", "tijd bij"):
+            for start, end in ((None, None), (T0 - 30 * H, T0), (T0 - 2 * H, T0)):
+                flt = queries.SignalFilter(q=text, start=start, end=end)
+                fast = queries.latest(conn, flt, 30)
+                with monkeypatch.context() as patch:
+                    patch.setattr(queries, "text_absent", lambda *_args: False)
+                    plain = queries.latest(conn, flt, 30)
+                assert fast == plain, (text, start, end)
+        assert queries.latest(conn, queries.SignalFilter(q="wachttijd"), 30)
+    finally:
+        conn.close()
+
+
 def test_selection_counts_match_a_direct_count(store: Path) -> None:
     """A selection's total is the plain count of its signals, deleted ones left out."""
     conn = connect(store, readonly=True)
