@@ -45,7 +45,7 @@ FTS_MIN_ROWS = 40_000
 # ... after LIKE over the newest this many signals of the range found too few.
 PROBE_ROWS = 20_000
 # Pieces of a searched text looked up in the trigram index before a long search, to find text no signal holds.
-ABSENT_PIECES = 16
+ABSENT_PIECES = 8
 # Over a range of at least this many signals the text-index lookup is bounded by the store's rowids, not the range's
 # (finding the range's lowest and highest rowid would read the whole range; the ts condition still applies).
 EXACT_BOUNDS_ROWS = 200_000
@@ -435,15 +435,15 @@ def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def text_absent(conn: Connection, text: str, span: tuple[float | None, float | None]) -> bool:
-    """True when no stored signal can contain `text`: one of its three-character pieces (at most ABSENT_PIECES
-    are looked up) is in no signal, says the trigram index. Asked only when the range holds PROBE_ROWS signals or
-    more, where a text search that finds nothing would read them all; the index must be kept per batch."""
+def text_absent(conn: Connection, text: str) -> bool:
+    """True when no stored signal can contain `text`: one of its three-character pieces (at most ABSENT_PIECES, spread
+    over the text) is in no signal, says the trigram index, which must be kept per batch. Worth asking before a text
+    search over many signals, which would read them all to find nothing."""
     if conn is None or len(text) < 3 or side_tables_account(conn) is None or not has_table(conn, "signal_text"):
         return False
-    if rows_in_range(conn, *span, PROBE_ROWS) < PROBE_ROWS:
-        return False
-    pieces = list(dict.fromkeys(text[i:i + 3] for i in range(len(text) - 2)))[:ABSENT_PIECES]
+    pieces = list(dict.fromkeys(text[i:i + 3] for i in range(len(text) - 2)))
+    if len(pieces) > ABSENT_PIECES:
+        pieces = [pieces[round(i * (len(pieces) - 1) / (ABSENT_PIECES - 1))] for i in range(ABSENT_PIECES)]
     return any(_scalar(conn, "SELECT 1 FROM signal_text WHERE signal_text MATCH ? LIMIT 1", (fts_phrase(piece),)) is None
                for piece in pieces)
 
@@ -512,9 +512,10 @@ def latest(conn: Connection, filters: SignalFilter | None = None, limit: int = 5
     filters = filters or SignalFilter()
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be 1..{MAX_LIMIT}")
-    if filters.q and text_absent(conn, filters.q, (filters.start, filters.end)):
+    held = rows_in_range(conn, filters.start, filters.end, FTS_MIN_ROWS) if filters.q and conn is not None else 0
+    if filters.q and held >= PROBE_ROWS and text_absent(conn, filters.q):
         return []
-    if filters.q and conn is not None and uses_text_index(conn, filters.q, (filters.start, filters.end)):
+    if filters.q and len(filters.q) >= 3 and held >= FTS_MIN_ROWS and has_table(conn, "signal_text"):
         probe = _probe_start(conn, filters.start, filters.end)
         if probe is not None:
             newest = _latest(conn, replace(filters, start=probe), limit, before, like=True)
