@@ -11,7 +11,7 @@ from typing import Any, Callable
 
 from pipeline.bench.bulk_signals import BulkRow, BulkSignals
 from pipeline.sinks.sqlite.advisers import schema_marker
-from pipeline.sinks.sqlite.rollups import SEARCH_CHANNEL, key_of
+from pipeline.sinks.sqlite.rollups import SEARCH_CHANNEL, key_of, rebuild_signal_days
 from pipeline.sinks.sqlite.side_rows import (
     doc_terms,
     hour_of,
@@ -105,6 +105,7 @@ def build_bulk_store(path: Path, n: int, account: str, span_days: float = 180.0,
                              [(dim, key, hour, c, c) for (dim, key, hour), c in hours.signals.items()])
             conn.executemany("INSERT INTO search_hour (hour, grp, form, searches, zero) VALUES (?,?,?,?,?)",
                              [(*key, c, hours.zero[key]) for key, c in hours.searches.items()])
+            rebuild_signal_days(conn)
             conn.executemany("INSERT INTO term_hour (hour, term, n) VALUES (?,?,?)",
                              [(hour, term, c) for (hour, term), c in hours.terms.items()])
             conn.executemany("INSERT INTO signal_cube (hour, channel, topic, sentiment, place, n, searches, zero) "

@@ -50,10 +50,15 @@ def side_rows(path: Path) -> dict[str, list[tuple]]:
             "flags": sorted(tuple(r) for r in conn.execute("SELECT * FROM signal_flags")),
             "members": sorted(tuple(r) for r in conn.execute("SELECT * FROM dossier_signal")),
             "hours": sorted(tuple(r) for r in conn.execute("SELECT * FROM signal_hour WHERE stored > 0")),
+            "days": sorted(tuple(r) for r in conn.execute("SELECT * FROM signal_day WHERE stored > 0")),
             "term_hours": sorted(tuple(r) for r in conn.execute("SELECT * FROM term_hour WHERE n > 0")),
             "search_hours": sorted(tuple(r) for r in conn.execute("SELECT * FROM search_hour WHERE searches > 0")),
+            "search_days": sorted(tuple(r) for r in conn.execute("SELECT * FROM search_day WHERE searches > 0")),
             "cube": sorted(tuple(r) for r in conn.execute("SELECT * FROM signal_cube WHERE n <> 0 OR searches <> 0")),
             "dossier_hours": sorted(tuple(r) for r in conn.execute("SELECT * FROM dossier_hour WHERE n <> 0")),
+            "dossier_days": sorted(tuple(r) for r in conn.execute("SELECT * FROM dossier_day WHERE n <> 0")),
+            "dossier_tones": sorted(tuple(r) for r in conn.execute("SELECT * FROM dossier_tone_hour WHERE n <> 0")),
+            "dossier_terms": sorted(tuple(r) for r in conn.execute("SELECT * FROM dossier_term_hour WHERE n <> 0")),
             "text": sorted((w, tuple(ids)) for w, ids in found.items()),
         }
     finally:

@@ -1,4 +1,4 @@
-"""The dashboard's rollup paths (hourly cube, dossier hours, stored count) answer exactly what the plain queries over
+"""The dashboard's rollup paths (hourly cube, dossier hours, days, tones and terms, stored count) answer exactly what the plain queries over
 the signals answer, for aligned and unaligned ranges, after rewrites, deletions and a purge."""
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ from pipeline.apps.dashboard import filtered, queries, rollup_reads
 from pipeline.bench.bulk_signals import BulkSignals, as_doc
 from pipeline.bench.synthetic_signals import enriched_doc
 from pipeline.sinks.sqlite.advisers import Dossier, ensure_schema, save_dossier
+from pipeline.sinks.sqlite.schema import migrate
 from pipeline.sinks.sqlite.side_rows import rollups_ready, side_tables_account
 from pipeline.sinks.sqlite.store import SqliteStore, connect
 
 H = 3_600.0
+DAY = 86_400.0
 N = 4_000
 DAYS = 3.0
 RANGES = [(T0 - 72 * H, T0 + 1), (T0 - 24 * H, T0), (T0 - 25.5 * H, T0 - 0.25 * H), (T0 - 7 * H + 123.4, T0 - 2 * H + 5),
@@ -82,7 +84,8 @@ def fast_and_plain(monkeypatch: pytest.MonkeyPatch, call: Any) -> tuple[Any, Any
 def test_rollups_equal_a_rebuild_after_rewrites_and_purge(store: Path) -> None:
     """The cube and dossier hours kept per batch (and taken back by the purge) equal those rebuilt from the rows."""
     kept = side_rows(store)
-    assert kept["cube"] and kept["dossier_hours"]
+    assert kept["cube"] and kept["dossier_hours"] and kept["dossier_days"] and kept["dossier_tones"]
+    assert kept["dossier_terms"]
     rebuild(store)
     assert side_rows(store) == kept
 
@@ -106,6 +109,55 @@ def test_summary_and_series_equal_the_plain_queries(store: Path, monkeypatch: py
                     for call in calls:
                         fast, plain = fast_and_plain(monkeypatch, call)
                         assert fast == plain, (start, end, selection, bucket)
+    finally:
+        conn.close()
+
+
+def test_series_over_whole_days_from_the_daily_counts_equal_the_plain_queries(
+        store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Volume and sentiment in day or week buckets over whole UTC days (read from `signal_day`), in hour buckets over
+    the same days, the summary and the zero-result searches (from `search_day`) equal the plain queries; the stored
+    total equals a direct count."""
+    first = (T0 // DAY - 4) * DAY
+    conn = connect(store, readonly=True)
+    try:
+        assert rollup_reads.has_days(conn)
+        assert rollup_reads.stored_total(conn) == conn.execute("SELECT COUNT(*) FROM signals").fetchone()[0]
+        for start, end in ((first, first + 5 * DAY), (first + DAY, first + 3 * DAY), (first, first + 7 * DAY)):
+            for bucket in (3_600, DAY, 7 * DAY):
+                for call in (lambda: queries.volume(conn, "topic", start, end, bucket),
+                             lambda: queries.volume(conn, "channel", start, end, bucket),
+                             lambda: queries.sentiment_over_time(conn, start, end, bucket),
+                             lambda: queries.summary(conn, start, end),
+                             lambda: queries.zero_result_searches(conn, start, end)):
+                    fast, plain = fast_and_plain(monkeypatch, call)
+                    assert fast == plain, (start, end, bucket)
+        assert queries.zero_result_searches(conn, first, first + 7 * DAY)
+        week = queries.volume(conn, "channel", first, first + 7 * DAY, 7 * DAY)
+        assert sum(s["total"] for s in week["series"]) == queries.summary(conn, first, first + 7 * DAY)["total"] > 0
+    finally:
+        conn.close()
+
+
+def test_text_no_signal_holds_is_answered_from_the_trigram_index(store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A text with a three-character piece that no signal holds finds nothing at once; any other text gives the
+    same newest signals as the search without that check, over long and short ranges."""
+    monkeypatch.setattr(queries, "PROBE_ROWS", 500)
+    conn = connect(store, readonly=True)
+    try:
+        assert queries.text_absent(conn, "zzq_no_match")
+        assert queries.text_absent(conn, "wachttijd bij het loket, al weken zonder antwoord qqx")  # a rare piece at its end
+        assert not queries.text_absent(conn, "wachttijd")
+        assert not queries.text_absent(conn, "Wachttijd")
+        for text in ("zzq_no_match", "wachttijd", "Wachttijd", "lantaarnpaal kapot", "paspoort kwijt", "tijd bij"):
+            for start, end in ((None, None), (T0 - 30 * H, T0), (T0 - 2 * H, T0)):
+                flt = queries.SignalFilter(q=text, start=start, end=end)
+                fast = queries.latest(conn, flt, 30)
+                with monkeypatch.context() as patch:
+                    patch.setattr(queries, "text_absent", lambda *_args: False)
+                    plain = queries.latest(conn, flt, 30)
+                assert fast == plain, (text, start, end)
+        assert queries.latest(conn, queries.SignalFilter(q="wachttijd"), 30)
     finally:
         conn.close()
 
@@ -140,6 +192,97 @@ def test_dossier_reports_whats_new_and_digest_equal_the_plain_queries(store: Pat
         conn.close()
 
 
+DOSSIER_RANGES = [(T0 - 72 * H, T0 + 1), (T0 - 58 * H, T0 - 10 * H), (T0 - 57.3 * H + 5, T0 - 9.6 * H),
+                  (T0 - 34 * H + 0.5, T0 - 33.2 * H), (T0 - 10 * H, T0 - 9 * H), (T0 - 500 * H, T0 - 300 * H)]
+
+
+def test_dossier_figures_and_series_over_days_and_hours_equal_the_plain_queries(
+        store: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dossier's figures (whole UTC days, other whole hours, partial hours) and its series (hours inside a bucket,
+    hours a bucket edge cuts) equal those counted over the signals, and the total is a direct count."""
+    conn = connect(store, readonly=True)
+    try:
+        for dossier in dq.list_dossiers(conn):
+            for start, end in DOSSIER_RANGES:
+                fast, plain = fast_and_plain(monkeypatch, lambda: dq.dossier_figures(conn, dossier, start, end))
+                assert fast == plain, (dossier.name, start, end)
+                want = conn.execute("SELECT COUNT(*) FROM dossier_signal WHERE dossier_id = ? AND ts >= ? AND ts < ?",
+                                    (dossier.id, start, end)).fetchone()[0]
+                assert fast["total"] == want
+                for bucket in (900, 3_600, 3 * 3_600, 86_400):
+                    if queries.bucket_count(start, end, bucket) > 400:
+                        continue
+                    fast, plain = fast_and_plain(
+                        monkeypatch, lambda: dq.dossier_series(conn, dossier, start, end, bucket))
+                    assert fast == plain, (dossier.name, start, end, bucket)
+                    assert sum(fast["totals"]) == want
+        assert any(dq.dossier_figures(conn, d, *DOSSIER_RANGES[1])["total"] for d in dq.list_dossiers(conn))
+    finally:
+        conn.close()
+
+
+TIED = T0 - 20 * H + 0.25  # several members of the second dossier at one moment
+
+
+def _write_tied_members(path: Path) -> None:
+    """Five signals of the "Wachttijd" dossier at the same time, with different ids and terms."""
+    words = ["loket", "paspoort", "balie", "afspraak", "formulier"]
+    sink = SqliteStore(path)
+    sink.write(None, None, [enriched_doc(f"twitter:tie{i}", TIED, f"wachttijd bij het {word}",
+                                         keywords=["wachttijd", word]) for i, word in enumerate(words)])
+    sink.close()
+
+
+def _sampled_terms(conn: Any, dossier_id: int, start: float, end: float, sample: int) -> list[tuple[str, int]]:
+    """The plain count: terms of the newest `sample` members (time, then id, descending)."""
+    return [tuple(r) for r in conn.execute(
+        "SELECT t.term, COUNT(*) FROM signal_terms t WHERE t.id IN (SELECT id FROM dossier_signal WHERE dossier_id = ? "
+        "AND ts >= ? AND ts < ? ORDER BY ts DESC, id DESC LIMIT ?) GROUP BY t.term ORDER BY 2 DESC, 1",
+        (dossier_id, start, end, sample))]
+
+
+def test_dossier_terms_from_hourly_term_counts_equal_the_plain_queries(store: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The terms of a dossier's newest members (whole hours from the rollup, the hours at both ends and members
+    tied in time from their own terms) equal the plain count, for samples that end inside, at and beyond the range."""
+    _write_tied_members(store)
+    conn = connect(store, readonly=True)
+    try:
+        for dossier in dq.list_dossiers(conn):
+            ranges = [*DOSSIER_RANGES, (TIED - 3 * H + 0.5, TIED + 0.1), (TIED, TIED + 2 * H)]
+            for start, end in ranges:
+                members = conn.execute("SELECT COUNT(*) FROM dossier_signal WHERE dossier_id = ? AND ts >= ? AND ts < ?",
+                                       (dossier.id, start, end)).fetchone()[0]
+                for sample in (1, 3, 7, 150, max(1, members - 1), members + 5):
+                    monkeypatch.setattr(dq, "TERM_SAMPLE", sample)
+                    want = _sampled_terms(conn, int(dossier.id or 0), start, end, sample)
+                    assert dq._member_terms(conn, dossier, start, end) == want, (dossier.name, start, end, sample)
+                    fast, plain = fast_and_plain(monkeypatch, lambda: dq.dossier_terms(conn, dossier, start, end))
+                    assert fast == plain, (dossier.name, start, end, sample)
+        tied = [r[0] for r in conn.execute("SELECT id FROM dossier_signal WHERE ts = ? ORDER BY id", (TIED,))]
+        assert len(tied) == 5
+    finally:
+        conn.close()
+
+
+def test_the_migration_fills_the_daily_tone_and_term_counts(store: Path) -> None:
+    """A store at schema 6 (hourly counts only) gets the daily counts, the dossiers' daily, tone and term counts
+    filled by the migration: equal to a rebuild."""
+    kept = side_rows(store)
+    conn = connect(store)
+    with conn:
+        conn.execute("DROP TABLE dossier_day")
+        conn.execute("DROP TABLE dossier_tone_hour")
+        conn.execute("DROP TABLE dossier_term_hour")
+        conn.execute("DROP TABLE signal_day")
+        conn.execute("DROP TABLE search_day")
+        conn.execute("PRAGMA user_version=6")
+    assert migrate(conn) == 6
+    conn.close()
+    assert side_rows(store) == kept and kept["dossier_days"] and kept["dossier_tones"] and kept["dossier_terms"]
+    assert kept["days"] and kept["search_days"]
+
+
 def test_a_store_of_the_previous_side_table_version_gets_its_rollups(store: Path) -> None:
     """A store whose side tables predate the rollups keeps its side rows per batch until the dashboard upgrades it;
     the upgrade fills the cube and dossier hours and leaves terms and text index as they are."""
@@ -150,6 +293,9 @@ def test_a_store_of_the_previous_side_table_version_gets_its_rollups(store: Path
                      (json.dumps({"version": "5", "account": ACCOUNT.lower()}),))
         conn.execute("DELETE FROM signal_cube")
         conn.execute("DELETE FROM dossier_hour")
+        conn.execute("DELETE FROM dossier_day")
+        conn.execute("DELETE FROM dossier_tone_hour")
+        conn.execute("DELETE FROM dossier_term_hour")
     conn.close()
     conn = connect(store, readonly=True)
     assert not rollups_ready(conn) and side_tables_account(conn) == ACCOUNT.lower()

@@ -1,7 +1,9 @@
 """DashboardServer: serves in a background thread, stops cleanly, and reports a taken port clearly."""
 from __future__ import annotations
 
+import gc
 import socket
+import weakref
 from pathlib import Path
 
 import httpx
@@ -43,3 +45,26 @@ def test_taken_port_raises_a_clear_error(store_path: Path) -> None:
         assert not server.running
     finally:
         blocker.close()
+
+
+def test_start_moves_the_loaded_objects_out_of_the_collectors_walk(store_path: Path) -> None:
+    """After start() the app and modules sit in the permanent generation, so a full collection while serving
+    walks only what requests create; cyclic garbage made before start is collected first, not kept."""
+    gc.unfreeze()
+
+    class Node:
+        """A cycle member whose collection can be observed."""
+
+    before = Node()
+    before.self = before  # type: ignore[attr-defined]
+    gone = weakref.ref(before)
+    del before
+    server = DashboardServer(create_app(store_path, Settings()), "127.0.0.1", 0)
+    try:
+        server.start()
+        assert gone() is None
+        assert gc.get_freeze_count() > 1_000
+        assert httpx.get(server.url + "api/health", timeout=5).status_code == 200
+    finally:
+        server.stop()
+        gc.unfreeze()

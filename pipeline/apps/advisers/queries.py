@@ -139,12 +139,48 @@ def _grouped(conn: Connection, dossier: Dossier, start: float, end: float,
     return _rows(conn, sql, [start, bucket, *params, start, end])
 
 
+def _uses_rollups(conn: Connection, dossier: Dossier) -> bool:
+    """True when the dossier's counts can come from its hourly and daily rollups (a store not yet migrated to
+    them, opened read-only, is counted from the membership)."""
+    return (conn is not None and has_membership(conn, dossier) and rollups_ready(conn)
+            and has_table(conn, "dossier_tone_hour"))
+
+
+def _member_totals(conn: Connection, dossier: Dossier, start: float,
+                   end: float) -> list[tuple[str | None, str | None, str | None, int]]:
+    """(channel, topic, sentiment, count) of a dossier's signals in [start, end): whole days and hours from its
+    rollups, the partial hours at the edges from its membership."""
+    rows, rest = rollup_reads.dossier_totals(conn, int(dossier.id or 0), start, end)
+    for lower, upper in rest:
+        rows += [(c, t, s, int(n)) for c, t, s, n in _rows(
+            conn, "SELECT channel, topic, sentiment, COUNT(*) FROM dossier_signal WHERE dossier_id = ? AND ts >= ? "
+                  "AND ts < ? GROUP BY 1, 2, 3", [dossier.id, lower, upper])]
+    return rows
+
+
+def _tone_rows(conn: Connection, dossier: Dossier, start: float, end: float,
+               bucket: int) -> list[tuple[int, str | None, int]]:
+    """(bucket index, sentiment, count) of a dossier's signals in [start, end): hours inside one bucket from
+    `dossier_tone_hour`, the rest from its membership."""
+    hours, ranges = rollup_reads.split_hours(start, end, bucket)
+    found = rollup_reads.dossier_tones(conn, int(dossier.id or 0), hours, start, bucket)
+    for lower, upper in ranges:
+        found += [(int(index), sentiment, int(n)) for index, sentiment, n in _rows(
+            conn, "SELECT CAST((ts - ?) / ? AS INTEGER), sentiment, COUNT(*) FROM dossier_signal WHERE dossier_id = ? "
+                  "AND ts >= ? AND ts < ? GROUP BY 1, 2", [start, bucket, dossier.id, lower, upper])]
+    return found
+
+
 def dossier_figures(conn: Connection, dossier: Dossier, start: float, end: float,
                     grouped: list[Sequence[Any]] | None = None) -> dict[str, Any]:
     """Total, per sentiment, negative share, per channel and per topic of the dossier's signals in [start, end)."""
-    if grouped is None:
-        grouped = _grouped(conn, dossier, start, end, max(1, math.ceil(end - start)))
-    rows = [(channel, topic, sentiment, n) for _b, channel, topic, sentiment, n in grouped]
+    if grouped is not None:
+        rows = [(channel, topic, sentiment, n) for _b, channel, topic, sentiment, n in grouped]
+    elif _uses_rollups(conn, dossier):
+        rows = _member_totals(conn, dossier, start, end)
+    else:
+        rows = [(channel, topic, sentiment, n) for _b, channel, topic, sentiment, n
+                in _grouped(conn, dossier, start, end, max(1, math.ceil(end - start)))]
     sentiments = {k: 0 for k in SENTIMENTS}
     channels: dict[str, int] = {}
     topics: dict[str, int] = {}
@@ -167,8 +203,12 @@ def dossier_series(conn: Connection, dossier: Dossier, start: float, end: float,
     buckets = queries.bucket_starts(start, end, bucket)
     counts = {k: [0] * len(buckets) for k in SENTIMENTS}
     totals = [0] * len(buckets)
-    for index, _channel, _topic, sentiment, n in (_grouped(conn, dossier, start, end, bucket) if grouped is None
-                                                  else grouped):
+    if grouped is None and _uses_rollups(conn, dossier):
+        tones = _tone_rows(conn, dossier, start, end, bucket)
+    else:
+        tones = [(index, sentiment, n) for index, _channel, _topic, sentiment, n
+                 in (_grouped(conn, dossier, start, end, bucket) if grouped is None else grouped)]
+    for index, sentiment, n in tones:
         if 0 <= index < len(buckets):
             totals[index] += n
             if sentiment in counts:
@@ -182,9 +222,11 @@ def dossier_terms(conn: Connection, dossier: Dossier, start: float, end: float, 
     if conn is None or not has_table(conn, "signal_terms"):
         return []
     wanted = limit * CANDIDATE_FACTOR
-    if has_membership(conn, dossier):
+    if _uses_rollups(conn, dossier):
+        rows: list[Sequence[Any]] = _member_terms(conn, dossier, start, end)[:wanted]
+    elif has_membership(conn, dossier):
         sql = ("SELECT t.term, COUNT(*) AS n FROM signal_terms t WHERE t.id IN (SELECT id FROM dossier_signal "
-               "WHERE dossier_id = ? AND ts >= ? AND ts < ? ORDER BY ts DESC LIMIT ?) "
+               "WHERE dossier_id = ? AND ts >= ? AND ts < ? ORDER BY ts DESC, id DESC LIMIT ?) "
                "GROUP BY t.term ORDER BY n DESC, t.term LIMIT ?")
         rows = _rows(conn, sql, [dossier.id, start, end, TERM_SAMPLE, wanted])
     else:
@@ -198,11 +240,34 @@ def dossier_terms(conn: Connection, dossier: Dossier, start: float, end: float, 
                            exempt=lambda item: item["term"] in own)
 
 
+def _member_terms(conn: Connection, dossier: Dossier, start: float, end: float) -> list[tuple[str, int]]:
+    """(term, count) over the newest TERM_SAMPLE members of the dossier in [start, end) (newest first by time, then
+    id), most frequent first: the whole hours they fill from `dossier_term_hour`, the hours at both ends from the
+    members' own terms."""
+    cut = _rows(conn, "SELECT ts, id FROM dossier_signal WHERE dossier_id = ? AND ts >= ? AND ts < ? "
+                      "ORDER BY ts DESC, id DESC LIMIT 1 OFFSET ?", [dossier.id, start, end, TERM_SAMPLE - 1])
+    lowest, lowest_id = (float(cut[0][0]), str(cut[0][1])) if cut else (start, "")
+    first = math.floor(lowest / HOUR) * HOUR + HOUR if cut else math.ceil(start / HOUR) * HOUR
+    last = math.floor(end / HOUR) * HOUR
+    counts: dict[str, int] = {}
+    if first < last:
+        counts.update(rollup_reads.dossier_term_counts(conn, int(dossier.id or 0), first, last))
+        pieces = [(lowest, lowest_id, first), (last, "", end)]
+    else:
+        pieces = [(lowest, lowest_id, end)]
+    for lower, lower_id, upper in pieces:
+        for term, n in _rows(conn, "SELECT t.term, COUNT(*) FROM signal_terms t WHERE t.id IN (SELECT id FROM "
+                                   "dossier_signal WHERE dossier_id = ? AND ts >= ? AND (ts > ? OR id >= ?) AND ts < ?) "
+                                   "GROUP BY t.term", [dossier.id, lower, lower, lower_id, upper]):
+            counts[term] = counts.get(term, 0) + int(n)
+    return sorted(((term, n) for term, n in counts.items() if n > 0), key=lambda item: (-item[1], item[0]))
+
+
 def dossier_report(conn: Connection, dossier: Dossier, now: float | None = None) -> dict[str, Any]:
     """Everything the dossier page shows: period, series, figures now and for the period before, top terms."""
     start, end = dossier_span(conn, dossier, now)
     bucket = bucket_for(start, end)
-    grouped = _grouped(conn, dossier, start, end, bucket)
+    grouped = None if _uses_rollups(conn, dossier) else _grouped(conn, dossier, start, end, bucket)
     current = dossier_figures(conn, dossier, start, end, grouped)
     previous_start = start - (end - start)
     previous = dossier_figures(conn, dossier, previous_start, start)

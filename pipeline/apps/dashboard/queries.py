@@ -36,6 +36,7 @@ FORM_SAMPLE = 5_000
 # A series with fewer rows than this per bucket is counted with one GROUP BY instead of a COUNT per bucket.
 SPARSE_ROWS_PER_BUCKET = 25
 SENTIMENTS: tuple[str, ...] = ("negative", "neutral", "positive")
+DAY = 86_400
 GROUP_COLUMNS: frozenset[str] = frozenset({"channel", "topic", "sentiment"})
 SEARCH_CHANNEL = "site_search"
 MAX_LIMIT = 500
@@ -43,6 +44,8 @@ MAX_LIMIT = 500
 FTS_MIN_ROWS = 40_000
 # ... after LIKE over the newest this many signals of the range found too few.
 PROBE_ROWS = 20_000
+# Pieces of a searched text looked up in the trigram index before a long search, to find text no signal holds.
+ABSENT_PIECES = 8
 # Over a range of at least this many signals the text-index lookup is bounded by the store's rowids, not the range's
 # (finding the range's lowest and highest rowid would read the whole range; the ts condition still applies).
 EXACT_BOUNDS_ROWS = 200_000
@@ -218,9 +221,13 @@ def uses_rollup(conn: Connection, start: float, end: float, bucket_seconds: int 
 
 def _rollup_rows(conn: Connection, dim: str, start: float, end: float, bucket_seconds: int) -> list[Sequence[Any]]:
     """(key or None, bucket index, signals without deleted ones, stored signals) per key and bucket of [start, end)
-    from `signal_hour`."""
-    rows = _rows(conn, "SELECT key, CAST((hour - ?) / ? AS INTEGER), SUM(n), SUM(stored) FROM signal_hour "
-                       "WHERE dim = ? AND hour >= ? AND hour < ? GROUP BY 1, 2", (start, bucket_seconds, dim, start, end))
+    from `signal_hour`, or from its daily sums `signal_day` when the range and buckets are whole UTC days."""
+    table, column = "signal_hour", "hour"
+    if start % DAY == 0 and end % DAY == 0 and bucket_seconds % DAY == 0 and rollup_reads.has_days(conn):
+        table, column = "signal_day", "day"
+    rows = _rows(conn, f"SELECT key, CAST(({column} - ?) / ? AS INTEGER), SUM(n), SUM(stored) FROM {table} "
+                       f"WHERE dim = ? AND {column} >= ? AND {column} < ? GROUP BY 1, 2",
+                 (start, bucket_seconds, dim, start, end))
     return [(None if key == NULL_KEY else key, index, int(n), int(stored)) for key, index, n, stored in rows]
 
 
@@ -341,9 +348,8 @@ def _search_counts(conn: Connection, start: float, end: float) -> tuple[int, int
     searches = zero = 0
     inner = rollup_reads.whole_hours(start, end)
     if inner is not None:
-        rows = _rows(conn, "SELECT COALESCE(SUM(searches), 0), COALESCE(SUM(zero), 0) FROM search_hour "
-                           "WHERE hour >= ? AND hour < ?", inner)
-        searches, zero = int(rows[0][0]), int(rows[0][1])
+        for _group, _form, known, zeros in rollup_reads.search_rows(conn, *inner):
+            searches, zero = searches + int(known), zero + int(zeros)
     for lower, upper in rollup_reads.edges(start, end):
         more, more_zero = _raw_search_counts(conn, lower, upper)
         searches, zero = searches + more, zero + more_zero
@@ -429,6 +435,19 @@ def fts_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
+def text_absent(conn: Connection, text: str) -> bool:
+    """True when no stored signal can contain `text`: one of its three-character pieces (at most ABSENT_PIECES, spread
+    over the text) is in no signal, says the trigram index, which must be kept per batch. Worth asking before a text
+    search over many signals, which would read them all to find nothing."""
+    if conn is None or len(text) < 3 or side_tables_account(conn) is None or not has_table(conn, "signal_text"):
+        return False
+    pieces = list(dict.fromkeys(text[i:i + 3] for i in range(len(text) - 2)))
+    if len(pieces) > ABSENT_PIECES:
+        pieces = [pieces[round(i * (len(pieces) - 1) / (ABSENT_PIECES - 1))] for i in range(ABSENT_PIECES)]
+    return any(_scalar(conn, "SELECT 1 FROM signal_text WHERE signal_text MATCH ? LIMIT 1", (fts_phrase(piece),)) is None
+               for piece in pieces)
+
+
 def rows_in_range(conn: Connection, start: float | None, end: float | None, cap: int) -> int:
     """Signals in [start, end) (open ends allowed), counting no further than `cap` (one ts-index range scan)."""
     sql = ("SELECT COUNT(*) FROM (SELECT 1 FROM signals WHERE ts >= ? AND ts < ? LIMIT ?)")
@@ -493,7 +512,10 @@ def latest(conn: Connection, filters: SignalFilter | None = None, limit: int = 5
     filters = filters or SignalFilter()
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be 1..{MAX_LIMIT}")
-    if filters.q and conn is not None and uses_text_index(conn, filters.q, (filters.start, filters.end)):
+    held = rows_in_range(conn, filters.start, filters.end, FTS_MIN_ROWS) if filters.q and conn is not None else 0
+    if filters.q and held >= PROBE_ROWS and text_absent(conn, filters.q):
+        return []
+    if filters.q and len(filters.q) >= 3 and held >= FTS_MIN_ROWS and has_table(conn, "signal_text"):
         probe = _probe_start(conn, filters.start, filters.end)
         if probe is not None:
             newest = _latest(conn, replace(filters, start=probe), limit, before, like=True)
@@ -606,18 +628,16 @@ def zero_result_searches(conn: Connection, start: float, end: float, limit: int 
 
     Per group: `searches` (those with a known result count), `zero_results`, `zero_rate`, `display`
     (its most frequent normalized form) and `forms` (up to 3 forms with counts). A range of whole hours
-    on a store that keeps hourly search counts (`search_hour`) is answered from those; otherwise, when the
-    range covers the whole store, the counts come from the zero-result index and the forms from at most
-    FORM_SAMPLE searches per listed group.
+    on a store that keeps hourly search counts (`search_hour`, with daily sums `search_day`) is answered from
+    those; otherwise, when the range covers the whole store, the counts come from the zero-result index and the
+    forms from at most FORM_SAMPLE searches per listed group.
     """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be 1..{MAX_LIMIT}")
     scope = _Scope(conn, start, end)
     forms_of: dict[str, dict[str, int]] | None
     if uses_rollup(conn, start, end):
-        rows = _rows(conn, "SELECT grp, form, SUM(searches), SUM(zero) FROM search_hour WHERE hour >= ? AND hour < ? "
-                           "GROUP BY grp, form", (start, end))
-        totals, forms_of = _group_forms(rows)
+        totals, forms_of = _group_forms(rollup_reads.search_rows(conn, start, end))
     elif scope.whole:
         totals = _rows(conn, "SELECT query_group, COUNT(*), SUM(zero_result) FROM signals "
                              "WHERE zero_result IS NOT NULL AND query_group IS NOT NULL GROUP BY query_group")

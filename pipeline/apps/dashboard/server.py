@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 import socket
 import threading
@@ -12,6 +13,14 @@ import uvicorn
 from starlette.types import ASGIApp
 
 log = logging.getLogger(__name__)
+
+
+def settle_heap() -> None:
+    """Collect once, then move every object alive now (modules, app, settings) out of the garbage collector's
+    reach: a full collection while serving then walks only the objects of requests in flight, instead of
+    stalling one request for the ~100 ms it takes to walk everything loaded."""
+    gc.collect()
+    gc.freeze()
 
 
 class PortInUseError(OSError):
@@ -106,6 +115,7 @@ class DashboardServer:
                 self.stop()
                 raise RuntimeError(f"the dashboard server did not start within {timeout:.0f} s")
             time.sleep(0.01)
+        settle_heap()
         log.info("dashboard listening on %s", self.url)
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.sinks.sqlite.like import like_pattern
-from pipeline.sinks.sqlite.rollups import rebuild_cube, rebuild_dossier_hours
+from pipeline.sinks.sqlite.rollups import (
+    forget_dossier_counts,
+    rebuild_cube,
+    rebuild_dossier_hours,
+    rebuild_signal_days,
+)
 from pipeline.sinks.sqlite.schema import migrate
 from pipeline.sinks.sqlite.side_rows import (
     CHANNELS_ADDRESSED,
@@ -82,8 +87,9 @@ def _backfill(conn: sqlite3.Connection, account: str) -> None:
 
 def backfill_hours(conn: sqlite3.Connection) -> None:
     """Rebuild `signal_hour` (signals per hour and channel / topic / sentiment; `n` leaves deleted ones out),
-    `search_hour` (site searches with a known result count per hour, group and form) and `term_hour` (keyword
-    rows per hour and term, deleted signals included like `signal_terms`) from the stored rows."""
+    `search_hour` (site searches with a known result count per hour, group and form), their daily sums
+    `signal_day` and `search_day`, and `term_hour` (keyword rows per hour and term, deleted signals included like
+    `signal_terms`) from the stored rows."""
     begin = time.perf_counter()
     conn.execute("DELETE FROM signal_hour")
     for dim in ROLLUP_DIMENSIONS:
@@ -97,6 +103,7 @@ def backfill_hours(conn: sqlite3.Connection) -> None:
     conn.execute(f"INSERT INTO search_hour (hour, grp, form, searches, zero) SELECT {hour_sql('ts')}, query_group, "
                  f"{form}, COUNT(*), SUM(zero_result) FROM signals WHERE channel = ? AND zero_result IS NOT NULL "
                  f"AND query_group IS NOT NULL GROUP BY 1, 2, 3", (SEARCH_CHANNEL,))
+    rebuild_signal_days(conn)
     conn.execute("DELETE FROM term_hour")
     conn.execute(f"INSERT INTO term_hour (hour, term, n) SELECT {hour_sql('ts')}, term, COUNT(*) FROM signal_terms "
                  f"GROUP BY 1, 2")
@@ -147,7 +154,7 @@ def backfill_dossier(conn: sqlite3.Connection, dossier: "Dossier") -> int:
 def _backfill_all_dossiers(conn: sqlite3.Connection) -> None:
     """Rebuild the membership of every saved dossier."""
     conn.execute("DELETE FROM dossier_signal")
-    conn.execute("DELETE FROM dossier_hour")
+    forget_dossier_counts(conn)
     rows = conn.execute("SELECT id, name, keywords, topics, channels, place, start_ts, end_ts, created_at "
                         "FROM dossiers").fetchall()
     for row in rows:
@@ -282,7 +289,7 @@ def delete_dossier(path: str | Path, dossier_id: int) -> bool:
         migrate(conn)
         with conn:
             conn.execute("DELETE FROM dossier_signal WHERE dossier_id = ?", (dossier_id,))
-            conn.execute("DELETE FROM dossier_hour WHERE dossier_id = ?", (dossier_id,))
+            forget_dossier_counts(conn, dossier_id)
             return conn.execute("DELETE FROM dossiers WHERE id = ?", (dossier_id,)).rowcount > 0
     finally:
         conn.close()

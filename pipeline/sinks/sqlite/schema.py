@@ -219,6 +219,48 @@ CREATE INDEX IF NOT EXISTS signals_place_ts ON signals (place, ts) WHERE place I
 CREATE INDEX IF NOT EXISTS signal_flags_open ON signal_flags (attention, handled, deleted, channel, ts)
 """
 
+# Dossier reports over long periods: each saved dossier's signals per UTC day (channel, topic, sentiment) and per hour
+# and sentiment alone, both sums of `dossier_hour` and filled from it here; and its members' keyword terms per hour
+# (from `dossier_signal` and `signal_terms`). All are kept in step with the membership. `signal_day` and `search_day`
+# hold the sums of `signal_hour` and `search_hour` per UTC day, for periods of weeks and months; they are filled from
+# them here and kept with them.
+DOSSIER_ROLLUPS = """
+CREATE TABLE IF NOT EXISTS dossier_day (
+    dossier_id INTEGER NOT NULL, day REAL NOT NULL, channel TEXT NOT NULL, topic TEXT NOT NULL,
+    sentiment TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (dossier_id, day, channel, topic, sentiment)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dossier_tone_hour (
+    dossier_id INTEGER NOT NULL, hour REAL NOT NULL, sentiment TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (dossier_id, hour, sentiment)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dossier_term_hour (
+    dossier_id INTEGER NOT NULL, hour REAL NOT NULL, term TEXT NOT NULL, n INTEGER NOT NULL,
+    PRIMARY KEY (dossier_id, hour, term)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS signal_day (
+    dim TEXT NOT NULL, key TEXT NOT NULL, day REAL NOT NULL, n INTEGER NOT NULL, stored INTEGER NOT NULL,
+    PRIMARY KEY (dim, key, day)) WITHOUT ROWID;
+INSERT INTO signal_day (dim, key, day, n, stored)
+    SELECT dim, key, CAST(hour / 86400 AS INTEGER) * 86400
+        - CASE WHEN hour < CAST(hour / 86400 AS INTEGER) * 86400 THEN 86400 ELSE 0 END,
+        SUM(n), SUM(stored) FROM signal_hour GROUP BY 1, 2, 3;
+CREATE TABLE IF NOT EXISTS search_day (
+    day REAL NOT NULL, grp TEXT NOT NULL, form TEXT NOT NULL, searches INTEGER NOT NULL, zero INTEGER NOT NULL,
+    PRIMARY KEY (day, grp, form)) WITHOUT ROWID;
+INSERT INTO search_day (day, grp, form, searches, zero)
+    SELECT CAST(hour / 86400 AS INTEGER) * 86400
+        - CASE WHEN hour < CAST(hour / 86400 AS INTEGER) * 86400 THEN 86400 ELSE 0 END,
+        grp, form, SUM(searches), SUM(zero) FROM search_hour GROUP BY 1, 2, 3;
+INSERT INTO dossier_day (dossier_id, day, channel, topic, sentiment, n)
+    SELECT dossier_id, CAST(hour / 86400 AS INTEGER) * 86400
+        - CASE WHEN hour < CAST(hour / 86400 AS INTEGER) * 86400 THEN 86400 ELSE 0 END,
+        channel, topic, sentiment, SUM(n) FROM dossier_hour GROUP BY 1, 2, 3, 4, 5 HAVING SUM(n) <> 0;
+INSERT INTO dossier_tone_hour (dossier_id, hour, sentiment, n)
+    SELECT dossier_id, hour, sentiment, SUM(n) FROM dossier_hour GROUP BY 1, 2, 3 HAVING SUM(n) <> 0;
+INSERT INTO dossier_term_hour (dossier_id, hour, term, n)
+    SELECT m.dossier_id, CAST(m.ts / 3600 AS INTEGER) * 3600
+        - CASE WHEN m.ts < CAST(m.ts / 3600 AS INTEGER) * 3600 THEN 3600 ELSE 0 END,
+        t.term, COUNT(*) FROM dossier_signal m JOIN signal_terms t ON t.id = m.id GROUP BY 1, 2, 3
+"""
+
 # Version n is reached by running the scripts of every version up to n, in order, once per file (under the
 # write lock); scripts 1 and 2 are idempotent, later ones rely on running once.
 MIGRATIONS: tuple[tuple[int, str], ...] = (
@@ -228,6 +270,7 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
     (4, ALERT_NOTES),
     (5, CORRECTIONS),
     (6, DASHBOARD_ROLLUPS),
+    (7, DOSSIER_ROLLUPS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

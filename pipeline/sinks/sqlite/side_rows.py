@@ -15,7 +15,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
-from pipeline.sinks.sqlite.rollups import NULL_KEY, RollupDeltas, hour_sql, take_back_members
+from pipeline.sinks.sqlite.rollups import NULL_KEY, RollupDeltas, day_of, hour_sql, take_back_members
 
 __all__ = ["NULL_KEY", "hour_sql"]  # re-exported for the modules that count per hour
 
@@ -266,7 +266,8 @@ class SideRowWriter:
 
     def _add_hours(self, deltas: dict[tuple[str, str, float], list[int]],
                    searches: dict[tuple[float, str, str], list[int]], terms: dict[tuple[float, str], int]) -> None:
-        """Add per-hour changes to `signal_hour`, `search_hour` and `term_hour` (one upsert per key)."""
+        """Add per-hour changes to `signal_hour` and `search_hour` (and their daily sums `signal_day`, `search_day`)
+        and `term_hour` (one upsert per key)."""
         self.conn.executemany(
             "INSERT INTO term_hour (hour, term, n) VALUES (?,?,?) ON CONFLICT(hour, term) DO UPDATE SET n = n + excluded.n",
             [(hour, term, n) for (hour, term), n in terms.items() if n])
@@ -274,11 +275,30 @@ class SideRowWriter:
             "INSERT INTO signal_hour (dim, key, hour, n, stored) VALUES (?,?,?,?,?) "
             "ON CONFLICT(dim, key, hour) DO UPDATE SET n = n + excluded.n, stored = stored + excluded.stored",
             [(dim, key, hour, n, stored) for (dim, key, hour), (n, stored) in deltas.items() if n or stored])
+        days: dict[tuple[str, str, float], list[int]] = {}
+        for (dim, key, hour), (n, stored) in deltas.items():
+            entry = days.setdefault((dim, key, day_of(hour)), [0, 0])
+            entry[0] += n
+            entry[1] += stored
+        self.conn.executemany(
+            "INSERT INTO signal_day (dim, key, day, n, stored) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(dim, key, day) DO UPDATE SET n = n + excluded.n, stored = stored + excluded.stored",
+            [(dim, key, day, n, stored) for (dim, key, day), (n, stored) in days.items() if n or stored])
         self.conn.executemany(
             "INSERT INTO search_hour (hour, grp, form, searches, zero) VALUES (?,?,?,?,?) "
             "ON CONFLICT(hour, grp, form) DO UPDATE SET searches = searches + excluded.searches, "
             "zero = zero + excluded.zero",
             [(hour, group, form, n, zero) for (hour, group, form), (n, zero) in searches.items() if n or zero])
+        search_days: dict[tuple[float, str, str], list[int]] = {}
+        for (hour, group, form), (n, zero) in searches.items():
+            entry = search_days.setdefault((day_of(hour), group, form), [0, 0])
+            entry[0] += n
+            entry[1] += zero
+        self.conn.executemany(
+            "INSERT INTO search_day (day, grp, form, searches, zero) VALUES (?,?,?,?,?) "
+            "ON CONFLICT(day, grp, form) DO UPDATE SET searches = searches + excluded.searches, "
+            "zero = zero + excluded.zero",
+            [(day, group, form, n, zero) for (day, group, form), (n, zero) in search_days.items() if n or zero])
 
     def add_new(self, docs: list[dict[str, Any]], rows: list[tuple[Any, ...]], rowids: dict[str, int]) -> None:
         """Insert terms, flags, text-index entries and dossier membership of the written rows (one per id)."""
@@ -292,7 +312,8 @@ class SideRowWriter:
         rollups = RollupDeltas()
         for doc, row in zip(docs, rows):
             sid, channel, ts, topic, sentiment, place, text = row[0], row[1], row[3], row[4], row[7], row[10], row[12]
-            terms.extend((term, ts, sid) for term in doc_terms(doc))
+            words = doc_terms(doc)
+            terms.extend((term, ts, sid) for term in words)
             deleted = is_deleted(doc)
             _count(hours, ts, (channel, topic, sentiment), 1, deleted)
             if not deleted:
@@ -309,6 +330,7 @@ class SideRowWriter:
                     if rule.matches(lowered, channel, topic, place):
                         members.append((rule.id, ts, sid, channel, topic, sentiment))
                         rollups.count_member(rule.id, hour_of(ts), channel, topic, sentiment, 1)
+                        rollups.count_member_terms(rule.id, hour_of(ts), words, 1)
         self.conn.executemany("INSERT OR IGNORE INTO signal_terms (term, ts, id) VALUES (?,?,?)", terms)
         self.conn.executemany("INSERT OR REPLACE INTO signal_flags (id, ts, channel, topic, sentiment, place, deleted, "
                               "attention, handled) VALUES (?,?,?,?,?,?,?,?,?)", flags)
