@@ -1,6 +1,7 @@
 """Orchestration: one RawSignal in, one enriched, JSON-ready dict out (format in pipeline/README.md)."""
 from __future__ import annotations
 
+import gc
 import inspect
 import logging
 from dataclasses import dataclass, field
@@ -86,6 +87,8 @@ class Enricher:
         self.review_threshold = float(calibrated) if calibrated is not None else self.settings.review_threshold
         self._text_parts: ShortTextMemo[_TextParts] = ShortTextMemo()
         self._redacted_meta: ShortTextMemo[tuple[str, tuple[str, ...]]] = ShortTextMemo()
+        self.redactor.load()
+        _settle_long_lived_data()
 
     @property
     def sentiment_model(self) -> BatchSentimentModel | None:
@@ -262,6 +265,19 @@ class Enricher:
             normalized = " ".join(work.text.lower().split())
             group = normalized.replace(" ", "")
             return {"normalized": normalized, "group": group, "subject": group, "zero_result": None}
+
+
+_settled = False
+
+
+def _settle_long_lived_data() -> None:
+    """Once per process, when the first enricher has loaded its word lists and models: collect, then freeze what
+    is alive, so the cyclic collector's full passes stop rescanning that data while signals stream through."""
+    global _settled
+    if not _settled:
+        _settled = True
+        gc.collect()
+        gc.freeze()
 
 
 def _takes_tokens(model: BatchSentimentModel | None) -> bool:

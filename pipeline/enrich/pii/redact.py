@@ -154,20 +154,54 @@ def _always(match: re.Match[str]) -> bool:
     return True
 
 
-# (kind, pattern, validator, needs a digit) in priority order.
-_DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool], bool], ...] = (
-    (KIND_EMAIL, _EMAIL, _always, False),
-    (KIND_IBAN, _IBAN, _iban_ok, True),
-    (KIND_BIRTH_DATE, BIRTH_DATE, birth_date_ok, True),
-    (KIND_BIRTH_DATE, BIRTH_YEAR, _always, True),
-    (KIND_PHONE, _PHONE, _phone_ok, True),
-    (KIND_POSTCODE, _POSTCODE, _always, True),
-    (KIND_POSTCODE_ONLY, _POSTCODE_CUED, _always, True),
-    (KIND_POSTCODE_ONLY, _POSTCODE_ONLY, _always, True),
-    (KIND_STREET_NUMBER, STREET_HOUSE_NUMBER, street_house_number_ok, True),
-    (KIND_PLATE, _PLATE, _plate_ok, True),
-    (KIND_BSN, _BSN, _bsn_ok, True),
+# What a detector needs before its pattern can match (checked on the digit runs, far cheaper than a scan):
+_NEEDS_AT = 0          # an "@"
+_NEEDS_DIGIT = 1       # any digit
+_NEEDS_POSTCODE = 2    # a run of exactly four digits starting with 1-9 (postcode digits stand alone)
+_NEEDS_YEAR = 3        # a run of exactly four digits starting with 19 or 20 (a year stands alone)
+_NEEDS_TEN = 4         # at least ten digits in the text (a phone number: 0 and nine more)
+_NEEDS_EIGHT = 5       # at least eight digits in the text (a BSN)
+_NEEDS_IBAN = 6        # two ASCII letters directly before a run of at least two digits
+
+# (kind, pattern, validator, what it needs) in priority order.
+_DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool], int], ...] = (
+    (KIND_EMAIL, _EMAIL, _always, _NEEDS_AT),
+    (KIND_IBAN, _IBAN, _iban_ok, _NEEDS_IBAN),
+    (KIND_BIRTH_DATE, BIRTH_DATE, birth_date_ok, _NEEDS_YEAR),
+    (KIND_BIRTH_DATE, BIRTH_YEAR, _always, _NEEDS_YEAR),
+    (KIND_PHONE, _PHONE, _phone_ok, _NEEDS_TEN),
+    (KIND_POSTCODE, _POSTCODE, _always, _NEEDS_POSTCODE),
+    (KIND_POSTCODE_ONLY, _POSTCODE_CUED, _always, _NEEDS_POSTCODE),
+    (KIND_POSTCODE_ONLY, _POSTCODE_ONLY, _always, _NEEDS_POSTCODE),
+    (KIND_STREET_NUMBER, STREET_HOUSE_NUMBER, street_house_number_ok, _NEEDS_DIGIT),
+    (KIND_PLATE, _PLATE, _plate_ok, _NEEDS_DIGIT),
+    (KIND_BSN, _BSN, _bsn_ok, _NEEDS_EIGHT),
 )
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def _digit_needs(text: str, has_digit: bool, has_at: bool) -> list[bool]:
+    """Which of the needs above the text meets, from its digit runs (Unicode digits, as in the patterns)."""
+    met = [has_at, has_digit, False, False, False, False, False]
+    if not has_digit:
+        return met
+    total = 0
+    for match in _DIGIT_RUN.finditer(text):
+        run = match.group()
+        size = len(run)
+        total += size
+        if size == 4:
+            if run[0] in "123456789":
+                met[_NEEDS_POSTCODE] = True
+            if run[:2] in ("19", "20"):
+                met[_NEEDS_YEAR] = True
+        if size >= 2 and not met[_NEEDS_IBAN]:
+            start = match.start()
+            letters = text[start - 2:start] if start >= 2 else ""
+            met[_NEEDS_IBAN] = letters.isascii() and letters.isalpha()
+    met[_NEEDS_TEN] = total >= 10
+    met[_NEEDS_EIGHT] = total >= 8
+    return met
 
 
 # Patterns that only match after a cue word: skipped when no cue is in the text.
@@ -205,6 +239,11 @@ class PiiRedactor:
     def __init__(self, names: NameFinder | None = None) -> None:
         self.names = names if names is not None else NameFinder()
 
+    def load(self) -> None:
+        """Load the name, place and street lists now rather than on the first text."""
+        self.names.load()
+        street_names()
+
     def redact(self, text: str) -> tuple[str, list[str]]:
         """Return the redacted text and the sorted unique kinds of personal data found in it."""
         kinds: set[str] = set()
@@ -240,8 +279,9 @@ class PiiRedactor:
             for match in _URL.finditer(text):
                 spans.add(match.start(), match.end(), None)
         lowered = text.lower()
-        for kind, pattern, accept, needs_digit in _DETECTORS:
-            if not has_digit if needs_digit else not has_at:
+        met = _digit_needs(text, has_digit, has_at)
+        for kind, pattern, accept, needs in _DETECTORS:
+            if not met[needs]:
                 continue
             cue = _CUES.get(pattern)
             if cue is not None and not any(word in lowered for word in cue):
