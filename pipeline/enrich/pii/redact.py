@@ -68,20 +68,20 @@ _IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}[ ]?(?:[A-Za-z0-9]{4}[ ]?){2,7}[A-Za-z0-9
 # Postcode letters: upper case, or lower case written against the digits ("3701ab") or, after a space,
 # when they are not a common two-letter word ("2024 om 12" is not an address).
 _POSTCODE = re.compile(
-    r"\b[1-9]\d{3}(?!\s?(?:SA|SD|SS|sa|sd|ss)\b)"
+    r"[1-9](?<!\w[1-9])\d{3}(?!\s?(?:SA|SD|SS|sa|sd|ss)\b)"
     r"(?:[ ]?[A-Z]{2}|[a-z]{2}|[ ](?!(?:en|is|om|op|in|te|de|al|of|na|nu|ik|je|we|ze|er|ga|ja|zo|uw|ok|tv|pm|am)\b)[a-z]{2})"
     r"\b(?:,[ ]?|[ ]{1,2})\d{1,5}"
     r"(?:[ ]?-?[ ]?[A-Za-z](?![A-Za-z])|-\d{1,4}|[ ](?:hs|bis|bs)\b)?")
 # A postcode without house number: upper-case letters, or lower-case ones written against the digits
 # when they are not a unit ("1500km").
 _POSTCODE_ONLY = re.compile(
-    r"(?<![\w\-/.,])[1-9]\d{3}(?:[ ]?(?!SA|SD|SS)[A-Z]{2}"
+    r"[1-9](?<![\w\-/.,][1-9])\d{3}(?:[ ]?(?!SA|SD|SS)[A-Z]{2}"
     r"|(?!km|kg|cm|mm|ml|pm|am|st|nd|rd|th|uu|mb|gb|kb|ct|mg)[a-z]{2})(?![\w\-])")
 _POSTCODE_CUED = re.compile(r"(?i:postcode|pc)\W{0,3}(?P<pii>[1-9]\d{3}[ ]?[A-Za-z]{2})(?![\w\-])")
 _PLATE = re.compile(r"(?<![\w\-])(?:[A-Za-z0-9]{1,3}-[A-Za-z0-9]{2,3}-[A-Za-z0-9]{1,3}|[A-Z0-9]{6})(?![\w\-])")
 _PHONE = re.compile(
     r"(?<![\w+])(?:(?:\+|00)31[ \-]?(?:\(0\)[ \-]?)?|\(0(?=\d{1,3}\))|0)(?:[ \-.)]{0,2}\d){9}(?!\d)")
-_BSN = re.compile(r"(?<![\w.,\-])(?:\d{4}\.\d{2}\.\d{3}|\d{8,9})(?![\w\-]|[.,]\d)")
+_BSN = re.compile(r"\d(?<![\w.,\-]\d)(?:\d{3}\.\d{2}\.\d{3}|\d{7,8})(?![\w\-]|[.,]\d)")
 _DIGIT = re.compile(r"\d")
 # A date such as 06-12-2024 followed by another number is not a phone number.
 _DATE_START = re.compile(r"\(?\d{1,2}[\-./]\d{1,2}[\-./](?:19|20)\d\d")
