@@ -27,6 +27,8 @@ PLAIN = {
         r"(?<![\w\-/.,])[1-9]\d{3}(?:[ ]?(?!SA|SD|SS)[A-Z]{2}"
         r"|(?!km|kg|cm|mm|ml|pm|am|st|nd|rd|th|uu|mb|gb|kb|ct|mg)[a-z]{2})(?![\w\-])"),
     "bsn": re.compile(r"(?<![\w.,\-])(?:\d{4}\.\d{2}\.\d{3}|\d{8,9})(?![\w\-]|[.,]\d)"),
+    "phone": re.compile(
+        r"(?<![\w+])(?:(?:\+|00)31[ \-]?(?:\(0\)[ \-]?)?|\(0(?=\d{1,3}\))|0)(?:[ \-.)]{0,2}\d){9}(?!\d)"),
     "street": re.compile(
         r"(?<![\w\-@#/])" + _STREET + r"[ ]{1,2}(?:(?i:nr|nummer|no)\.?[ ]?)?"
         r"(?P<pii>" + HOUSE_NUMBER + r")" + _NOT_A_NUMBER_AFTER),
@@ -39,6 +41,7 @@ FAST = {
     "postcode": redact._POSTCODE,
     "postcode_only": redact._POSTCODE_ONLY,
     "bsn": redact._BSN,
+    "phone": redact._PHONE,
     "street": addresses.STREET_HOUSE_NUMBER,
     "number_after_word": addresses._NUMBER_AFTER_WORD,
     "initial": names._INITIAL,
@@ -50,9 +53,10 @@ PIECES = [
     "1234 AB, 5", "Kerkstraat 12", "Slotlaan 3a", "Het Rond 4", "Molenweg 59 bis", "12-03-1956", "geb. 1956",
     "3 maart 1960", "1960-03-03", "NL91ABNA0417164300", "NL91 ABNA 0417 1643 00", "111222333", "1112.22.333",
     "12345678", "AB-12-CD", "12-ABC-3", "XX123X", "postcode 3701AB", "pc: 3701 ab", "bsn: 12345672", "20240612",
-    "piet@example.nl", "Jan de Vries", "mw Bakker", "T. Brouwer", "J.P. van Dam", "namens zoon Henk", "10:30", "2024",
+    "piet@example.nl", "@gemeente", "a.b@c", "x@y.z1", "info@gemeente-zeist.nl", "Jan de Vries", "mw Bakker", "T. Brouwer", "J.P. van Dam", "namens zoon Henk", "10:30", "2024",
     "12", "5 km", "3 weken", "12%", "1e Dorpsstraat 7", "Laan van Vollenhove 3", "Plein 1944 2", "nr. 14", "1500km",
-    "١٢٣٤ AB", "٠٦١٢٣٤٥٦٧٨", "Ünal", "Öztürk 3", "Érik", "straat", "9", "0", "1", "19", "20", "2000 om 12", "Lisa",
+    "١٢٣٤ AB", "٠٦١٢٣٤٥٦٧٨", "Ünal", "Öztürk 3", "Érik", "straat", "9", "0", "1", "19", "20", "2000 om 12", "Lisa", "(0",
+    "+31", "0031", "+(0)", "(06) 1234 5678", "+31 (0)30 123 45 67",
 ]
 WORDS = "de gemeente afval lamp kapot bel terug buurman melding over bij op in van het morgen".split()
 SEPARATORS = [" ", "  ", ", ", ". ", "\n", "-", "/", "", ":", " (", ") ", ".", "_", "@", "#", "[", "'"]
@@ -94,7 +98,7 @@ def test_fast_pattern_finds_what_the_plain_pattern_finds(name: str) -> None:
 def _plain_redact_numberish(text: str) -> tuple[str, set[str]]:
     """Every detector on every text (no skipping on digit runs), with the plain patterns."""
     plain_of = {redact._POSTCODE: PLAIN["postcode"], redact._POSTCODE_ONLY: PLAIN["postcode_only"],
-                redact._BSN: PLAIN["bsn"], addresses.STREET_HOUSE_NUMBER: PLAIN["street"]}
+                redact._BSN: PLAIN["bsn"], redact._PHONE: PLAIN["phone"], addresses.STREET_HOUSE_NUMBER: PLAIN["street"]}
     spans = redact._Spans()
     kinds: set[str] = set()
     if "http" in text or "www." in text:

@@ -79,10 +79,14 @@ _POSTCODE_ONLY = re.compile(
     r"|(?!km|kg|cm|mm|ml|pm|am|st|nd|rd|th|uu|mb|gb|kb|ct|mg)[a-z]{2})(?![\w\-])")
 _POSTCODE_CUED = re.compile(r"(?i:postcode|pc)\W{0,3}(?P<pii>[1-9]\d{3}[ ]?[A-Za-z]{2})(?![\w\-])")
 _PLATE = re.compile(r"(?<![\w\-])(?:[A-Za-z0-9]{1,3}-[A-Za-z0-9]{2,3}-[A-Za-z0-9]{1,3}|[A-Z0-9]{6})(?![\w\-])")
+# Each branch tests its left context after its first character, so the engine can skip ahead to "+", "0" or "(".
 _PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)31[ \-]?(?:\(0\)[ \-]?)?|\(0(?=\d{1,3}\))|0)(?:[ \-.)]{0,2}\d){9}(?!\d)")
+    r"(?:(?:\+(?<![\w+]\+)|0(?<![\w+]0)0)31[ \-]?(?:\(0\)[ \-]?)?|\((?<![\w+]\()0(?=\d{1,3}\))|0(?<![\w+]0))"
+    r"(?:[ \-.)]{0,2}\d){9}(?!\d)")
 _BSN = re.compile(r"\d(?<![\w.,\-]\d)(?:\d{3}\.\d{2}\.\d{3}|\d{7,8})(?![\w\-]|[.,]\d)")
 _DIGIT = re.compile(r"\d")
+# The part of an e-mail address from its "@" on: a text without it holds no address.
+_EMAIL_DOMAIN = re.compile(r"@[\w\-]{1,63}(?:\.[\w\-]{1,63}){0,8}\.[A-Za-z]{2,24}\b")
 # A date such as 06-12-2024 followed by another number is not a phone number.
 _DATE_START = re.compile(r"\(?\d{1,2}[\-./]\d{1,2}[\-./](?:19|20)\d\d")
 _BSN_CONTEXT = re.compile(r"(?:bsn|burgerservicenummer|sofi)\W{0,3}(?:nr|nummer)?\W{0,3}$", re.IGNORECASE)
@@ -155,7 +159,7 @@ def _always(match: re.Match[str]) -> bool:
 
 
 # What a detector needs before its pattern can match (checked on the digit runs, far cheaper than a scan):
-_NEEDS_AT = 0          # an "@"
+_NEEDS_AT = 0          # an "@" and a domain name after it
 _NEEDS_DIGIT = 1       # any digit
 _NEEDS_POSTCODE = 2    # a run of exactly four digits starting with 1-9 (postcode digits stand alone)
 _NEEDS_YEAR = 3        # a run of exactly four digits starting with 19 or 20 (a year stands alone)
@@ -182,7 +186,7 @@ _DIGIT_RUN = re.compile(r"\d+")
 
 def _digit_needs(text: str, has_digit: bool, has_at: bool) -> list[bool]:
     """Which of the needs above the text meets, from its digit runs (Unicode digits, as in the patterns)."""
-    met = [has_at, has_digit, False, False, False, False, False]
+    met = [has_at and _EMAIL_DOMAIN.search(text) is not None, has_digit, False, False, False, False, False]
     if not has_digit:
         return met
     total = 0
