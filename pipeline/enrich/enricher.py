@@ -1,6 +1,7 @@
 """Orchestration: one RawSignal in, one enriched, JSON-ready dict out (format in pipeline/README.md)."""
 from __future__ import annotations
 
+import gc
 import inspect
 import logging
 from dataclasses import dataclass, field
@@ -17,9 +18,9 @@ from pipeline.enrich.pii.pseudonym import Pseudonymiser
 from pipeline.enrich.pii.redact import PiiRedactor
 from pipeline.enrich.pii.urls import strip_url
 from pipeline.enrich.places import PlaceFinder, bundled_streets
-from pipeline.enrich.search_query import analyse_query
+from pipeline.enrich.search_query import analyse_query, zero_result
 from pipeline.enrich.sentiment import NEUTRAL, LexiconSentiment
-from pipeline.enrich.short_texts import ShortTextMemo
+from pipeline.enrich.short_texts import SHORT_TEXT_CHARS, ShortTextMemo
 from pipeline.enrich.text import clean_text, stem_tokens, tokenize
 from pipeline.enrich.topics import KeywordTopicModel, Ranked, TopicAnalysis, TopicModel
 
@@ -86,6 +87,10 @@ class Enricher:
         self.review_threshold = float(calibrated) if calibrated is not None else self.settings.review_threshold
         self._text_parts: ShortTextMemo[_TextParts] = ShortTextMemo()
         self._redacted_meta: ShortTextMemo[tuple[str, tuple[str, ...]]] = ShortTextMemo()
+        self._plain_keys: dict[tuple[Any, ...], bool] = {}
+        self._queries: ShortTextMemo[dict[str, Any]] = ShortTextMemo(max_chars=SHORT_TEXT_CHARS + 8)
+        self.redactor.load()
+        _settle_long_lived_data()
 
     @property
     def sentiment_model(self) -> BatchSentimentModel | None:
@@ -142,15 +147,19 @@ class Enricher:
         if not meta:
             return {}, []
         kinds: set[str] = set()
-        if all(isinstance(v, (str, bool, int, float)) and (not isinstance(v, int) or abs(v) < 10_000_000)
-               for v in meta.values()) and PERSONAL_KEYS.isdisjoint(str(k).lower() for k in meta):
+        if self._keys_not_personal(meta):
             flat: dict[str, Any] = {}   # the usual case: a few flat values ({"team": ..., "callback": true})
             for key, value in meta.items():
                 if isinstance(value, str):
                     value, found = self._redacted_meta.get(value, self._redact_meta_value)
-                    kinds.update(found)
+                    if found:
+                        kinds.update(found)
+                elif not (isinstance(value, (bool, float)) or (isinstance(value, int) and abs(value) < 10_000_000)):
+                    break   # a nested value or a large number: the general path below
                 flat[str(key)] = value
-            return flat, sorted(kinds)
+            else:
+                return flat, sorted(kinds)
+            kinds = set()
 
         def redact_string(value: str) -> str:
             text, found = self._redacted_meta.get(value, self._redact_meta_value)
@@ -159,6 +168,16 @@ class Enricher:
 
         clean = redact_value(meta, redact_string)
         return clean, sorted(kinds)
+
+    def _keys_not_personal(self, meta: dict[str, Any]) -> bool:
+        """True when no key of meta is a personal key ("name", "phone", ...); remembered per set of keys."""
+        keys = tuple(meta)
+        known = self._plain_keys.get(keys)
+        if known is None:
+            if len(self._plain_keys) >= 1_000:
+                self._plain_keys.clear()
+            known = self._plain_keys[keys] = PERSONAL_KEYS.isdisjoint(str(k).lower() for k in meta)
+        return known
 
     def _external_rankings(self, work: list[_Work]) -> list[Ranked] | None:
         """Rankings from a plugged-in topic model for the batch, or None to use the keyword rankings."""
@@ -252,16 +271,31 @@ class Enricher:
             log.exception("enrich: %s failed for signal %s; using %r", step, work.raw.id, default)
             return default
 
-    @staticmethod
-    def _query(work: _Work) -> dict[str, Any]:
-        """The site-search `query` field, computed on the redacted text so no personal data reaches it."""
+    def _query(self, work: _Work) -> dict[str, Any]:
+        """The site-search `query` field, computed on the redacted text so no personal data reaches it (kept per
+        short text and zero-result flag, the only part of meta it reads)."""
         try:
-            return analyse_query(work.text, work.raw.meta or {})
+            meta = work.raw.meta or {}
+            key = f"{zero_result(meta)}\x00{work.text}"
+            return dict(self._queries.get(key, lambda _key: analyse_query(work.text, meta)))
         except Exception:
             log.exception("enrich: search-query analysis failed for signal %s; using a plain form", work.raw.id)
             normalized = " ".join(work.text.lower().split())
             group = normalized.replace(" ", "")
             return {"normalized": normalized, "group": group, "subject": group, "zero_result": None}
+
+
+_settled = False
+
+
+def _settle_long_lived_data() -> None:
+    """Once per process, when the first enricher has loaded its word lists and models: collect, then freeze what
+    is alive, so the cyclic collector's full passes stop rescanning that data while signals stream through."""
+    global _settled
+    if not _settled:
+        _settled = True
+        gc.collect()
+        gc.freeze()
 
 
 def _takes_tokens(model: BatchSentimentModel | None) -> bool:

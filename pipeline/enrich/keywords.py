@@ -1,6 +1,7 @@
 """Keywords: up to five informative terms of a text, as lower-cased surface forms."""
 from __future__ import annotations
 
+from itertools import repeat
 from typing import Iterable
 
 from pipeline.enrich.text import bare, stem_tokens, stop_words
@@ -26,14 +27,18 @@ class KeywordExtractor:
         """Keywords of a token list; `topical` holds positions that matched a topic keyword."""
         if stems is None or len(stems) != len(tokens):
             stems = stem_tokens(tokens)
-        get = self._profiles.get
+        profiles = list(map(self._profiles.get, tokens, repeat(_UNSEEN)))   # looked up in C
         scored: list[tuple[float, int, str]] = []
         seen: set[str] = set()
-        for i, (token, key) in enumerate(zip(tokens, stems)):
-            profile = get(token, _UNSEEN)
+        for i, profile in enumerate(profiles):
+            if profile is None:
+                continue
             if profile is _UNSEEN:
-                profile = self._profile(token)
-            if profile is None or key in seen:
+                profile = self._profile(tokens[i])
+                if profile is None:
+                    continue
+            key = stems[i]
+            if key in seen:
                 continue
             seen.add(key)
             word, score = profile

@@ -86,6 +86,10 @@ _TOKEN_STEMS: dict[str, str] = {}
 def stem_tokens(tokens: list[str]) -> list[str]:
     """Stems of a token list, hashtags counted as their word (cached per token)."""
     cache = _TOKEN_STEMS
+    try:
+        return list(map(cache.__getitem__, tokens))   # the usual case once the cache is warm: all in C
+    except KeyError:
+        pass
     out = []
     for token in tokens:
         value = cache.get(token)

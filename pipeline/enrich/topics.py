@@ -188,6 +188,8 @@ class KeywordTopicModel:
         self.taxonomy = taxonomy or Taxonomy.bundled()
         self.version = self.taxonomy.version
         self._token_cache: dict[str, list[Hit]] = {}
+        # Every proper prefix of a joined compound: a token outside it cannot start a two-word compound.
+        self._joined_heads = frozenset(key[:end] for key in self.taxonomy.joined for end in range(1, len(key)))
         self._overig = next(i for i, t in enumerate(self.taxonomy.topics) if t.code == OVERIG)
 
     def predict(self, texts: list[str]) -> list[Ranked]:
@@ -203,25 +205,30 @@ class KeywordTopicModel:
         if stems is None or len(stems) != len(tokens):
             stems = stem_tokens(tokens)
         phrases, joined, cache = self.taxonomy.phrases, self.taxonomy.joined, self._token_cache
+        heads = self._joined_heads
+        starts = list(map(phrases.get, stems))   # phrase candidates and cached hits, looked up in C
+        known = list(map(cache.get, tokens))
         matched: list[tuple[int, int, list[Hit]]] = []   # (first position, size, hits)
         i, n = 0, len(tokens)
         while i < n:
-            token = tokens[i]
-            candidates = phrases.get(stems[i])
+            candidates = starts[i]
             if candidates:
                 size = self._phrase_size(candidates, stems, i, matched)
                 if size:
                     i += size
                     continue
-            if i + 1 < n:
+            token = tokens[i]
+            if token in heads and i + 1 < n:
                 pair = joined.get(token + tokens[i + 1])
                 if pair:
                     matched.append((i, 2, pair))
                     i += 2
                     continue
-            hits = cache.get(token)
+            hits = known[i]
             if hits is None:
-                hits = self._token_hits(token, stems[i])
+                hits = cache.get(token)   # a repeated token may have been analysed a moment ago
+                if hits is None:
+                    hits = self._token_hits(token, stems[i])
             if hits:
                 matched.append((i, 1, hits))
             i += 1

@@ -138,6 +138,34 @@ def test_site_search_query_never_holds_personal_data(enricher: Enricher) -> None
     assert doc["query"]["zero_result"] is False
 
 
+def test_a_repeated_search_keeps_its_own_zero_result_flag_and_a_fresh_query(enricher: Enricher) -> None:
+    docs = enricher.enrich_many([signal("afvalkalender", channel="site_search", meta=meta)
+                                 for meta in ({"results": 0}, {"results": 4}, None, {"results": 0}, {"results": "0"})])
+    assert [d["query"]["zero_result"] for d in docs] == [True, False, None, True, True]
+    assert len({d["query"]["group"] for d in docs}) == 1
+    docs[0]["query"]["group"] = "changed"
+    again = enricher.enrich(signal("afvalkalender", channel="site_search", meta={"results": 0}))
+    assert again["query"] == {**docs[3]["query"]}
+    assert again["query"]["group"] != "changed"
+
+
+def test_flat_meta_and_meta_with_personal_keys_or_nested_values_take_the_right_path(enricher: Enricher) -> None:
+    metas = [
+        {"team": "Afval", "callback": True, "results": 3, "score": 0.5},
+        {"team": "bel 0612345678", "callback": False},
+        {"team": "Afval", "name": "Petra de Vries"},
+        {"team": "Afval", "nested": {"phone": "0612345678"}},
+        {"team": "Afval", "number": 123456782},
+        {"team": "Afval", "callback": True, "results": 3, "score": 0.5},
+    ]
+    docs = enricher.enrich_many([signal("lamp kapot", meta=meta) for meta in metas])
+    assert docs[0]["meta"] == metas[0] and docs[5]["meta"] == metas[0] and docs[0]["pii"] == []
+    assert docs[1]["meta"] == {"team": "bel [telefoon]", "callback": False} and docs[1]["pii"] == ["phone"]
+    assert docs[2]["meta"] == {"team": "Afval", "name": "[verwijderd]"}
+    assert docs[3]["meta"] == {"team": "Afval", "nested": {"phone": "[verwijderd]"}}
+    assert docs[4]["meta"] == {"team": "Afval", "number": "[bsn]"} and docs[4]["pii"] == ["bsn"]
+
+
 def test_needs_review_follows_the_threshold() -> None:
     strict = Enricher(Settings(review_threshold=0.95))
     lenient = Enricher(Settings(review_threshold=0.05))

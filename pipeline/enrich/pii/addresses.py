@@ -6,6 +6,7 @@ something happens. A number followed by a unit ("Slotlaan 3 weken dicht") is not
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Endings of Dutch street names (the word must be longer than the ending: "weg" alone is "away").
 _STREET_ENDINGS = (
@@ -28,13 +29,17 @@ _STREET = (
 HOUSE_NUMBER = (r"[1-9]\d{0,4}(?:[ ]?-?[ ]?[A-Za-z](?![A-Za-z'’])|-\d{1,4}|[ ]?-?[ ]?(?:I{1,3}|IV)\b"
                 r"|[ ](?:hs|bis|zw|rd|huis|boven|beneden|bg)\b|/\d{1,3}\b)?")
 _NOT_A_NUMBER_AFTER = (r"(?!\d|[.,:]\d|[ ]?%|[ ]?(?:" + "|".join(re.escape(u) for u in _UNITS) + r")\b)")
+# What must follow the start of a street for a house number to come after it, checked before the costly
+# street endings are tried at every word: a word, spaces and a digit; or "Laan van ", or "Plein " and a digit.
+_STREET_AHEAD = (r"(?=[A-Za-zÀ-ÿ][a-zà-ÿ'’\-]*[ ]{1,2}(?:(?i:nr|nummer|no)\.?[ ]?)?[1-9]"
+                 r"|[Ll]aan[ ]van[ ]|[Pp]lein[ ]\d)")
 STREET_HOUSE_NUMBER = re.compile(
-    r"(?<![\w\-@#/])" + _STREET + r"[ ]{1,2}(?:(?i:nr|nummer|no)\.?[ ]?)?"
+    r"(?<![\w\-@#/])" + _STREET_AHEAD + _STREET + r"[ ]{1,2}(?:(?i:nr|nummer|no)\.?[ ]?)?"
     r"(?P<pii>" + HOUSE_NUMBER + r")" + _NOT_A_NUMBER_AFTER
 )
 # A house number after a word, for streets without a street-like ending ("Het Rond 4", "Brink 12").
 _NUMBER_AFTER_WORD = re.compile(
-    r"(?<=[A-Za-zà-ÿ'’])[ ]{1,2}(?:(?i:nr|nummer|no)\.?[ ]?)?(?P<pii>" + HOUSE_NUMBER + r")" + _NOT_A_NUMBER_AFTER)
+    r"[ ](?<=[A-Za-zà-ÿ'’][ ])[ ]?(?:(?i:nr|nummer|no)\.?[ ]?)?(?P<pii>" + HOUSE_NUMBER + r")" + _NOT_A_NUMBER_AFTER)
 _WORD = re.compile(r"[\w'’\-]+")
 
 
@@ -55,8 +60,11 @@ _NOT_STREETS: frozenset[str] = frozenset(
 def listed_street_numbers(text: str, streets: frozenset[str]) -> list[tuple[int, int]]:
     """Spans of house numbers after a street from the street list (its first word capitalised)."""
     spans = []
+    last_words = _last_words(streets)
     for match in _NUMBER_AFTER_WORD.finditer(text):
         parts = text[max(0, match.start() - 60):match.start()].split(" ")[-4:]
+        if parts[-1].lower() not in last_words:
+            continue   # every phrase tried below ends in this word
         while parts and not _WORD.fullmatch(parts[0]):
             parts.pop(0)
         if not parts or not all(_WORD.fullmatch(part) for part in parts):
@@ -68,3 +76,9 @@ def listed_street_numbers(text: str, streets: frozenset[str]) -> list[tuple[int,
                     spans.append(match.span("pii"))
                     break
     return spans
+
+
+@lru_cache(maxsize=4)
+def _last_words(streets: frozenset[str]) -> frozenset[str]:
+    """The last word of every street name on the list."""
+    return frozenset(street.rsplit(" ", 1)[-1] for street in streets)

@@ -27,10 +27,11 @@ _TRIGGER_PARTICLES = frozenset("van den der ter ten el la le da dos du von di de
 _STREET_LIKE = re.compile(r"(?:straat|laan|weg|plein|singel|gracht|kade|dreef|steeg|plantsoen|kwartier|wijk|buurt)$")
 _GAP_AFTER_TITLE = re.compile(r"\.?:?,?[ ]{1,2}|\.")
 _GAP = re.compile(r"[ ]{1,2}")
-_INITIAL = re.compile(r"(?<![\w.])[A-Z]\.")
-_CAPITALISED = re.compile(r"(?<![\w\[@#/])[A-ZÀ-Þ][^\W\d_]*")
-# Every character that is not part of a word becomes a space (fast splitting into words in C).
-_PUNCTUATION_TO_SPACE = {c: " " for c in range(0x3000) if not (chr(c).isalnum() or chr(c) in "'’-")}
+_INITIAL = re.compile(r"[A-Z](?<![\w.][A-Z])\.")
+_CAPITALISED = re.compile(r"[A-ZÀ-Þ](?<![\w\[@#/][A-ZÀ-Þ])[^\W\d_]*")
+# Every character that is not part of a word becomes a space (fast splitting into words in C). Word characters
+# map to themselves: a character missing from the table costs str.translate a failed lookup.
+_PUNCTUATION_TO_SPACE = {c: c if chr(c).isalnum() or chr(c) in "'’-" else " " for c in range(0x3000)}
 _SENTENCE_END = frozenset(".!?:;\n")
 MAX_FIRST_NAMES = 3
 WINDOW_BEFORE = 40   # characters before a trigger word that a name can start in (title, initials, particles)
@@ -112,6 +113,10 @@ class NameFinder:
         if self._streets is None:
             self._streets = street_names()
         return self._streets
+
+    def load(self) -> None:
+        """Load the lists and build the trigger sets now rather than on the first text."""
+        self._triggers()
 
     def _protect(self, text: str, toks: list[_Tok]) -> None:
         """Mark the words of multi-word places and streets ("Huis ter Heide", "Prins Hendriklaan")."""

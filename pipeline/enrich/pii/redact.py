@@ -68,21 +68,25 @@ _IBAN = re.compile(r"\b[A-Za-z]{2}\d{2}[ ]?(?:[A-Za-z0-9]{4}[ ]?){2,7}[A-Za-z0-9
 # Postcode letters: upper case, or lower case written against the digits ("3701ab") or, after a space,
 # when they are not a common two-letter word ("2024 om 12" is not an address).
 _POSTCODE = re.compile(
-    r"\b[1-9]\d{3}(?!\s?(?:SA|SD|SS|sa|sd|ss)\b)"
+    r"[1-9](?<!\w[1-9])\d{3}(?!\s?(?:SA|SD|SS|sa|sd|ss)\b)"
     r"(?:[ ]?[A-Z]{2}|[a-z]{2}|[ ](?!(?:en|is|om|op|in|te|de|al|of|na|nu|ik|je|we|ze|er|ga|ja|zo|uw|ok|tv|pm|am)\b)[a-z]{2})"
     r"\b(?:,[ ]?|[ ]{1,2})\d{1,5}"
     r"(?:[ ]?-?[ ]?[A-Za-z](?![A-Za-z])|-\d{1,4}|[ ](?:hs|bis|bs)\b)?")
 # A postcode without house number: upper-case letters, or lower-case ones written against the digits
 # when they are not a unit ("1500km").
 _POSTCODE_ONLY = re.compile(
-    r"(?<![\w\-/.,])[1-9]\d{3}(?:[ ]?(?!SA|SD|SS)[A-Z]{2}"
+    r"[1-9](?<![\w\-/.,][1-9])\d{3}(?:[ ]?(?!SA|SD|SS)[A-Z]{2}"
     r"|(?!km|kg|cm|mm|ml|pm|am|st|nd|rd|th|uu|mb|gb|kb|ct|mg)[a-z]{2})(?![\w\-])")
 _POSTCODE_CUED = re.compile(r"(?i:postcode|pc)\W{0,3}(?P<pii>[1-9]\d{3}[ ]?[A-Za-z]{2})(?![\w\-])")
 _PLATE = re.compile(r"(?<![\w\-])(?:[A-Za-z0-9]{1,3}-[A-Za-z0-9]{2,3}-[A-Za-z0-9]{1,3}|[A-Z0-9]{6})(?![\w\-])")
+# Each branch tests its left context after its first character, so the engine can skip ahead to "+", "0" or "(".
 _PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)31[ \-]?(?:\(0\)[ \-]?)?|\(0(?=\d{1,3}\))|0)(?:[ \-.)]{0,2}\d){9}(?!\d)")
-_BSN = re.compile(r"(?<![\w.,\-])(?:\d{4}\.\d{2}\.\d{3}|\d{8,9})(?![\w\-]|[.,]\d)")
+    r"(?:(?:\+(?<![\w+]\+)|0(?<![\w+]0)0)31[ \-]?(?:\(0\)[ \-]?)?|\((?<![\w+]\()0(?=\d{1,3}\))|0(?<![\w+]0))"
+    r"(?:[ \-.)]{0,2}\d){9}(?!\d)")
+_BSN = re.compile(r"\d(?<![\w.,\-]\d)(?:\d{3}\.\d{2}\.\d{3}|\d{7,8})(?![\w\-]|[.,]\d)")
 _DIGIT = re.compile(r"\d")
+# The part of an e-mail address from its "@" on: a text without it holds no address.
+_EMAIL_DOMAIN = re.compile(r"@[\w\-]{1,63}(?:\.[\w\-]{1,63}){0,8}\.[A-Za-z]{2,24}\b")
 # A date such as 06-12-2024 followed by another number is not a phone number.
 _DATE_START = re.compile(r"\(?\d{1,2}[\-./]\d{1,2}[\-./](?:19|20)\d\d")
 _BSN_CONTEXT = re.compile(r"(?:bsn|burgerservicenummer|sofi)\W{0,3}(?:nr|nummer)?\W{0,3}$", re.IGNORECASE)
@@ -154,20 +158,54 @@ def _always(match: re.Match[str]) -> bool:
     return True
 
 
-# (kind, pattern, validator, needs a digit) in priority order.
-_DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool], bool], ...] = (
-    (KIND_EMAIL, _EMAIL, _always, False),
-    (KIND_IBAN, _IBAN, _iban_ok, True),
-    (KIND_BIRTH_DATE, BIRTH_DATE, birth_date_ok, True),
-    (KIND_BIRTH_DATE, BIRTH_YEAR, _always, True),
-    (KIND_PHONE, _PHONE, _phone_ok, True),
-    (KIND_POSTCODE, _POSTCODE, _always, True),
-    (KIND_POSTCODE_ONLY, _POSTCODE_CUED, _always, True),
-    (KIND_POSTCODE_ONLY, _POSTCODE_ONLY, _always, True),
-    (KIND_STREET_NUMBER, STREET_HOUSE_NUMBER, street_house_number_ok, True),
-    (KIND_PLATE, _PLATE, _plate_ok, True),
-    (KIND_BSN, _BSN, _bsn_ok, True),
+# What a detector needs before its pattern can match (checked on the digit runs, far cheaper than a scan):
+_NEEDS_AT = 0          # an "@" and a domain name after it
+_NEEDS_DIGIT = 1       # any digit
+_NEEDS_POSTCODE = 2    # a run of exactly four digits starting with 1-9 (postcode digits stand alone)
+_NEEDS_YEAR = 3        # a run of exactly four digits starting with 19 or 20 (a year stands alone)
+_NEEDS_TEN = 4         # at least ten digits in the text (a phone number: 0 and nine more)
+_NEEDS_EIGHT = 5       # at least eight digits in the text (a BSN)
+_NEEDS_IBAN = 6        # two ASCII letters directly before a run of at least two digits
+
+# (kind, pattern, validator, what it needs) in priority order.
+_DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool], int], ...] = (
+    (KIND_EMAIL, _EMAIL, _always, _NEEDS_AT),
+    (KIND_IBAN, _IBAN, _iban_ok, _NEEDS_IBAN),
+    (KIND_BIRTH_DATE, BIRTH_DATE, birth_date_ok, _NEEDS_YEAR),
+    (KIND_BIRTH_DATE, BIRTH_YEAR, _always, _NEEDS_YEAR),
+    (KIND_PHONE, _PHONE, _phone_ok, _NEEDS_TEN),
+    (KIND_POSTCODE, _POSTCODE, _always, _NEEDS_POSTCODE),
+    (KIND_POSTCODE_ONLY, _POSTCODE_CUED, _always, _NEEDS_POSTCODE),
+    (KIND_POSTCODE_ONLY, _POSTCODE_ONLY, _always, _NEEDS_POSTCODE),
+    (KIND_STREET_NUMBER, STREET_HOUSE_NUMBER, street_house_number_ok, _NEEDS_DIGIT),
+    (KIND_PLATE, _PLATE, _plate_ok, _NEEDS_DIGIT),
+    (KIND_BSN, _BSN, _bsn_ok, _NEEDS_EIGHT),
 )
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def _digit_needs(text: str, has_digit: bool, has_at: bool) -> list[bool]:
+    """Which of the needs above the text meets, from its digit runs (Unicode digits, as in the patterns)."""
+    met = [has_at and _EMAIL_DOMAIN.search(text) is not None, has_digit, False, False, False, False, False]
+    if not has_digit:
+        return met
+    total = 0
+    for match in _DIGIT_RUN.finditer(text):
+        run = match.group()
+        size = len(run)
+        total += size
+        if size == 4:
+            if run[0] in "123456789":
+                met[_NEEDS_POSTCODE] = True
+            if run[:2] in ("19", "20"):
+                met[_NEEDS_YEAR] = True
+        if size >= 2 and not met[_NEEDS_IBAN]:
+            start = match.start()
+            letters = text[start - 2:start] if start >= 2 else ""
+            met[_NEEDS_IBAN] = letters.isascii() and letters.isalpha()
+    met[_NEEDS_TEN] = total >= 10
+    met[_NEEDS_EIGHT] = total >= 8
+    return met
 
 
 # Patterns that only match after a cue word: skipped when no cue is in the text.
@@ -205,6 +243,11 @@ class PiiRedactor:
     def __init__(self, names: NameFinder | None = None) -> None:
         self.names = names if names is not None else NameFinder()
 
+    def load(self) -> None:
+        """Load the name, place and street lists now rather than on the first text."""
+        self.names.load()
+        street_names()
+
     def redact(self, text: str) -> tuple[str, list[str]]:
         """Return the redacted text and the sorted unique kinds of personal data found in it."""
         kinds: set[str] = set()
@@ -240,8 +283,9 @@ class PiiRedactor:
             for match in _URL.finditer(text):
                 spans.add(match.start(), match.end(), None)
         lowered = text.lower()
-        for kind, pattern, accept, needs_digit in _DETECTORS:
-            if not has_digit if needs_digit else not has_at:
+        met = _digit_needs(text, has_digit, has_at)
+        for kind, pattern, accept, needs in _DETECTORS:
+            if not met[needs]:
                 continue
             cue = _CUES.get(pattern)
             if cue is not None and not any(word in lowered for word in cue):
