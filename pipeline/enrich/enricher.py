@@ -1,13 +1,13 @@
 """Orchestration: one RawSignal in, one enriched, JSON-ready dict out (format in pipeline/README.md)."""
 from __future__ import annotations
 
-import gc
 import inspect
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Protocol
 
+from pipeline.core.heap import freeze_loaded_objects
 from pipeline.core.pseudonym_key import resolve_pseudonym_key
 from pipeline.core.settings import Settings
 from pipeline.core.signal import RawSignal, validate
@@ -294,8 +294,7 @@ def _settle_long_lived_data() -> None:
     global _settled
     if not _settled:
         _settled = True
-        gc.collect()
-        gc.freeze()
+        freeze_loaded_objects()
 
 
 def _takes_tokens(model: BatchSentimentModel | None) -> bool:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import errno
-import gc
 import logging
 import socket
 import threading
@@ -12,6 +11,8 @@ from typing import Any
 import uvicorn
 from starlette.types import ASGIApp
 
+from pipeline.core.heap import freeze_loaded_objects
+
 log = logging.getLogger(__name__)
 
 
@@ -19,8 +20,7 @@ def settle_heap() -> None:
     """Collect once, then move every object alive now (modules, app, settings) out of the garbage collector's
     reach: a full collection while serving then walks only the objects of requests in flight, instead of
     stalling one request for the ~100 ms it takes to walk everything loaded."""
-    gc.collect()
-    gc.freeze()
+    freeze_loaded_objects()
 
 
 class PortInUseError(OSError):

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.core.heap import freeze_loaded_objects
 from pipeline.core.settings import Settings
 from pipeline.enrich.batch import BatchEnricher
 from pipeline.runners.kafka.agents.counts import register_counts_agent
@@ -137,8 +138,7 @@ def freeze_startup_heap(young_threshold: int = GC_YOUNG_THRESHOLD) -> None:
     """Move everything built at startup (models, Faust, aiokafka) out of the garbage collector's sight and
     collect the young generation less often: the worker creates short-lived objects per record, and each
     full collection would otherwise walk the whole startup heap again (about 0.1 s each)."""
-    gc.collect()
-    gc.freeze()
+    freeze_loaded_objects()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(young_threshold, older, oldest)
 
