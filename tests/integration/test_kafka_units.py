@@ -211,6 +211,80 @@ def test_count_entries_are_per_signal_and_windows_expire_by_event_time() -> None
     assert window.stale(end, 0.0)
 
 
+def test_a_batch_in_flight_is_acknowledged_only_once_all_its_deliveries_succeeded() -> None:
+    import asyncio
+
+    from pipeline.runners.kafka.inflight import InFlight
+
+    async def scenario() -> tuple[list[str], list[str], str]:
+        acked: list[str] = []
+        done: list[str] = []
+
+        async def ack(event: str) -> None:
+            acked.append(event)
+
+        inflight = InFlight(ack, limit=2)
+        loop = asyncio.get_running_loop()
+        first, second, third = loop.create_future(), loop.create_future(), loop.create_future()
+        inflight.add(["a1", "a2"], [first, second], lambda: done.append("a"))
+        inflight.add(["b1"], [third], lambda: done.append("b"))
+        third.set_result(None)
+        await asyncio.sleep(0.01)
+        assert acked == ["b1"] and done == ["b"]          # a later batch may finish first
+        first.set_result(None)
+        await asyncio.sleep(0.01)
+        assert acked == ["b1"]                            # a2's delivery is still on its way
+        second.set_result(None)
+        await inflight.drain()
+        failing = loop.create_future()
+        inflight.add(["c1"], [failing])
+        failing.set_exception(RuntimeError("broker gone"))
+        try:
+            await inflight.drain()
+        except RuntimeError as err:
+            message = str(err)
+        else:
+            message = ""
+        return acked, done, message
+
+    acked, done, message = asyncio.run(scenario())
+    assert acked == ["b1", "a1", "a2"] and done == ["b", "a"] and message == "broker gone"   # c1 never acknowledged
+
+
+def test_facts_deliveries_keep_their_order_and_stop_after_a_failure() -> None:
+    import asyncio
+
+    from pipeline.runners.kafka.inflight import after
+
+    async def scenario() -> tuple[list[str], bool]:
+        sent: list[str] = []
+        gate = asyncio.Event()
+
+        async def slow() -> None:
+            await gate.wait()
+            sent.append("first")
+
+        async def quick() -> None:
+            sent.append("second")
+
+        async def broken() -> None:
+            raise RuntimeError("refused")
+
+        first = asyncio.ensure_future(after(None, slow))
+        second = asyncio.ensure_future(after(first, quick))
+        await asyncio.sleep(0.01)
+        assert sent == []
+        gate.set()
+        await second
+        failed = asyncio.ensure_future(after(None, broken))
+        following = asyncio.ensure_future(after(failed, quick))
+        await asyncio.wait([following])
+        return sent, following.exception() is not None
+
+    sent, following_failed = asyncio.run(scenario())
+    assert sent == ["first", "second"] and following_failed
+
+
 def test_an_inline_delivery_finishes_without_a_task_or_carries_on_and_can_be_cancelled() -> None:
     import asyncio
     import contextvars
