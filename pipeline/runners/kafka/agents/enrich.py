@@ -12,7 +12,6 @@ the counts agent makes counting idempotent.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -30,15 +29,11 @@ from pipeline.runners.kafka.codec import (
     event_times,
     to_json_text,
 )
-from pipeline.runners.kafka.inflight import InFlight, after
 from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.transport import RawSchema
 from pipeline.sinks.base import Sink, SinkBatch, fingerprinted
 
 log = logging.getLogger(__name__)
-
-# Batches whose deliveries may be on their way while the next one is enriched.
-MAX_BATCHES_IN_FLIGHT = 3
 
 
 @dataclass(slots=True)
@@ -120,59 +115,45 @@ def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_
         return await write_with_retry(sink, batch)
 
     async def enrich(stream: Any) -> None:
-        """Consume raw signals in batches; produce enriched signals, facts and dead letters (and store them).
-        A batch's deliveries overlap the next batches (at most `inflight.limit` in flight); its records are
-        acknowledged once the sink stored it and the broker has all its records; facts batches go out in
-        order (the detector's merge relies on each raw partition's facts arriving oldest first)."""
-        inflight = InFlight(stream.ack, limit=MAX_BATCHES_IN_FLIGHT)
-        last_facts: asyncio.Future[Any] | None = None
-        try:
-            async for events in stream.noack_take(settings.batch_size, within=settings.batch_seconds):
-                inflight.check()
-                records = [RawRecord(e.message.key, e.message.value, e.message.partition, e.message.offset)
-                           for e in events]
-                try:
-                    outcome = enrich_records(records, enricher, source, max_text_chars)
-                except Exception:  # noqa: BLE001 - the batch would be acknowledged anyway; keep it visible
-                    log.exception("enrich agent: unexpected failure; sending the batch to the dead letters")
-                    outcome = EnrichOutcome(dead=[fingerprinted(source, r.position,
-                                                                "unexpected enrichment failure", r.value)
-                                                  for r in records])
-                encoded = encode_docs(outcome.docs)
-                for letter in outcome.dead:
-                    log.warning("dead letter at %s: %s", letter.position, letter.reason)
-                times = event_times(outcome.docs)
-                # signals.enriched is keyed like signals.raw (the signal id), so a document goes to the
-                # partition number its raw record came from (no second hash of the key) when both topics have it
-                deliveries = [asyncio.ensure_future(sender.send(topic, batch, placed=placed))
-                              for topic, batch, placed in (
-                    (settings.topic_enriched, enriched_records(outcome.docs, encoded), outcome.partitions),
-                    (settings.topic_deadletter, dead_records(outcome.dead), None),
-                ) if batch]
-                facts = count_records(outcome.docs, times) + detect_records(outcome.docs, outcome.partitions,
-                                                                            municipality, times)
-                if facts:
-                    last_facts = asyncio.ensure_future(after(last_facts, functools.partial(
-                        sender.send, settings.facts_topic, facts)))
-                    deliveries.append(last_facts)
-                try:
-                    refused = await store(SinkBatch(docs=outcome.docs, dead=outcome.dead, encoded=encoded))
-                    if refused:
-                        for letter in refused:
-                            log.warning("sink dead letter at %s: %s", letter.position, letter.reason)
-                        deliveries.append(asyncio.ensure_future(
-                            sender.send(settings.topic_deadletter, dead_records(refused))))
-                        await store(SinkBatch(dead=refused))
-                except BaseException:
-                    for delivery in deliveries:
+        """Consume raw signals in batches; produce enriched signals, facts and dead letters (and store them)."""
+        async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
+            records = [RawRecord(e.message.key, e.message.value, e.message.partition, e.message.offset)
+                       for e in events]
+            try:
+                outcome = enrich_records(records, enricher, source, max_text_chars)
+            except Exception:  # noqa: BLE001 - the batch would be acknowledged anyway; keep it visible
+                log.exception("enrich agent: unexpected failure; sending the batch to the dead letters")
+                outcome = EnrichOutcome(dead=[fingerprinted(source, r.position, "unexpected enrichment failure",
+                                                            r.value) for r in records])
+            encoded = encode_docs(outcome.docs)
+            for letter in outcome.dead:
+                log.warning("dead letter at %s: %s", letter.position, letter.reason)
+            times = event_times(outcome.docs)
+            # signals.enriched is keyed like signals.raw (the signal id), so a document goes to the partition
+            # number its raw record came from (no second hash of the key) when both topics have it
+            deliveries = [asyncio.ensure_future(sender.send(topic, batch, placed=placed))
+                          for topic, batch, placed in (
+                (settings.topic_enriched, enriched_records(outcome.docs, encoded), outcome.partitions),
+                (settings.facts_topic, count_records(outcome.docs, times)
+                 + detect_records(outcome.docs, outcome.partitions, municipality, times), None),
+                (settings.topic_deadletter, dead_records(outcome.dead), None),
+            ) if batch]
+            try:
+                refused = await store(SinkBatch(docs=outcome.docs, dead=outcome.dead, encoded=encoded))
+                if refused:
+                    for letter in refused:
+                        log.warning("sink dead letter at %s: %s", letter.position, letter.reason)
+                    deliveries.append(asyncio.ensure_future(
+                        sender.send(settings.topic_deadletter, dead_records(refused))))
+                    await store(SinkBatch(dead=refused))
+                await asyncio.gather(*deliveries)
+            finally:
+                for delivery in deliveries:
+                    if not delivery.done():
                         delivery.cancel()
-                    raise
-                counts = {"enriched": len(outcome.docs), "dead": len(outcome.dead)}
-                if sink is not None:
-                    counts.update(stored=len(outcome.docs) - len(refused), sink_dead=len(refused))
-                inflight.add(events, deliveries, functools.partial(progress.add, **counts))
-                await inflight.wait_below()
-        finally:
-            inflight.cancel()
+            counts = {"enriched": len(outcome.docs), "dead": len(outcome.dead)}
+            if sink is not None:
+                counts.update(stored=len(outcome.docs) - len(refused), sink_dead=len(refused))
+            progress.add(**counts)
 
     return app.agent(raw_topic, name="enrich")(enrich)
