@@ -71,6 +71,23 @@ def local_runner_rate(settings: Settings, path: Path, store: Path, detect: bool 
     return (stats.signals / elapsed if elapsed > 0 else 0.0), elapsed, per_signal
 
 
+def connector_rate(path: Path, n: int, partitions: int, workdir: Path) -> tuple[float, float, float]:
+    """(signals/s, seconds, CPU microseconds per signal of this process) of the replay connector alone sending
+    `path` to a fresh mock broker with no worker reading: the producing part of every timed Kafka run. The
+    CPU is the connector's and the in-process broker's together."""
+    from pipeline.bench.kafka_broker import MockCluster
+    from pipeline.runners.kafka.topics import create_on_mock
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    with MockCluster(brokers=1) as cluster:
+        settings = KafkaSettings(broker=cluster.bootstrap, partitions=partitions)
+        create_on_mock(cluster, settings)
+        started, cpu = time.perf_counter(), time.process_time()
+        sent = replay(settings, path, workdir / "connector.cursor")
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return (sent / elapsed if elapsed > 0 else 0.0), elapsed, (cpu / n * 1e6 if n else 0.0)
+
+
 @dataclasses.dataclass
 class KafkaRun:
     """What one timed run measured."""
@@ -81,6 +98,8 @@ class KafkaRun:
     complete: bool
     per_worker: list[int]
     cpu_seconds: float
+    # per worker: the partitions of signals.raw and of the facts topic it owned, and what it counted and detected
+    spread: list[dict[str, Any]] = dataclasses.field(default_factory=list)
 
     @property
     def cpu_us_per_signal(self) -> float:
@@ -127,9 +146,12 @@ def kafka_run(path: Path, n: int, workers: int, partitions: int, workdir: Path) 
             done = stored_count(store) - WARMUP_SIGNALS
             wait_until(lambda: sum(p.count("enriched") for p in procs) >= WARMUP_SIGNALS + n, 3, 0.2)
             per_worker = [p.count("enriched") for p in procs]
+            spread = [{"raw": p.partitions(settings.topic_raw), "facts": p.partitions(settings.facts_topic),
+                       "enriched": p.count("enriched"), "counted": p.count("counted"),
+                       "detected": p.count("detected")} for p in procs]
         finally:
             stop_all(procs)
-    return KafkaRun(workers, done, elapsed, complete, per_worker, cpu)
+    return KafkaRun(workers, done, elapsed, complete, per_worker, cpu, spread)
 
 
 def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, worker_counts: tuple[int, ...] = (1, 2),
@@ -152,6 +174,9 @@ def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, wo
         warm = workdir / "local-warmup.jsonl"
         write_input(warm, WARMUP_SIGNALS, "local-warmup")
         local_runs = [local_runner_rate(settings, path, workdir / "local-before.db", warmup=warm)]
+        c_rate, c_seconds, c_cpu = connector_rate(path, n, partitions, workdir / "connector")
+        echo(f"  connector alone (no worker reading): {c_rate:8,.0f} signals/s ({c_seconds:.1f} s; CPU of connector "
+             f"and in-process broker {c_cpu:,.0f} us/signal)")
         runs = []
         for workers in worker_counts:
             run = kafka_run(path, n, workers, partitions, workdir / f"kafka-{workers}")
@@ -160,6 +185,11 @@ def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, wo
             echo(f"  {workers} worker{'s' if workers > 1 else ' '}: {run.rate:8,.0f} signals/s end to end "
                  f"({run.seconds:.1f} s; enriched per worker {run.per_worker}; worker CPU "
                  f"{run.cpu_us_per_signal:,.0f} us/signal){state}")
+            if run.workers > 1:
+                for i, owned in enumerate(run.spread, 1):
+                    echo(f"    worker {i}: {KafkaSettings().topic_raw} partitions {owned['raw']}, facts partitions "
+                         f"{owned['facts']}; enriched {owned['enriched']:,}, counted {owned['counted']:,} (topic "
+                         f"entries), fed {owned['detected']:,} signals to the spike detector")
         local_runs.append(local_runner_rate(settings, path, workdir / "local-after.db", warmup=warm))
         for when, (rate, seconds, cpu) in zip(("before", "after"), local_runs):
             echo(f"  local runner, same input, with the spike detector, {when} the Kafka runs: {rate:8,.0f} "
@@ -176,6 +206,7 @@ def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, wo
         figures: dict[str, Any] = {
             "signals": n, "partitions": partitions, "local_rate": local_rate,
             "local_runs": [{"rate": r, "seconds": t, "cpu_us_per_signal": c} for r, t, c in local_runs],
+            "connector": {"rate": c_rate, "seconds": c_seconds, "cpu_us_per_signal": c_cpu},
             "kafka": {run.workers: {"rate": run.rate, "seconds": run.seconds, "complete": run.complete,
                                     "per_worker": run.per_worker, "cpu_us_per_signal": run.cpu_us_per_signal}
                       for run in runs}}

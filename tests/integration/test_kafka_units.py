@@ -641,3 +641,17 @@ def test_enriched_docs_are_encoded_once_for_kafka_and_the_sqlite_sink(enricher: 
     stored = dict(conn.execute("SELECT id, doc FROM signals").fetchall())
     conn.close()
     assert [stored[doc["id"]].encode("utf-8") for doc in docs] == [value for _, value in records]
+
+
+def test_count_entries_are_encoded_as_json_dumps_would_and_counting_facts_carry_numeric_times() -> None:
+    from pipeline.runners.kafka.codec import count_records
+
+    keys = [(("verkeer", "twitter:1"), (1772442000.0, 1772442899.9)), (('é"x', "a\\b"), (0.0, 899.9)),
+            (("verkeer", "twitter:2"), (1772442000.0, 1772442899.9))]
+    assert [key for key, _ in entry_records(keys)] == [json.dumps(key).encode("utf-8") for key in keys]
+    doc = {"id": "twitter:9", "created_at": "2026-03-02T09:10:00+00:00", "channel": "twitter",
+           "topic": {"code": "verkeer"}}
+    records = dict(count_records([doc]))
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp()
+    assert json.loads(records[b"count:topic:verkeer"]) == [["twitter:9", start + 600]]
+    assert ids_per_window(records[b"count:topic:verkeer"], 900) == ({start: {"twitter:9"}}, 0)

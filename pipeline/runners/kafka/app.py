@@ -61,6 +61,7 @@ def faust_options(settings: KafkaSettings) -> dict[str, Any]:
         "producer_max_request_size": 4 * 1024 * 1024,
         "stream_recovery_delay": 0.0,
         "table_cleanup_interval": settings.table_cleanup_seconds,
+        "table_standby_replicas": settings.standby_replicas,
         "worker_redirect_stdouts": False,
         "key_serializer": "raw",
         "value_serializer": "raw",

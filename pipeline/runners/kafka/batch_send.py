@@ -60,19 +60,26 @@ class BatchSender:
         batch.close()
         return await producer.send_batch(batch, topic, partition=partition)
 
-    async def send(self, topic: str, records: Sequence[Record], partition: int | None = None) -> None:
-        """Deliver every record to `topic` (to `partition` when given, else where its key hashes to); a
-        partition whose delivery fails is sent again, whole, after a pause (a broker outage pauses the caller
-        instead of losing records; a record may then appear twice, which consumers absorb by upserting on the
-        id)."""
+    async def send(self, topic: str, records: Sequence[Record], partition: int | None = None,
+                   placed: Sequence[int] | None = None) -> None:
+        """Deliver every record to `topic` (to `partition` when given; else to `placed[i]` for records[i] when
+        given and the topic has that partition, as for a topic partitioned like the one the records were read
+        from; else where its key hashes to); a partition whose delivery fails is sent again, whole, after a
+        pause (a broker outage pauses the caller instead of losing records; a record may then appear twice,
+        which consumers absorb by upserting on the id)."""
         if not records:
             return
         producer = self._producer()
-        if partition is None:
-            partitions = sorted(await producer.partitions_for(topic))
-            pending = split_by_partition(records, partitions, self._partitioner)
-        else:
+        if partition is not None:
             pending = {partition: list(records)}
+        else:
+            partitions = sorted(await producer.partitions_for(topic))
+            if placed is not None and len(placed) == len(records) and all(p in partitions for p in set(placed)):
+                pending = {}
+                for record, at in zip(records, placed):
+                    pending.setdefault(at, []).append(record)
+            else:
+                pending = split_by_partition(records, partitions, self._partitioner)
         delay = RETRY_FIRST_SECONDS
         while pending:
             submitted = [(partition, await self._submit(producer, topic, partition, group))

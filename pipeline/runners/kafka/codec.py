@@ -111,28 +111,38 @@ def count_key(dimension: str, doc: dict[str, Any]) -> str:
     return str(doc.get("channel") or "unknown")
 
 
-def count_records(docs: list[dict[str, Any]]) -> list[tuple[bytes, bytes]]:
-    """(key, value) facts records for counting: per dimension value, the JSON list of [id, created_at] of the
-    batch's signals with that value, keyed `count:<dimension>:<value>` (the key picks the partition)."""
+def event_times(docs: list[dict[str, Any]]) -> list[float | None]:
+    """The event time of each document (None where created_at is unusable), parsed once for all facts."""
+    return [event_time(doc.get("created_at")) for doc in docs]
+
+
+def count_records(docs: list[dict[str, Any]], times: list[float | None] | None = None) -> list[tuple[bytes, bytes]]:
+    """(key, value) facts records for counting: per dimension value, the JSON list of [id, event time] of the
+    batch's signals with that value (seconds since the epoch, or created_at as given where it is unusable),
+    keyed `count:<dimension>:<value>` (the key picks the partition). `times`: event_times(docs), when known."""
+    times = event_times(docs) if times is None else times
     groups: dict[str, list[list[Any]]] = {}
-    for doc in docs:
-        pair = [doc.get("id"), doc.get("created_at")]
+    for doc, ts in zip(docs, times):
+        pair = [doc.get("id"), doc.get("created_at") if ts is None else ts]
         for dimension in COUNT_DIMENSIONS:
             groups.setdefault(f"{COUNT_PREFIX}{dimension}:{count_key(dimension, doc)}", []).append(pair)
     return [(encode_key(key), to_json_bytes(pairs)) for key, pairs in groups.items()]
 
 
-def detect_records(docs: list[dict[str, Any]], partitions: list[int], municipality: str
-                   ) -> list[tuple[bytes, bytes]]:
+def detect_records(docs: list[dict[str, Any]], partitions: list[int], municipality: str,
+                   times: list[float | None] | None = None) -> list[tuple[bytes, bytes]]:
     """(key, value) facts records for the spike detector, keyed `detect:<municipality>`: per raw partition
-    (`partitions[i]` is where docs[i] was read), {"p": partition, "facts": [...]} oldest first."""
+    (`partitions[i]` is where docs[i] was read), {"p": partition, "facts": [...]} oldest first.
+    `times`: event_times(docs), when known."""
+    times = event_times(docs) if times is None else times
     key = encode_key(DETECT_PREFIX + municipality)
-    groups: dict[int, list[dict[str, Any]]] = {}
-    for doc, partition in zip(docs, partitions):
-        groups.setdefault(partition, []).append(doc)
+    groups: dict[int, list[tuple[float, dict[str, Any]]]] = {}
+    for doc, partition, ts in zip(docs, partitions, times):
+        groups.setdefault(partition, []).append((ts or 0.0, doc))
     out = []
     for partition, group in sorted(groups.items()):
-        facts = sorted((doc_fact(doc) for doc in group), key=lambda fact: event_time(fact.get("created_at")) or 0.0)
+        group.sort(key=lambda pair: pair[0])
+        facts = [doc_fact(doc) for _, doc in group]
         for i in range(0, len(facts), FACTS_PER_RECORD):
             out.append((key, to_json_bytes({"p": partition, "facts": facts[i:i + FACTS_PER_RECORD]})))
     return out

@@ -57,6 +57,25 @@ class TunedConsumer(faust_aiokafka.Consumer):
         return await super().wait_first(rest, suspended)
 
 
+class RawSchema(faust.Schema):
+    """Keys and values as the bytes Kafka delivered: each message becomes an event without a pass through
+    Faust's serializer registry (what the "raw" serializer would return anyway)."""
+
+    def __init__(self) -> None:
+        """Raw keys and values."""
+        super().__init__(key_serializer="raw", value_serializer="raw")
+
+    def compile(self, app: Any, *, on_key_decode_error: Any = None, on_value_decode_error: Any = None,
+                default_propagate: bool = False) -> Any:
+        """A decode function that hands the message's bytes on as they are."""
+        create_event = app.create_event
+
+        async def decode(message: Any, *, propagate: bool = default_propagate) -> Any:
+            return create_event(message.key, message.value, message.headers, message)
+
+        return decode
+
+
 class TunedTransport(faust_aiokafka.Transport):
     """Faust's aiokafka transport using TunedConsumer."""
 

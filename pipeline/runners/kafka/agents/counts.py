@@ -43,6 +43,7 @@ from pipeline.runners.kafka.inline import step
 from pipeline.runners.kafka.merge import PartitionMerge
 from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.topics import CHANNEL_COUNTS_TABLE, DETECTOR_STATE_TABLE, TOPIC_COUNTS_TABLE
+from pipeline.runners.kafka.transport import RawSchema
 
 log = logging.getLogger(__name__)
 
@@ -83,15 +84,19 @@ class EventTimeWindow(faust.TumblingWindow):
 
 
 def ids_per_window(value: bytes | None, window_seconds: float) -> tuple[dict[float, set[str]], int]:
-    """The ids of a counting facts record grouped by the start of their event-time window, and how many
-    pairs were unusable (no id or no usable created_at). Raises ValueError when the record is unreadable."""
+    """The ids of a counting facts record ([id, event time] pairs; the time in seconds since the epoch or as
+    ISO 8601 text) grouped by the start of their event-time window, and how many pairs were unusable (no id or
+    no usable time). Raises ValueError when the record is unreadable."""
     pairs = json.loads(value) if value else None
     if not isinstance(pairs, list):
         raise ValueError("counting facts record is not a JSON array")
     windows: dict[float, set[str]] = {}
     skipped = 0
     for pair in pairs:
-        ts = event_time(pair[1]) if isinstance(pair, list) and len(pair) == 2 else None
+        ts = None
+        if isinstance(pair, list) and len(pair) == 2:
+            moment = pair[1]
+            ts = float(moment) if isinstance(moment, (int, float)) and not isinstance(moment, bool) else event_time(moment)
         if ts is None or not isinstance(pair[0], str):
             skipped += 1
             continue
@@ -104,17 +109,29 @@ def new_entries(entries: Any, window: Any, value: str, windows: dict[float, set[
     added = []
     for start, ids in sorted(windows.items()):
         span = window.current(start)
-        for signal_id in sorted(ids):
+        for signal_id in sorted(ids):     # a set: each id once per window
             key = ((value, signal_id), span)
-            if key not in entries and key not in added:
+            if key not in entries:
                 added.append(key)
     return added
 
 
 def entry_records(keys: list[Any]) -> list[tuple[bytes, bytes]]:
     """Changelog records of count entries as Faust writes them for a windowed table with JSON keys and values
-    (key [[value, id], [start, end]], value 1), so a worker taking over restores them as Faust's own."""
-    return [(json.dumps(key).encode("utf-8"), b"1") for key in keys]
+    (key [[value, id], [start, end]], value 1, the text json.dumps gives), so a worker taking over restores
+    them as Faust's own. The parts shared by many entries (value, window) are encoded once."""
+    values: dict[str, str] = {}
+    spans: dict[Any, str] = {}
+    records = []
+    for (value, signal_id), span in keys:
+        head = values.get(value)
+        if head is None:
+            head = values[value] = "[[" + json.dumps(value) + ", "
+        tail = spans.get(span)
+        if tail is None:
+            tail = spans[span] = "], " + json.dumps(list(span)) + "]"
+        records.append(((head + json.dumps(signal_id) + tail).encode("utf-8"), b"1"))
+    return records
 
 
 def pack_state(detector: SpikeDetector) -> str:
@@ -182,8 +199,7 @@ def fact_key_of(event: Any) -> str:
 
 def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progress: WorkerProgress) -> Any:
     """Define the tables and the counts agent on `app` (a faust.App); return the agent."""
-    facts_topic = app.topic(settings.facts_topic, key_serializer="raw", value_serializer="raw",
-                            partitions=settings.partitions)
+    facts_topic = app.topic(settings.facts_topic, schema=RawSchema(), partitions=settings.partitions)
     alerts_topic = app.topic(settings.topic_alerts, key_serializer="raw", value_serializer="raw",
                              partitions=settings.partitions)
     clock = FactClock()

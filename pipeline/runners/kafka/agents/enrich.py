@@ -20,8 +20,17 @@ from pipeline.core.signal import DeadLetter, InvalidSignal, RawSignal
 from pipeline.enrich.batch import BatchEnricher, enrich_batch
 from pipeline.runners.kafka.agents.sink import write_with_retry
 from pipeline.runners.kafka.batch_send import BatchSender
-from pipeline.runners.kafka.codec import count_records, dead_letter_value, decode_signal, detect_records, encode_key, to_json_text
+from pipeline.runners.kafka.codec import (
+    count_records,
+    dead_letter_value,
+    decode_signal,
+    detect_records,
+    encode_key,
+    event_times,
+    to_json_text,
+)
 from pipeline.runners.kafka.progress import WorkerProgress
+from pipeline.runners.kafka.transport import RawSchema
 from pipeline.sinks.base import Sink, SinkBatch, fingerprinted
 
 log = logging.getLogger(__name__)
@@ -95,8 +104,7 @@ def dead_records(letters: list[DeadLetter]) -> list[tuple[bytes | None, bytes]]:
 def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_text_chars: int,
                           municipality: str, progress: WorkerProgress, sink: Sink | None = None) -> Any:
     """Define the enrich agent on `app` (a faust.App) and return it; with `sink` it also stores each batch."""
-    raw_topic = app.topic(settings.topic_raw, key_serializer="raw", value_serializer="raw",
-                          partitions=settings.partitions)
+    raw_topic = app.topic(settings.topic_raw, schema=RawSchema(), partitions=settings.partitions)
     source = f"kafka:{settings.topic_raw}"
     sender = BatchSender(lambda: app.producer._ensure_producer())
 
@@ -120,11 +128,15 @@ def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_
             encoded = encode_docs(outcome.docs)
             for letter in outcome.dead:
                 log.warning("dead letter at %s: %s", letter.position, letter.reason)
-            deliveries = [asyncio.ensure_future(sender.send(topic, batch)) for topic, batch in (
-                (settings.topic_enriched, enriched_records(outcome.docs, encoded)),
-                (settings.facts_topic, count_records(outcome.docs)
-                 + detect_records(outcome.docs, outcome.partitions, municipality)),
-                (settings.topic_deadletter, dead_records(outcome.dead)),
+            times = event_times(outcome.docs)
+            # signals.enriched is keyed like signals.raw (the signal id), so a document goes to the partition
+            # number its raw record came from (no second hash of the key) when both topics have it
+            deliveries = [asyncio.ensure_future(sender.send(topic, batch, placed=placed))
+                          for topic, batch, placed in (
+                (settings.topic_enriched, enriched_records(outcome.docs, encoded), outcome.partitions),
+                (settings.facts_topic, count_records(outcome.docs, times)
+                 + detect_records(outcome.docs, outcome.partitions, municipality, times), None),
+                (settings.topic_deadletter, dead_records(outcome.dead), None),
             ) if batch]
             try:
                 refused = await store(SinkBatch(docs=outcome.docs, dead=outcome.dead, encoded=encoded))

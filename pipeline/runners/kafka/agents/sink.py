@@ -16,6 +16,7 @@ from pipeline.core.signal import DeadLetter
 from pipeline.runners.kafka.batch_send import BatchSender
 from pipeline.runners.kafka.codec import dead_letter_value, decode_doc
 from pipeline.runners.kafka.progress import WorkerProgress
+from pipeline.runners.kafka.transport import RawSchema
 from pipeline.sinks.base import Sink, SinkBatch, fingerprinted
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def _register_store_agent(app: Any, settings: Any, topic_name: str, agent_name: 
     """Define an agent on `app` that decodes batches from `topic_name`, writes them to the sink (retried until
     accepted, unreadable records as dead letters with them), sends what is unreadable or refused to the
     dead-letter topic, and adds count(items, refused, unreadable) to the progress counters."""
-    topic = app.topic(topic_name, key_serializer="raw", value_serializer="raw", partitions=settings.partitions)
+    topic = app.topic(topic_name, schema=RawSchema(), partitions=settings.partitions)
     source = f"kafka:{topic_name}"
     sender = BatchSender(lambda: app.producer._ensure_producer())
 
