@@ -50,10 +50,11 @@ class KafkaSettings(BaseSettings):
     fetch_max_wait_ms: int = Field(100, ge=0, description="longest a fetch waits on the broker for new data")
     leader_sync_delay: float = Field(0.0, ge=0, description="seconds the group leader waits before assigning "
                                      "(1 against librdkafka's mock cluster, 0 on a real cluster)")
-    standby_replicas: int = Field(0, ge=0, description="standby copies of each count and detector-state table "
-                                  "partition kept by other workers (Faust's table_standby_replicas). 0: a worker "
-                                  "taking over restores a partition from its changelog; each standby reads every "
-                                  "count entry the active worker writes, which costs about as much as writing it")
+    standby_replicas: int = Field(1, ge=0, description="standby copies of each count and detector-state table "
+                                  "partition kept by other workers (Faust's table_standby_replicas). 1: a worker "
+                                  "taking over has a warm copy; 0 saves the standby's reading of every count entry "
+                                  "(about as costly as writing it), but a takeover then restores the partition from "
+                                  "its changelog, which grows with the deployment's age")
     table_cleanup_seconds: float = Field(30.0, gt=0, description="how often the count tables drop windows older "
                                          "than their retention (two days of event time) from memory")
     snapshot_seconds: float = Field(30.0, gt=0, description="how often the spike detector state is saved")
