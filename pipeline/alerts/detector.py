@@ -70,7 +70,7 @@ class SpikeDetector:
         self.baseline = SeasonalBaseline(cfg)
         self.tau_windows = 1.0 / max(1e-12, 1.0 - self.baseline.decay_all)
         self.dispersion = DispersionModel(cfg.spans, self.baseline.decay_all, cfg.default_inverse_size,
-                                          cfg.max_inverse_size, cfg.inverse_size)
+                                          cfg.max_inverse_size, cfg.inverse_size, cfg.max_extra_poisson)
         self.level = LevelTracker(self.baseline.windows_per_hour, cfg.level_hours, cfg.level_prior_windows)
         self.slot_noise = SlotNoise(self.baseline.decay_slot, self.baseline.decay_all, cfg.slot_noise_prior,
                                     4 * cfg.slot_noise_prior)
