@@ -119,6 +119,12 @@ class SeasonalBaseline:
         weeks_seen = self.slot_w[:, day * 24 + hour] / self.windows_per_hour
         return np.clip((weeks_seen - 0.9) / 0.5, 0.0, 1.0)
 
+    def hour_confidence(self, hour: int) -> np.ndarray:
+        """Per row 0..1: whether local hour `hour` was seen on an earlier day (the scope's own hour-of-day rate
+        then carries its expectation, not its parent's share or the prior)."""
+        days_seen = self.hour_w[:, hour] / self.windows_per_hour
+        return np.clip((days_seen - 0.9) / 0.5, 0.0, 1.0)
+
     def update(self, day: int, hour: int, counts: np.ndarray, rows: np.ndarray | None = None) -> None:
         """Learn one closed window's counts (clipped where a spike must not be learned), for `rows` (a boolean
         mask; default all): a scope learns only from windows since its first signal."""

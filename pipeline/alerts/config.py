@@ -45,13 +45,14 @@ class DetectorConfig:
     inverse_size: float | None = None            # fixed negative-binomial 1/size; None: estimate per scope
     default_inverse_size: float = 0.05           # prior 1/size before anything is learned
     max_inverse_size: float = 1.0                # cap on the estimated 1/size
+    max_extra_poisson: float = 3.0               # cap on the estimated extra-Poisson factor a (clustered signals)
     level_tracking: bool = True                  # expected = seasonal baseline x a robust recent level factor
     level_hours: float = 12.0                    # ... which forgets with this time constant
     level_prior_windows: float = 8.0             # ... shrunk toward 1 by this many windows of evidence
     winsor_z: float = 2.5                        # learned counts are clipped this many sd around expected
     slot_dispersion: bool = True                 # variance scaled per hour-of-week slot from the scope's own noise
     slot_noise_prior: float = 12.0               # windows of evidence before a slot's own noise counts as much
-    young_noise_weight: float = 0.0              # weight of windows whose slot had no week of history yet
+    young_noise_weight: float = 0.0              # weight of windows whose slot had no week of history yet (0.3: bursty)
     tail_calibration: bool = True                # thresholds tightened where the scope's own windows are too often rare
     tail_memory_days: float = 14.0               # ... counting windows with this time constant
     tail_prior_windows: float = 2000.0           # ... shrunk toward the model by this many windows at nominal rates

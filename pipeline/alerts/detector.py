@@ -70,7 +70,7 @@ class SpikeDetector:
         self.baseline = SeasonalBaseline(cfg)
         self.tau_windows = 1.0 / max(1e-12, 1.0 - self.baseline.decay_all)
         self.dispersion = DispersionModel(cfg.spans, self.baseline.decay_all, cfg.default_inverse_size,
-                                          cfg.max_inverse_size, cfg.inverse_size)
+                                          cfg.max_inverse_size, cfg.inverse_size, cfg.max_extra_poisson)
         self.level = LevelTracker(self.baseline.windows_per_hour, cfg.level_hours, cfg.level_prior_windows)
         self.slot_noise = SlotNoise(self.baseline.decay_slot, self.baseline.decay_all, cfg.slot_noise_prior,
                                     4 * cfg.slot_noise_prior)
@@ -761,6 +761,7 @@ class SpikeDetector:
         learn[clip] = np.minimum(learn[clip], cfg.close_ratio * mu[clip])
         active = self._active(item.window)
         day, hour = self.clock.slot(start)
+        hour_known = self.baseline.hour_confidence(hour)   # before this window is learned: as when it was tested
         self.baseline.update(day, hour, learn, active)
         level = item.pad(item.level if item.level is not None else np.zeros(0), n, 1.0)
         # like the winsorising, the level follows only slots the seasonal baseline knows: before that a quiet
@@ -773,7 +774,9 @@ class SpikeDetector:
             self.slot_noise.learn(day * 24 + hour, x, mu, item.pad(item.base_var, n, 1.0), settled.astype(float))
         if item.p_bins:
             self.calibration.learn([item.pad(b, n, 0.0) for b in item.p_bins], settled)
-        confidence = np.maximum(confidence, cfg.young_noise_weight)
+        # a slot without a week of history still teaches dispersion (at a lower weight) once the scope's own
+        # hour of day carries its expectation: the first day's errors are the prior's
+        confidence = np.maximum(confidence, cfg.young_noise_weight * hour_known)
         for i, span in enumerate(cfg.spans[: len(item.span_x)]):
             span_start = start - (span - 1) * self.window
             noisy = [t for t in topics if t in alerted or self.episodes.covers(t, span_start, end)]

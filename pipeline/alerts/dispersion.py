@@ -19,9 +19,10 @@ class DispersionModel:
     """Decayed regression sums per (span, scope row) and the (a, b) estimates derived from them."""
 
     def __init__(self, spans: tuple[int, ...], decay: float, default_b: float, max_b: float,
-                 fixed_b: float | None = None) -> None:
-        """Empty sums for the given spans; `fixed_b` replaces the estimate when set."""
+                 fixed_b: float | None = None, max_a: float = MAX_EXTRA_POISSON) -> None:
+        """Empty sums for the given spans; `fixed_b` replaces the estimate when set; `max_a` caps a."""
         self.spans = spans
+        self.max_a = max_a
         self.decay = decay
         self.default_b = default_b
         self.max_b = max_b
@@ -69,7 +70,7 @@ class DispersionModel:
             s1 = sums["s1"][rows] + k * prior_a
             s2 = sums["s2"][rows] + k * prior_b
             det = np.maximum(a11 * a22 - a12 * a12, 1e-12)
-            a[rows] = np.clip((s1 * a22 - s2 * a12) / det, 0.0, MAX_EXTRA_POISSON)
+            a[rows] = np.clip((s1 * a22 - s2 * a12) / det, 0.0, self.max_a)
             b[rows] = np.clip((a11 * s2 - a12 * s1) / det, 0.0, self.max_b)
             if level == 2:
                 # sparse scopes see too few bursts to estimate their own dispersion, and a burst lands in

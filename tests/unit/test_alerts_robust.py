@@ -97,3 +97,61 @@ def test_a_faded_burst_needs_the_fast_path_but_a_persisting_rise_does_not() -> N
     assert _openings(faded) == 0
     persisting = _steady_with_burst([22, 22])
     assert _openings(persisting) == 1
+
+
+def _bursty(days: int, seed: int, rate: float, branching: float,
+            step_day: int | None = None) -> tuple[list[dict], float | None]:
+    """One topic on one social channel: `rate` signals per 15 minutes from a self-exciting process (a share
+    `branching` of the posts set off by earlier ones, rare viral posts); optionally a 3x step from 12:00 to
+    13:00 UTC on `step_day` (its start is returned as a timestamp)."""
+    from datetime import datetime, timezone
+
+    from pipeline.alerts.evaluation.synthetic import triggered_posts
+
+    rng = np.random.default_rng(seed)
+    t0 = datetime(2025, 3, 3, tzinfo=timezone.utc).timestamp()
+    times: list[float] = []
+    step_at = None if step_day is None else t0 + step_day * 86400 + 12 * 3600
+    for window in range(days * 96):
+        start = t0 + window * 900
+        if step_at is not None and step_at <= start < step_at + 3600:
+            times += [float(t) for t in start + rng.uniform(0, 900, rng.poisson(3 * rate))]
+            continue
+        for ts in start + rng.uniform(0, 900, rng.poisson(rate * (1 - branching))):
+            times.append(float(ts))
+            times += triggered_posts(rng, float(ts), branching, 0.5, 1500.0)
+    times.sort()
+    docs = [{"id": f"twitter:{i}", "channel": "twitter", "created_at": datetime.fromtimestamp(ts, timezone.utc).isoformat(),
+             "text": "", "topic": {"code": "verkeer"}, "sentiment": {"label": "neutral"}} for i, ts in enumerate(times)]
+    return docs, step_at
+
+
+def _opened_at(docs: list[dict], **config: object) -> list[float]:
+    """When (the newest signal's timestamp) the detector opened an episode, fed in ten-minute batches."""
+    import itertools
+    from datetime import datetime
+
+    from pipeline.alerts import DetectorConfig, SpikeDetector
+
+    detector = SpikeDetector(DetectorConfig(max_future_minutes=None, negative_trigger=False,
+                                            **config))   # type: ignore[arg-type]
+    out = []
+    for _, group in itertools.groupby(docs, key=lambda d: d["created_at"][:15]):
+        batch = list(group)
+        raised = max(datetime.fromisoformat(d["created_at"]).timestamp() for d in batch)
+        out += [raised for e in detector.observe(batch) if e.kind == "opened"]
+    return out
+
+
+def test_a_bursty_background_learned_in_its_first_week_raises_few_alerts_in_its_second() -> None:
+    docs, _ = _bursty(days=10, seed=3, rate=4.0, branching=0.8)
+    unlearned = _opened_at(docs, young_noise_weight=0.0)
+    learned = _opened_at(docs, young_noise_weight=0.3)
+    assert len(learned) <= 1
+    assert len(learned) < len(unlearned)   # without the first week's noise the second week raises more
+
+
+def test_a_3x_step_on_a_bursty_background_still_alerts() -> None:
+    docs, step_at = _bursty(days=10, seed=3, rate=12.0, branching=0.6, step_day=9)
+    assert step_at is not None
+    assert any(step_at <= t <= step_at + 5400 for t in _opened_at(docs, young_noise_weight=0.3))
