@@ -10,12 +10,26 @@ PRIVATE_MODE = 0o600
 
 
 def make_private(path: str | Path) -> None:
-    """Create `path` empty with mode 0600 when missing, else take away every permission of group and others."""
+    """Create `path` empty with mode 0600 when missing, else take away every permission of group and others.
+
+    An existing file is never opened: closing a descriptor of a file drops every POSIX lock this process holds
+    on it, such as SQLite's locks on a store and its -shm file, and another process would then rebuild the
+    shared index under this one's feet."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_MODE)
-    os.close(fd)
-    mode = stat.S_IMODE(path.stat().st_mode)
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_MODE)
+        except FileExistsError:
+            pass   # created by another process a moment ago: only its mode is checked below
+        else:
+            os.close(fd)
+    tighten_mode(path)
+
+
+def tighten_mode(path: str | Path) -> None:
+    """Take every permission of group and others away from an existing file, without opening it."""
+    mode = stat.S_IMODE(os.stat(path).st_mode)
     if mode & 0o077:
         os.chmod(path, mode & 0o700)
 
