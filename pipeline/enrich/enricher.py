@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Protocol
 
-from pipeline.core.heap import freeze_loaded_objects
 from pipeline.core.pseudonym_key import resolve_pseudonym_key
 from pipeline.core.settings import Settings
 from pipeline.core.signal import RawSignal, validate
@@ -90,7 +89,6 @@ class Enricher:
         self._plain_keys: dict[tuple[Any, ...], bool] = {}
         self._queries: ShortTextMemo[dict[str, Any]] = ShortTextMemo(max_chars=SHORT_TEXT_CHARS + 8)
         self.redactor.load()
-        _settle_long_lived_data()
 
     @property
     def sentiment_model(self) -> BatchSentimentModel | None:
@@ -283,18 +281,6 @@ class Enricher:
             normalized = " ".join(work.text.lower().split())
             group = normalized.replace(" ", "")
             return {"normalized": normalized, "group": group, "subject": group, "zero_result": None}
-
-
-_settled = False
-
-
-def _settle_long_lived_data() -> None:
-    """Once per process, when the first enricher has loaded its word lists and models: collect, then freeze what
-    is alive, so the cyclic collector's full passes stop rescanning that data while signals stream through."""
-    global _settled
-    if not _settled:
-        _settled = True
-        freeze_loaded_objects()
 
 
 def _takes_tokens(model: BatchSentimentModel | None) -> bool:
