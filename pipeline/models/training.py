@@ -13,6 +13,7 @@ import numpy as np
 from tqdm import tqdm
 
 from pipeline.models.baseline_char import BASELINE_NAME, char_baseline_predictions
+from pipeline.models.label_consistency import LabelConsistency, label_consistency
 from pipeline.models.labelled_data import LabelledData, read_labelled_csv
 from pipeline.models.model_dir import CONFUSION_PNG, REPORT_FILE, TOPIC_FORMAT, save_model_dir
 from pipeline.models.report import EvaluationReport, evaluate_predictions
@@ -39,6 +40,7 @@ class TrainResult:
     seconds: float
     warnings: list[str] = field(default_factory=list)
     baseline: EvaluationReport | None = None
+    consistency: LabelConsistency | None = None
 
 
 def validate_model(model: TrainedTopicModel, texts: Sequence[str], labels: Sequence[str],
@@ -69,7 +71,7 @@ def train_topic_model(data_path: str | Path, out: str | Path, text_column: str =
     """
     began = time.perf_counter()
     settings = merged_params(params)
-    steps = 6 + (len(c_grid(settings)) if tune else 0) + (1 if refit_all else 0) + (1 if baseline else 0)
+    steps = 7 + (len(c_grid(settings)) if tune else 0) + (1 if refit_all else 0) + (1 if baseline else 0)
     with tqdm(total=steps, desc="train", unit="step", disable=not progress, leave=True) as bar:
         def step(message: str) -> None:
             """Advance the progress bar with a short status."""
@@ -80,6 +82,8 @@ def train_topic_model(data_path: str | Path, out: str | Path, text_column: str =
                                    text_column, label_column, min_rows_per_label, known_labels)
         data = checked.data
         step(f"read {len(data)} rows")
+        consistency = label_consistency(data.texts, data.labels, data.rows)
+        step(f"label consistency: {consistency.differing_share:.0%} of near-duplicates differ")
         if validate_from is not None:
             if data.times is None:
                 raise ValueError("validating from a date needs a time column (--time-column)")
@@ -124,17 +128,18 @@ def train_topic_model(data_path: str | Path, out: str | Path, text_column: str =
                                                f"calibrated: lowest confidence at which out-of-fold predictions "
                                                f"above it are right >= {REVIEW_TARGET_ACCURACY:.0%}")
         metadata["data"]["warnings"] = checked.warnings
+        metadata["data"]["label_consistency"] = consistency.to_dict()
         if baseline_report is not None:
             metadata["baseline"] = {"name": BASELINE_NAME, "macro_f1": baseline_report.macro_f1,
                                     "accuracy": baseline_report.accuracy}
         out = Path(out)
         save_model_dir(out, pipeline, metadata)
         title = f"Validation report: {name} on {Path(data_path).name} ({split.description})"
-        report_text = _report_text(report, title, baseline_report, checked.warnings)
+        report_text = _report_text(report, title, baseline_report, checked.warnings, consistency)
         (out / REPORT_FILE).write_text(report_text + "\n", encoding="utf-8")
         save_confusion_png(report, out / CONFUSION_PNG, title=f"{name}: validation")
         step(f"saved {out}")
-    return TrainResult(out, report, report_text, metadata, seconds, checked.warnings, baseline_report)
+    return TrainResult(out, report, report_text, metadata, seconds, checked.warnings, baseline_report, consistency)
 
 
 def recency_weights(times: Sequence[datetime] | None, half_life_days: float | None,
@@ -167,12 +172,14 @@ def calibrated_review_threshold(pipeline: Any, fallback: float = DEFAULT_REVIEW_
 
 
 def _report_text(report: EvaluationReport, title: str, baseline: EvaluationReport | None,
-                 warnings: list[str]) -> str:
-    """The validation report, the baseline's figures on the same split, and the data warnings."""
+                 warnings: list[str], consistency: LabelConsistency | None = None) -> str:
+    """The validation report, the baseline's figures on the same split, label consistency and the data warnings."""
     text = report.to_text(title)
     if baseline is not None:
         text += (f"\nbaseline on the same split, {BASELINE_NAME}: macro-F1 {baseline.macro_f1:.3f}, "
                  f"accuracy {baseline.accuracy:.3f} (this model: {report.macro_f1:.3f}, {report.accuracy:.3f})")
+    if consistency is not None:
+        text += "\n\n" + consistency.to_text()
     if warnings:
         text += "\n\nData warnings (rows left out of training):\n  - " + "\n  - ".join(warnings)
     return text

@@ -176,6 +176,8 @@ def test_report_shows_the_char_baseline_and_a_calibrated_review_threshold(traine
 def test_bad_rows_are_named_and_training_goes_on(labelled_csv: Path, tmp_path: Path) -> None:
     with open(labelled_csv, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
+    other = next(code for code in CODES if code != rows[0]["label"])
+    rows.insert(0, {**rows[0], "label": other})     # the same text under another label: file rows 2 and 3
     rows.insert(3, {"created": rows[3]["created"], "label": "afval", "text": "  "})
     rows += [{"created": rows[0]["created"], "label": "zeldzaam", "text": f"iets zeldzaams {i}"} for i in range(2)]
     path = tmp_path / "bad.csv"
@@ -190,6 +192,9 @@ def test_bad_rows_are_named_and_training_goes_on(labelled_csv: Path, tmp_path: P
     assert f"unknown label(s) 'zeldzaam' in rows {len(rows)}, {len(rows) + 1}: left out" in result.output
     meta = json.loads((tmp_path / "m" / "metadata.json").read_text(encoding="utf-8"))
     assert meta["labels"] == sorted(CODES) and len(meta["data"]["warnings"]) == 2
+    consistency = meta["data"]["label_consistency"]
+    assert consistency["differing_rows"] >= 2 and consistency["example_rows"][0] == [2, 3]
+    assert "Label consistency:" in result.output and "carry a different label" in result.output
     few = CliRunner().invoke(train, ["--data", str(path), "--out", str(tmp_path / "x"), "--quiet",
                                      "--min-rows-per-label", "1000"])
     assert few.exit_code != 0 and "needs at least 1000" in few.output and "Traceback" not in few.output
