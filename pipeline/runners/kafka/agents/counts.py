@@ -31,7 +31,7 @@ import logging
 import time
 import zlib
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import faust
 
@@ -105,15 +105,35 @@ def ids_per_window(value: bytes | None, window_seconds: float) -> tuple[dict[flo
 
 
 def new_entries(entries: Any, window: Any, value: str, windows: dict[float, set[str]]) -> list[Any]:
-    """The entries ((`value`, id), window range) of these ids that `entries` (a count table's data) lacks."""
+    """The entries ((`value`, id), window range) of these ids that `entries` (a count table's data) lacks, in
+    windows not yet expired."""
     added = []
     for start, ids in sorted(windows.items()):
         span = window.current(start)
+        if window.stale(span[1], 0.0):
+            continue     # expired, perhaps tombstoned already: never written again
         for signal_id in sorted(ids):     # a set: each id once per window
             key = ((value, signal_id), span)
             if key not in entries:
                 added.append(key)
     return added
+
+
+def expired_entries(keys: Any, window: Any, partition_of: Callable[[Any], int | None]) -> dict[int, list[Any]]:
+    """The entries among `keys` whose window is stale (by event time), grouped by their changelog partition
+    (`partition_of(entry)`; entries it returns None for are left alone)."""
+    expired: dict[int, list[Any]] = {}
+    for entry in keys:
+        if window.stale(entry[1][1], 0.0):
+            partition = partition_of(entry)
+            if partition is not None:
+                expired.setdefault(partition, []).append(entry)
+    return expired
+
+
+def tombstones(keys: list[Any]) -> list[tuple[bytes, None]]:
+    """Changelog records that take count entries out: the entries' keys with no value."""
+    return [(key, None) for key, _ in entry_records(keys)]
 
 
 def entry_records(keys: list[Any]) -> list[tuple[bytes, bytes]]:
@@ -232,7 +252,7 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
 
     entry_sender = BatchSender(lambda: app.producer._ensure_producer())
 
-    async def write_entries(changelog: str, records: list[tuple[bytes, bytes]], partition: int) -> None:
+    async def write_entries(changelog: str, records: Sequence[tuple[bytes, bytes | None]], partition: int) -> None:
         """Send count entries to their changelog partition, trying again until the broker has them all."""
         delay = 0.5
         while True:
@@ -246,6 +266,35 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
                 delay = min(delay * 2, 30.0)
 
     inflight: set[asyncio.Task[None]] = set()
+    # the changelog partition of each counted value (the facts record's partition, as for its entries)
+    placed: dict[tuple[str, str], int] = {}
+
+    def partition_finder(dimension: str, table: Any) -> Callable[[Any], int | None]:
+        """The changelog partition of an entry, when this worker owns it actively (else None): where its value
+        was counted here, else where a restore read it from."""
+        restored = getattr(table.data, "_key_partition", {})
+        owned = {tp.partition for tp in app.consumer.assignment() if tp.topic == settings.facts_topic}
+
+        def partition_of(entry: Any) -> int | None:
+            partition = placed.get((dimension, entry[0][0]))
+            if partition is None:
+                partition = restored.get(entry)
+            return partition if partition in owned else None
+        return partition_of
+
+    @app.timer(settings.table_cleanup_seconds)
+    async def _expire_counts() -> None:
+        """Take expired windows' entries out of the count tables: tombstones in the changelog first (so a
+        restore, and a compacted changelog, holds only the retained windows), then out of memory."""
+        for dimension, table in tables.items():
+            expired = expired_entries(list(table.data.keys()), window, partition_finder(dimension, table))
+            for partition, keys in expired.items():
+                await write_entries(changelogs[dimension], tombstones(keys), partition)
+                restored = getattr(table.data, "_key_partition", {})
+                for entry in keys:
+                    table.data.pop(entry, None)
+                    restored.pop(entry, None)
+                progress.add(**{f"expired_{dimension}": len(keys)})
 
     def on_written(event: Any, table: Any, dimension: str, added: list[Any], partition: int
                    ) -> Callable[[asyncio.Task[None]], None]:
@@ -255,9 +304,9 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
             inflight.discard(task)
             if task.cancelled() or task.exception() is not None:
                 return
+            data = table.data
             for entry in added:
-                table.data[entry] = 1
-                table._maybe_set_key_ttl(entry, partition)   # Faust's expiry bookkeeping (what a table write does)
+                data[entry] = 1
             progress.add(**{f"counted_{dimension}": len(added),
                             **({"counted": len(added)} if dimension == "topic" else {})})
             step(manual_ack(event), contextvars.copy_context())   # Stream.ack never waits
@@ -279,6 +328,7 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         if windows:
             clock.saw(max(windows) + window.size)
         partition = event.message.partition
+        placed[(dimension, value)] = partition
         added = new_entries(table.data, window, value, windows)
         task = asyncio.ensure_future(write_entries(changelogs[dimension], entry_records(added), partition))
         inflight.add(task)
