@@ -8,7 +8,10 @@ fact (a crashed enrich agent's batch sent again, or this agent's uncommitted off
 worker that takes over) finds its entry already there and is not counted twice; and because every
 changelog record says only "this id is in this window", no write, however late or stale, can take an id
 out of a window (whole-window values would: the last writer wins). Windows expire by event time, two days
-before the newest fact seen, never by the wall clock.
+before the newest fact seen, never by the wall clock: every `table_cleanup_seconds` the worker sends a
+tombstone for each entry of an expired window on the partitions it owns, then drops the entries from memory,
+and an expired window is never written again. So a restore (and, on a broker that compacts the changelog,
+the changelog itself) holds the retained two days, whatever the deployment's age.
 
 Detector facts are keyed by municipality (`detect:<municipality>`): the detector needs a municipality's
 whole stream. They are merged across the raw partitions in event-time order first (merge.PartitionMerge),
@@ -69,9 +72,9 @@ class FactClock:
 
 
 class EventTimeWindow(faust.TumblingWindow):
-    """Tumbling windows that go stale `expires` before the newest fact seen. Faust asks `stale()` with the wall
-    clock, which would drop every window of replayed history at each cleanup; a fact for such a window would
-    then start it afresh."""
+    """Tumbling windows that go stale `expires` before the newest fact seen. Faust's own cleanup asks `stale()`
+    with the wall clock, which would drop every window of replayed history at each cleanup; here the counts
+    agent expires windows itself (with tombstones) and Faust's cleanup finds nothing to do."""
 
     def __init__(self, size: float, expires: float, clock: FactClock) -> None:
         """Windows of `size` seconds, kept `expires` seconds behind `clock.newest`."""
