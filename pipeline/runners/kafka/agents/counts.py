@@ -126,8 +126,13 @@ def expired_entries(keys: Any, window: Any, partition_of: Callable[[Any], int | 
     """The entries among `keys` whose window is stale (by event time), grouped by their changelog partition
     (`partition_of(entry)`; entries it returns None for are left alone)."""
     expired: dict[int, list[Any]] = {}
+    stale: dict[float, bool] = {}      # per window end: many entries share one
     for entry in keys:
-        if window.stale(entry[1][1], 0.0):
+        end = entry[1][1]
+        verdict = stale.get(end)
+        if verdict is None:
+            verdict = stale[end] = window.stale(end, 0.0)
+        if verdict:
             partition = partition_of(entry)
             if partition is not None:
                 expired.setdefault(partition, []).append(entry)
