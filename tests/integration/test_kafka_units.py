@@ -15,6 +15,7 @@ from fakes.kafka_bed import KafkaTestBed, consume_topic, kafka_bed_fixture  # no
 from pipeline.core.signal import RawSignal
 from pipeline.runners.kafka.agents.counts import (
     COUNT_RETENTION,
+    NOT_OWNED,
     EventTimeWindow,
     FactClock,
     entry_records,
@@ -220,12 +221,13 @@ def test_expired_count_entries_become_tombstones_and_are_never_written_again() -
     old, kept = window.current(start), window.current(start + 86400)
     table = {(("verkeer", "twitter:1"), old): 1, (("afval", "twitter:1"), old): 1,
              (("verkeer", "twitter:2"), kept): 1, (("overig", "twitter:3"), old): 1}
-    partitions = {"verkeer": 2, "afval": 0}      # "overig" is not this worker's: left alone
+    partitions = {"verkeer": 2, "afval": 0}      # "overig" is not this worker's
     clock.saw(start + 86400 + 900)
-    assert expired_entries(table, window, lambda entry: partitions.get(entry[0][0])) == {}
+    assert expired_entries(table, window, lambda entry: partitions.get(entry[0][0], NOT_OWNED)) == {}
     clock.saw(start + COUNT_RETENTION.total_seconds() + 900)       # the first window is now two days old
-    expired = expired_entries(table, window, lambda entry: partitions.get(entry[0][0]))
-    assert expired == {2: [(("verkeer", "twitter:1"), old)], 0: [(("afval", "twitter:1"), old)]}
+    expired = expired_entries(table, window, lambda entry: partitions.get(entry[0][0], NOT_OWNED))
+    assert expired == {2: [(("verkeer", "twitter:1"), old)], 0: [(("afval", "twitter:1"), old)],
+                       NOT_OWNED: [(("overig", "twitter:3"), old)]}
     # a tombstone has the entry's changelog key and no value (Faust's restore deletes the key)
     records = tombstones(expired[2])
     assert records == [(entry_records(expired[2])[0][0], None)]

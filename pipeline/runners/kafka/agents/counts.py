@@ -54,6 +54,8 @@ COUNT_RETENTION = timedelta(days=2)
 COUNT_TABLES = {"topic": TOPIC_COUNTS_TABLE, "channel": CHANNEL_COUNTS_TABLE}
 # Counting records whose entries may be on their way to the broker at once (the agent waits beyond this).
 MAX_WRITES_IN_FLIGHT = 64
+# The partition of count entries this worker no longer owns (expired ones leave its memory without a tombstone).
+NOT_OWNED = -1
 # Decoded counting facts: (signal id, created_at) pairs.
 Pair = tuple[str, float]
 
@@ -122,9 +124,9 @@ def new_entries(entries: Any, window: Any, value: str, windows: dict[float, set[
     return added
 
 
-def expired_entries(keys: Any, window: Any, partition_of: Callable[[Any], int | None]) -> dict[int, list[Any]]:
-    """The entries among `keys` whose window is stale (by event time), grouped by their changelog partition
-    (`partition_of(entry)`; entries it returns None for are left alone)."""
+def expired_entries(keys: Any, window: Any, partition_of: Callable[[Any], int]) -> dict[int, list[Any]]:
+    """The entries among `keys` whose window is stale (by event time), grouped by `partition_of(entry)` (their
+    changelog partition, or NOT_OWNED)."""
     expired: dict[int, list[Any]] = {}
     stale: dict[float, bool] = {}      # per window end: many entries share one
     for entry in keys:
@@ -133,9 +135,7 @@ def expired_entries(keys: Any, window: Any, partition_of: Callable[[Any], int | 
         if verdict is None:
             verdict = stale[end] = window.stale(end, 0.0)
         if verdict:
-            partition = partition_of(entry)
-            if partition is not None:
-                expired.setdefault(partition, []).append(entry)
+            expired.setdefault(partition_of(entry), []).append(entry)
     return expired
 
 
@@ -277,17 +277,17 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
     # the changelog partition of each counted value (the facts record's partition, as for its entries)
     placed: dict[tuple[str, str], int] = {}
 
-    def partition_finder(dimension: str, table: Any) -> Callable[[Any], int | None]:
-        """The changelog partition of an entry, when this worker owns it actively (else None): where its value
-        was counted here, else where a restore read it from."""
+    def partition_finder(dimension: str, table: Any) -> Callable[[Any], int]:
+        """The changelog partition of an entry when this worker owns it actively (else NOT_OWNED): where its
+        value was counted here, else where a restore read it from."""
         restored = getattr(table.data, "_key_partition", {})
         owned = {tp.partition for tp in app.consumer.assignment() if tp.topic == settings.facts_topic}
 
-        def partition_of(entry: Any) -> int | None:
+        def partition_of(entry: Any) -> int:
             partition = placed.get((dimension, entry[0][0]))
             if partition is None:
                 partition = restored.get(entry)
-            return partition if partition in owned else None
+            return partition if partition in owned else NOT_OWNED
         return partition_of
 
     @app.timer(settings.table_cleanup_seconds)
@@ -295,9 +295,15 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         """Take expired windows' entries out of the count tables: tombstones in the changelog first (so a
         restore, and a compacted changelog, holds only the retained windows), then out of memory."""
         for dimension, table in tables.items():
-            expired = expired_entries(list(table.data.keys()), window, partition_finder(dimension, table))
+            try:
+                expired = expired_entries(list(table.data.keys()), window, partition_finder(dimension, table))
+                records = {partition: tombstones(keys) for partition, keys in expired.items() if partition != NOT_OWNED}
+            except Exception:  # noqa: BLE001 - a failed cleanup must not stop the worker; the next one retries
+                log.exception("counts agent: finding expired %s count entries failed", dimension)
+                continue
             for partition, keys in expired.items():
-                await write_entries(changelogs[dimension], tombstones(keys), partition)
+                if partition != NOT_OWNED:      # another worker's now: its owner sends the tombstones
+                    await write_entries(changelogs[dimension], records[partition], partition)
                 restored = getattr(table.data, "_key_partition", {})
                 for entry in keys:
                     table.data.pop(entry, None)
