@@ -278,3 +278,46 @@ def test_a_worker_with_the_standalone_sink_agent_stores_every_signal_once(kafka_
         worker.stop()
     ids = stored_ids(kafka_bed.settings.sqlite_path)
     assert sorted(ids) == sorted(s.id for s in signals)
+
+
+def live_entries(bed: KafkaTestBed, changelog: str) -> tuple[list[tuple[Any, ...]], int]:
+    """What a worker restoring a count table from its changelog would hold (the latest record per key; a
+    tombstone takes the entry out), as ((value, id), (start, end)) entries, and how many tombstones it read."""
+    latest: dict[bytes, bool] = {}
+    deleted = 0
+    for record in consume_topic(bed.bootstrap, changelog, 10**9, timeout=1.0):
+        latest[record.key] = record.value is not None
+        deleted += record.value is None
+    entries = [tuple(tuple(part) for part in json.loads(key)) for key, live in latest.items() if live]
+    return entries, deleted
+
+
+def test_count_windows_past_the_retention_are_tombstoned_in_the_changelog(kafka_bed: KafkaTestBed) -> None:
+    from pipeline.runners.kafka.agents.counts import COUNT_RETENTION
+
+    worker = start_worker(kafka_bed, "expiry", STADSSIGNAAL_KAFKA_TABLE_CLEANUP_SECONDS="1")
+    try:
+        wait_for_partitions([worker])
+        start = datetime(2026, 3, 1, 0, 0, tzinfo=timezone.utc)
+        signals = [dataclasses.replace(s, id=f"{s.channel}:aged-{i}") for i, s in enumerate(
+            generate(None, seed=3, start=start, end=start + timedelta(days=4), rate_per_hour=8, spikes=[]))]
+        assert replay_into_kafka(kafka_bed, signals, "aged") == len(signals)
+        wait_for_store(kafka_bed.settings.sqlite_path, len(signals), [worker])
+        # the newest window seen, minus the retention: windows ending at or before it are expired
+        times = [s.created_at.timestamp() for s in signals]
+        ends = [t - t % 900 + 900 for t in times]
+        limit = max(ends) - COUNT_RETENTION.total_seconds()
+        retained = sum(1 for end in ends if end > limit)
+        assert 0 < retained < len(signals) / 2 + 200      # about half the input is past the retention
+
+        def settled(changelog: str) -> bool:
+            """True when the restorable state holds exactly the retained windows' signals."""
+            entries, deleted = live_entries(kafka_bed, changelog)
+            return deleted > 0 and len(entries) == retained and all(end > limit for _, (_, end) in entries)
+        for table in ("topic", "channel"):
+            changelog = f"stadssignaal-{table}-counts-changelog"
+            assert wait_until(lambda: settled(changelog), 30, 1.0), (worker.progress(), live_entries(
+                kafka_bed, changelog)[1], len(live_entries(kafka_bed, changelog)[0]), retained)
+        assert worker.count("expired_topic") == worker.count("counted_topic") - retained
+    finally:
+        worker.stop()

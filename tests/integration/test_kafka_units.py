@@ -15,11 +15,14 @@ from fakes.kafka_bed import KafkaTestBed, consume_topic, kafka_bed_fixture  # no
 from pipeline.core.signal import RawSignal
 from pipeline.runners.kafka.agents.counts import (
     COUNT_RETENTION,
+    NOT_OWNED,
     EventTimeWindow,
     FactClock,
     entry_records,
+    expired_entries,
     ids_per_window,
     new_entries,
+    tombstones,
 )
 from pipeline.runners.kafka.agents.enrich import RawRecord, enrich_records
 from pipeline.runners.kafka.codec import (
@@ -209,6 +212,29 @@ def test_count_entries_are_per_signal_and_windows_expire_by_event_time() -> None
     assert not window.stale(end, time.time())
     clock.saw(start + COUNT_RETENTION.total_seconds() + 1800)
     assert window.stale(end, 0.0)
+
+
+def test_expired_count_entries_become_tombstones_and_are_never_written_again() -> None:
+    clock = FactClock()
+    window = EventTimeWindow(900.0, COUNT_RETENTION.total_seconds(), clock)
+    start = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp()
+    old, kept = window.current(start), window.current(start + 86400)
+    table = {(("verkeer", "twitter:1"), old): 1, (("afval", "twitter:1"), old): 1,
+             (("verkeer", "twitter:2"), kept): 1, (("overig", "twitter:3"), old): 1}
+    partitions = {"verkeer": 2, "afval": 0}      # "overig" is not this worker's
+    clock.saw(start + 86400 + 900)
+    assert expired_entries(table, window, lambda entry: partitions.get(entry[0][0], NOT_OWNED)) == {}
+    clock.saw(start + COUNT_RETENTION.total_seconds() + 900)       # the first window is now two days old
+    expired = expired_entries(table, window, lambda entry: partitions.get(entry[0][0], NOT_OWNED))
+    assert expired == {2: [(("verkeer", "twitter:1"), old)], 0: [(("afval", "twitter:1"), old)],
+                       NOT_OWNED: [(("overig", "twitter:3"), old)]}
+    # a tombstone has the entry's changelog key and no value (Faust's restore deletes the key)
+    records = tombstones(expired[2])
+    assert records == [(entry_records(expired[2])[0][0], None)]
+    assert tuple(tuple(part) for part in json.loads(records[0][0])) == (("verkeer", "twitter:1"), old)
+    # a late fact for an expired window adds nothing; one for a kept window still counts
+    assert new_entries({}, window, "verkeer", {start: {"twitter:9"}}) == []
+    assert new_entries({}, window, "verkeer", {start + 86400: {"twitter:9"}}) == [(("verkeer", "twitter:9"), kept)]
 
 
 def test_an_inline_delivery_finishes_without_a_task_or_carries_on_and_can_be_cancelled() -> None:

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
 
-Record = tuple[bytes | None, bytes]
+Record = tuple[bytes | None, bytes | None]
 
 
 def split_by_partition(records: Sequence[Record], partitions: list[int],
@@ -45,11 +45,11 @@ class BatchSender:
         for key, value in records:
             if batch.append(key=key, value=value, timestamp=None) is None:
                 if batch.record_count() == 0:
-                    raise ValueError(f"a record of {len(value)} bytes does not fit in a producer batch")
+                    raise ValueError(f"a record of {len(value or b'')} bytes does not fit in a producer batch")
                 futures.append(await self._queue(producer, batch, topic, partition))
                 batch = producer.create_batch()
                 if batch.append(key=key, value=value, timestamp=None) is None:
-                    raise ValueError(f"a record of {len(value)} bytes does not fit in a producer batch")
+                    raise ValueError(f"a record of {len(value or b'')} bytes does not fit in a producer batch")
         if batch.record_count():
             futures.append(await self._queue(producer, batch, topic, partition))
         return futures

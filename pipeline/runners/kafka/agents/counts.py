@@ -8,7 +8,10 @@ fact (a crashed enrich agent's batch sent again, or this agent's uncommitted off
 worker that takes over) finds its entry already there and is not counted twice; and because every
 changelog record says only "this id is in this window", no write, however late or stale, can take an id
 out of a window (whole-window values would: the last writer wins). Windows expire by event time, two days
-before the newest fact seen, never by the wall clock.
+before the newest fact seen, never by the wall clock: every `table_cleanup_seconds` the worker sends a
+tombstone for each entry of an expired window on the partitions it owns, then drops the entries from memory,
+and an expired window is never written again. So a restore (and, on a broker that compacts the changelog,
+the changelog itself) holds the retained two days, whatever the deployment's age.
 
 Detector facts are keyed by municipality (`detect:<municipality>`): the detector needs a municipality's
 whole stream. They are merged across the raw partitions in event-time order first (merge.PartitionMerge),
@@ -31,7 +34,7 @@ import logging
 import time
 import zlib
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import faust
 
@@ -51,6 +54,8 @@ COUNT_RETENTION = timedelta(days=2)
 COUNT_TABLES = {"topic": TOPIC_COUNTS_TABLE, "channel": CHANNEL_COUNTS_TABLE}
 # Counting records whose entries may be on their way to the broker at once (the agent waits beyond this).
 MAX_WRITES_IN_FLIGHT = 64
+# The partition of count entries this worker no longer owns (expired ones leave its memory without a tombstone).
+NOT_OWNED = -1
 # Decoded counting facts: (signal id, created_at) pairs.
 Pair = tuple[str, float]
 
@@ -69,9 +74,9 @@ class FactClock:
 
 
 class EventTimeWindow(faust.TumblingWindow):
-    """Tumbling windows that go stale `expires` before the newest fact seen. Faust asks `stale()` with the wall
-    clock, which would drop every window of replayed history at each cleanup; a fact for such a window would
-    then start it afresh."""
+    """Tumbling windows that go stale `expires` before the newest fact seen. Faust's own cleanup asks `stale()`
+    with the wall clock, which would drop every window of replayed history at each cleanup; here the counts
+    agent expires windows itself (with tombstones) and Faust's cleanup finds nothing to do."""
 
     def __init__(self, size: float, expires: float, clock: FactClock) -> None:
         """Windows of `size` seconds, kept `expires` seconds behind `clock.newest`."""
@@ -105,15 +110,38 @@ def ids_per_window(value: bytes | None, window_seconds: float) -> tuple[dict[flo
 
 
 def new_entries(entries: Any, window: Any, value: str, windows: dict[float, set[str]]) -> list[Any]:
-    """The entries ((`value`, id), window range) of these ids that `entries` (a count table's data) lacks."""
+    """The entries ((`value`, id), window range) of these ids that `entries` (a count table's data) lacks, in
+    windows not yet expired."""
     added = []
     for start, ids in sorted(windows.items()):
         span = window.current(start)
+        if window.stale(span[1], 0.0):
+            continue     # expired, perhaps tombstoned already: never written again
         for signal_id in sorted(ids):     # a set: each id once per window
             key = ((value, signal_id), span)
             if key not in entries:
                 added.append(key)
     return added
+
+
+def expired_entries(keys: Any, window: Any, partition_of: Callable[[Any], int]) -> dict[int, list[Any]]:
+    """The entries among `keys` whose window is stale (by event time), grouped by `partition_of(entry)` (their
+    changelog partition, or NOT_OWNED)."""
+    expired: dict[int, list[Any]] = {}
+    stale: dict[float, bool] = {}      # per window end: many entries share one
+    for entry in keys:
+        end = entry[1][1]
+        verdict = stale.get(end)
+        if verdict is None:
+            verdict = stale[end] = window.stale(end, 0.0)
+        if verdict:
+            expired.setdefault(partition_of(entry), []).append(entry)
+    return expired
+
+
+def tombstones(keys: list[Any]) -> list[tuple[bytes, None]]:
+    """Changelog records that take count entries out: the entries' keys with no value."""
+    return [(key, None) for key, _ in entry_records(keys)]
 
 
 def entry_records(keys: list[Any]) -> list[tuple[bytes, bytes]]:
@@ -232,7 +260,7 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
 
     entry_sender = BatchSender(lambda: app.producer._ensure_producer())
 
-    async def write_entries(changelog: str, records: list[tuple[bytes, bytes]], partition: int) -> None:
+    async def write_entries(changelog: str, records: Sequence[tuple[bytes, bytes | None]], partition: int) -> None:
         """Send count entries to their changelog partition, trying again until the broker has them all."""
         delay = 0.5
         while True:
@@ -246,6 +274,41 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
                 delay = min(delay * 2, 30.0)
 
     inflight: set[asyncio.Task[None]] = set()
+    # the changelog partition of each counted value (the facts record's partition, as for its entries)
+    placed: dict[tuple[str, str], int] = {}
+
+    def partition_finder(dimension: str, table: Any) -> Callable[[Any], int]:
+        """The changelog partition of an entry when this worker owns it actively (else NOT_OWNED): where its
+        value was counted here, else where a restore read it from."""
+        restored = getattr(table.data, "_key_partition", {})
+        owned = {tp.partition for tp in app.consumer.assignment() if tp.topic == settings.facts_topic}
+
+        def partition_of(entry: Any) -> int:
+            partition = placed.get((dimension, entry[0][0]))
+            if partition is None:
+                partition = restored.get(entry)
+            return partition if partition in owned else NOT_OWNED
+        return partition_of
+
+    @app.timer(settings.table_cleanup_seconds)
+    async def _expire_counts() -> None:
+        """Take expired windows' entries out of the count tables: tombstones in the changelog first (so a
+        restore, and a compacted changelog, holds only the retained windows), then out of memory."""
+        for dimension, table in tables.items():
+            try:
+                expired = expired_entries(list(table.data.keys()), window, partition_finder(dimension, table))
+                records = {partition: tombstones(keys) for partition, keys in expired.items() if partition != NOT_OWNED}
+            except Exception:  # noqa: BLE001 - a failed cleanup must not stop the worker; the next one retries
+                log.exception("counts agent: finding expired %s count entries failed", dimension)
+                continue
+            for partition, keys in expired.items():
+                if partition != NOT_OWNED:      # another worker's now: its owner sends the tombstones
+                    await write_entries(changelogs[dimension], records[partition], partition)
+                restored = getattr(table.data, "_key_partition", {})
+                for entry in keys:
+                    table.data.pop(entry, None)
+                    restored.pop(entry, None)
+                progress.add(**{f"expired_{dimension}": len(keys)})
 
     def on_written(event: Any, table: Any, dimension: str, added: list[Any], partition: int
                    ) -> Callable[[asyncio.Task[None]], None]:
@@ -255,9 +318,9 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
             inflight.discard(task)
             if task.cancelled() or task.exception() is not None:
                 return
+            data = table.data
             for entry in added:
-                table.data[entry] = 1
-                table._maybe_set_key_ttl(entry, partition)   # Faust's expiry bookkeeping (what a table write does)
+                data[entry] = 1
             progress.add(**{f"counted_{dimension}": len(added),
                             **({"counted": len(added)} if dimension == "topic" else {})})
             step(manual_ack(event), contextvars.copy_context())   # Stream.ack never waits
@@ -279,6 +342,7 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         if windows:
             clock.saw(max(windows) + window.size)
         partition = event.message.partition
+        placed[(dimension, value)] = partition
         added = new_entries(table.data, window, value, windows)
         task = asyncio.ensure_future(write_entries(changelogs[dimension], entry_records(added), partition))
         inflight.add(task)
