@@ -177,3 +177,44 @@ def test_digit_needs_are_met_by_every_accepted_match() -> None:
         for _kind, pattern, accept, needs in redact._DETECTORS:
             if any(accept(m) for m in pattern.finditer(text)):
                 assert met[needs], (pattern.pattern[:30], text)
+
+
+def _number_starts(text: str) -> list[int]:
+    return [m.start() for m in redact._DIGIT_RUN.finditer(text)]
+
+
+NEAR_NUMBER_TEXTS = TEXTS + generated_texts(4_000, seed=17) + [
+    "Laan van Vollenhove  nr. 12", "laan van Vollenhove nummer 3a", "Plein 1944  nr. 2", "Kerkstraat 12 Slotlaan 3 weken",
+    "Kerkstraat12", "Burgemeester-van-Dijkstraat 12-II", "Dorpsweg 3 boven", "x" * 300 + "straat 4", "AB-12-CD12-ABC-3",
+    "٣Kerkstraat 12", "Kerkstraat ٣ 4", "Hoofdweg 0 en 012 en 12", "a-b-c XX-99-99-9 ab-12-cd", "XXX-999-XXX 1-ABC-23",
+]
+
+
+def test_street_numbers_near_numbers_are_what_the_scan_finds() -> None:
+    found = 0
+    for text in NEAR_NUMBER_TEXTS:
+        expected = _matches(addresses.STREET_HOUSE_NUMBER, text)
+        near = addresses.street_house_numbers(text, _number_starts(text))
+        assert [tuple(m.span(g) for g in range(m.re.groups + 1)) for m in near] == expected, text
+        found += bool(expected)
+    assert found > 200
+
+
+def test_numbers_after_words_near_numbers_are_what_the_scan_finds() -> None:
+    found = 0
+    for text in NEAR_NUMBER_TEXTS:
+        expected = _matches(addresses._NUMBER_AFTER_WORD, text)
+        near = addresses.numbers_after_words(text, _number_starts(text))
+        assert [tuple(m.span(g) for g in range(m.re.groups + 1)) for m in near] == expected, text
+        found += bool(expected)
+    assert found > 200
+
+
+def test_plates_near_numbers_are_every_plate_the_scan_accepts() -> None:
+    found = 0
+    for text in NEAR_NUMBER_TEXTS:
+        expected = [m.span() for m in redact._PLATE.finditer(text) if redact._plate_ok(m)]
+        near = [m.span() for m in redact._plates(text, _number_starts(text)) if redact._plate_ok(m)]
+        assert near == expected, text
+        found += bool(expected)
+    assert found > 200
