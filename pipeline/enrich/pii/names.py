@@ -11,8 +11,7 @@ Places ("De Bilt", "Den Dolder"), streets and ordinary words ("Roos", "Bakker" a
 from __future__ import annotations
 
 import re
-from itertools import compress, repeat
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from pipeline.enrich.pii.wordlists import NameLists, name_lists, street_names
 
@@ -38,8 +37,6 @@ MAX_FIRST_NAMES = 3
 WINDOW_BEFORE = 40   # characters before a trigger word that a name can start in (title, initials, particles)
 WINDOW_AFTER = 60    # characters after it that a name can run on in
 MAX_PARTICLES = 3
-_KEPT_LIMIT = 200_000   # words remembered per memo (filter results, lower-cased forms)
-_UNSEEN = "\x00"   # a word missing from a memo (no word holds this character)
 
 
 class _Tok:
@@ -65,12 +62,10 @@ class _Tok:
         self.trigger = True
 
 
-def _tokens(text: str, keep: frozenset[str] = frozenset(), start: int = 0, end: int | None = None,
-            kept: dict[str, bool] | None = None) -> list[_Tok]:
+def _tokens(text: str, keep: frozenset[str] = frozenset(), start: int = 0, end: int | None = None) -> list[_Tok]:
     """The words of the text that can be part of a name or place (capitalised, short, or in `keep`; all words when
     `keep` is empty), leaving out placeholders ("[naam]"), handles, hashtags, URLs and e-mail. A word left out
-    breaks the run of words around it, as a word that is no part of a name does. `kept` remembers per word
-    whether `keep` lets it through."""
+    breaks the run of words around it, as a word that is no part of a name does."""
     skip: list[tuple[int, int]] = []
     if "http" in text or "www." in text or "@" in text:
         skip = [m.span() for m in _URLISH.finditer(text)]
@@ -79,28 +74,17 @@ def _tokens(text: str, keep: frozenset[str] = frozenset(), start: int = 0, end: 
         start -= 1   # never start inside a word
     while end < len(text) and (text[end].isalnum() or text[end] in "'’-"):
         end += 1
-    matches: Iterable[re.Match[str]] = _TOKEN.finditer(text, start, end)
-    if keep:   # most words are neither capitalised, short nor listed: drop them before any per-word work
-        matches = list(matches)
-        if kept is None:
-            kept = {}
-        flags = list(map(kept.get, map(re.Match.group, matches)))
-        if None in flags:
-            if len(kept) >= _KEPT_LIMIT:
-                kept.clear()
-            for k, flag in enumerate(flags):
-                if flag is None:
-                    word = matches[k].group()
-                    flags[k] = kept[word] = word[0].isupper() or len(word) <= 3 or word.lower() in keep
-        matches = compress(matches, flags)
     out = []
-    for match in matches:
+    for match in _TOKEN.finditer(text, start, end):
         start = match.start()
         if start and text[start - 1] in "[@#_/":
             continue
         if skip and any(a <= start < b for a, b in skip):
             continue
-        out.append(_Tok(start, match.group(), text))
+        word = match.group()
+        if keep and not (word[0].isupper() or len(word) <= 3 or word.lower() in keep):
+            continue
+        out.append(_Tok(start, word, text))
     return out
 
 
@@ -115,8 +99,6 @@ class NameFinder:
         self._keep: frozenset[str] = frozenset()
         self._ambiguous_triggers: frozenset[str] = frozenset()
         self._phrase_heads: frozenset[str] = frozenset()
-        self._kept: dict[str, bool] = {}
-        self._lowered: dict[str, str] = {}
 
     @property
     def lists(self) -> NameLists:
@@ -184,7 +166,7 @@ class NameFinder:
         found = [m.group()[0] for m in _INITIAL.finditer(text)] if "." in text else []
         words = set(text.translate(_PUNCTUATION_TO_SPACE).split())
         found += lower.intersection(words)
-        lowered = self._capitalised_lower(words)
+        lowered = {word.lower() for word in words if word[:1].isupper()}
         if lowered:
             hits = capitalised.intersection(lowered)
             if hits:
@@ -196,21 +178,6 @@ class NameFinder:
                     if word.lower() in ambiguous and not _sentence_start(text, match.start()):
                         found.append(word)   # "Wei Schouten", "Roos Bakker": an ordinary word mid-sentence
         return found
-
-    def _capitalised_lower(self, words: set[str]) -> set[str]:
-        """The capitalised words lower-cased, read from a per-word memo ("" for a word that is not capitalised)."""
-        memo = self._lowered
-        lowered = set(map(memo.get, words, repeat(_UNSEEN)))
-        if _UNSEEN in lowered:
-            lowered.discard(_UNSEEN)
-            if len(memo) >= _KEPT_LIMIT:
-                memo.clear()
-            for word in words:
-                if word not in memo:
-                    memo[word] = value = word.lower() if word[:1].isupper() else ""
-                    lowered.add(value)
-        lowered.discard("")
-        return lowered
 
     def _windows(self, text: str, triggers: list[str]) -> list[tuple[int, int]]:
         """Stretches of text around each trigger word that hold any name it can be part of, merged."""
@@ -235,11 +202,10 @@ class NameFinder:
         if not triggers:
             return []
         windows = self._windows(text, triggers)
-        keep, kept = self._keep, self._kept
         if len(windows) == 1 and windows[0] == (0, len(text)):
-            toks = _tokens(text, keep, kept=kept)
+            toks = _tokens(text, self._keep)
         else:
-            toks = [tok for start, end in windows for tok in _tokens(text, keep, start, end, kept)]
+            toks = [tok for start, end in windows for tok in _tokens(text, self._keep, start, end)]
         marks = set(triggers)
         for tok in toks:
             tok.trigger = tok.word in marks
