@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Iterable, Iterator
 
 # Endings of Dutch street names (the word must be longer than the ending: "weg" alone is "away").
 _STREET_ENDINGS = (
@@ -42,58 +41,6 @@ STREET_HOUSE_NUMBER = re.compile(
 _NUMBER_AFTER_WORD = re.compile(
     r"[ ](?<=[A-Za-zà-ÿ'’][ ])[ ]?(?:(?i:nr|nummer|no)\.?[ ]?)?(?P<pii>" + HOUSE_NUMBER + r")" + _NOT_A_NUMBER_AFTER)
 _WORD = re.compile(r"[\w'’\-]+")
-# Where a street can start: a letter not glued to a word, "-", "@", "#" or "/" (the pattern's own first test).
-_STREET_START = re.compile(r"(?<![\w\-@#/])[A-Za-zÀ-ÿ]")
-# The most spaces between the start of a street and its house number: "Laan van Vollenhove  nr. 12".
-MAX_SPACES_BEFORE_NUMBER = 5
-# The most characters between the space that starts a number-after-word match and the number: "  nummer. 12".
-MAX_GAP_BEFORE_NUMBER = 10
-_SPACE = re.compile(r"[ ]")
-
-
-def street_house_numbers(text: str, number_starts: Iterable[int]) -> Iterator[re.Match[str]]:
-    """The matches STREET_HOUSE_NUMBER.finditer(text) gives, found by trying only the word starts a few words
-    before each number (`number_starts`: where each run of digits starts, in text order).
-
-    A house number starts a run of digits, and at most MAX_SPACES_BEFORE_NUMBER spaces stand between it and
-    the start of its street, so every match starts at one of the places tried; they are tried in text order
-    and those inside an earlier match are skipped, as finditer does."""
-    last_end = tried = 0
-    for number in number_starts:
-        if text[number] not in "123456789":
-            continue
-        window = number
-        for _ in range(MAX_SPACES_BEFORE_NUMBER + 1):
-            window = text.rfind(" ", 0, window)
-            if window < 0:
-                break
-        for candidate in _STREET_START.finditer(text, max(window + 1, tried, last_end), number):
-            start = candidate.start()
-            if start < last_end:
-                continue
-            match = STREET_HOUSE_NUMBER.match(text, start)
-            if match:
-                last_end = match.end()
-                yield match
-        tried = number
-
-
-def numbers_after_words(text: str, number_starts: Iterable[int]) -> Iterator[re.Match[str]]:
-    """The matches _NUMBER_AFTER_WORD.finditer(text) gives, trying only the spaces just before each number
-    (`number_starts` as for street_house_numbers)."""
-    last_end = tried = 0
-    for number in number_starts:
-        if text[number] not in "123456789":
-            continue
-        for candidate in _SPACE.finditer(text, max(number - MAX_GAP_BEFORE_NUMBER, tried, last_end), number):
-            start = candidate.start()
-            if start < last_end:
-                continue
-            match = _NUMBER_AFTER_WORD.match(text, start)
-            if match:
-                last_end = match.end()
-                yield match
-        tried = number
 
 
 def street_house_number_ok(match: re.Match[str]) -> bool:
@@ -110,14 +57,11 @@ _NOT_STREETS: frozenset[str] = frozenset(
 )
 
 
-def listed_street_numbers(text: str, streets: frozenset[str],
-                          number_starts: Iterable[int] | None = None) -> list[tuple[int, int]]:
-    """Spans of house numbers after a street from the street list (its first word capitalised); `number_starts`
-    (where each run of digits starts, in text order) saves a scan of the whole text when known."""
+def listed_street_numbers(text: str, streets: frozenset[str]) -> list[tuple[int, int]]:
+    """Spans of house numbers after a street from the street list (its first word capitalised)."""
     spans = []
     last_words = _last_words(streets)
-    matches = _NUMBER_AFTER_WORD.finditer(text) if number_starts is None else numbers_after_words(text, number_starts)
-    for match in matches:
+    for match in _NUMBER_AFTER_WORD.finditer(text):
         parts = text[max(0, match.start() - 60):match.start()].split(" ")[-4:]
         if parts[-1].lower() not in last_words:
             continue   # every phrase tried below ends in this word

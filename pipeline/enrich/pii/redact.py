@@ -9,9 +9,9 @@ from __future__ import annotations
 import bisect
 import re
 from datetime import date
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterator
 
-from pipeline.enrich.pii.addresses import STREET_HOUSE_NUMBER, listed_street_numbers, street_house_number_ok, street_house_numbers
+from pipeline.enrich.pii.addresses import STREET_HOUSE_NUMBER, listed_street_numbers, street_house_number_ok
 from pipeline.enrich.pii.dates import BIRTH_DATE, BIRTH_YEAR, birth_date_ok
 from pipeline.enrich.pii.names import NameFinder
 from pipeline.enrich.pii.urls import strip_query
@@ -79,8 +79,6 @@ _POSTCODE_ONLY = re.compile(
     r"|(?!km|kg|cm|mm|ml|pm|am|st|nd|rd|th|uu|mb|gb|kb|ct|mg)[a-z]{2})(?![\w\-])")
 _POSTCODE_CUED = re.compile(r"(?i:postcode|pc)\W{0,3}(?P<pii>[1-9]\d{3}[ ]?[A-Za-z]{2})(?![\w\-])")
 _PLATE = re.compile(r"(?<![\w\-])(?:[A-Za-z0-9]{1,3}-[A-Za-z0-9]{2,3}-[A-Za-z0-9]{1,3}|[A-Z0-9]{6})(?![\w\-])")
-_PLATE_START = re.compile(r"(?<![\w\-])[A-Za-z0-9]")
-PLATE_CHARS = 11   # the longest plate the pattern takes: "XXX-999-XXX"
 # Each branch tests its left context after its first character, so the engine can skip ahead to "+", "0" or "(".
 _PHONE = re.compile(
     r"(?:(?:\+(?<![\w+]\+)|0(?<![\w+]0)0)31[ \-]?(?:\(0\)[ \-]?)?|\((?<![\w+]\()0(?=\d{1,3}\))|0(?<![\w+]0))"
@@ -155,21 +153,6 @@ def _bsn_ok(match: re.Match[str]) -> bool:
     return True
 
 
-def _plates(text: str, number_starts: Iterable[int]) -> Iterator[re.Match[str]]:
-    """The matches of _PLATE that _plate_ok can accept, in text order, trying only near each number.
-
-    A plate match is a whole run of word characters and dashes (nothing glued to either end), at most
-    PLATE_CHARS long, and every sidecode holds a digit: so it starts at most PLATE_CHARS - 1 characters before
-    the start of a run of digits inside it. Runs never overlap, so no match can hide another."""
-    tried = 0
-    for number in number_starts:
-        for candidate in _PLATE_START.finditer(text, max(number - PLATE_CHARS + 1, tried), number + 1):
-            match = _PLATE.match(text, candidate.start())
-            if match:
-                yield match
-        tried = number + 1
-
-
 def _always(match: re.Match[str]) -> bool:
     """Accept every match of the pattern."""
     return True
@@ -199,17 +182,10 @@ _DETECTORS: tuple[tuple[str, re.Pattern[str], Callable[[re.Match[str]], bool], i
     (KIND_BSN, _BSN, _bsn_ok, _NEEDS_EIGHT),
 )
 _DIGIT_RUN = re.compile(r"\d+")
-# Detectors whose pattern only needs trying near the numbers: a function giving what finditer would give (or,
-# for plates, every match the validator can accept) from the text and where its runs of digits start.
-_NEAR_NUMBERS: dict[re.Pattern[str], Callable[[str, list[int]], Iterator[re.Match[str]]]] = {
-    STREET_HOUSE_NUMBER: street_house_numbers,
-    _PLATE: _plates,
-}
 
 
-def _digit_needs(text: str, has_digit: bool, has_at: bool, number_starts: list[int] | None = None) -> list[bool]:
-    """Which of the needs above the text meets, from its digit runs (Unicode digits, as in the patterns);
-    where each run starts is added to `number_starts` when given."""
+def _digit_needs(text: str, has_digit: bool, has_at: bool) -> list[bool]:
+    """Which of the needs above the text meets, from its digit runs (Unicode digits, as in the patterns)."""
     met = [has_at and _EMAIL_DOMAIN.search(text) is not None, has_digit, False, False, False, False, False]
     if not has_digit:
         return met
@@ -218,8 +194,6 @@ def _digit_needs(text: str, has_digit: bool, has_at: bool, number_starts: list[i
         run = match.group()
         size = len(run)
         total += size
-        if number_starts is not None:
-            number_starts.append(match.start())
         if size == 4:
             if run[0] in "123456789":
                 met[_NEEDS_POSTCODE] = True
@@ -309,8 +283,7 @@ class PiiRedactor:
             for match in _URL.finditer(text):
                 spans.add(match.start(), match.end(), None)
         lowered = text.lower()
-        number_starts: list[int] = []
-        met = _digit_needs(text, has_digit, has_at, number_starts)
+        met = _digit_needs(text, has_digit, has_at)
         for kind, pattern, accept, needs in _DETECTORS:
             if not met[needs]:
                 continue
@@ -318,15 +291,13 @@ class PiiRedactor:
             if cue is not None and not any(word in lowered for word in cue):
                 continue
             part = "pii" if "pii" in pattern.groupindex else 0
-            near_numbers = _NEAR_NUMBERS.get(pattern)
-            matches = pattern.finditer(text) if near_numbers is None else near_numbers(text, number_starts)
-            for match in matches:
+            for match in pattern.finditer(text):
                 start, end = match.span(part)
                 if not spans.overlaps(start, end) and accept(match):
                     spans.add(start, end, PLACEHOLDERS[kind])
                     kinds.add(kind)
         if has_digit:
-            for start, end in listed_street_numbers(text, street_names(), number_starts):
+            for start, end in listed_street_numbers(text, street_names()):
                 if not spans.overlaps(start, end):
                     spans.add(start, end, PLACEHOLDERS[KIND_STREET_NUMBER])
                     kinds.add(KIND_STREET_NUMBER)
