@@ -4,8 +4,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from itertools import compress, count, repeat
-from operator import ne, or_, truth
 from typing import Any, Protocol, runtime_checkable
 
 from pipeline.enrich.text import bare, clean_text, is_word, read_data, stem, stem_tokens, tokenize
@@ -210,16 +208,9 @@ class KeywordTopicModel:
         heads = self._joined_heads
         starts = list(map(phrases.get, stems))   # phrase candidates and cached hits, looked up in C
         known = list(map(cache.get, tokens))
-        # Positions where something can match: a phrase starts, a compound head, or hits not known to be none.
-        # The others (a cached empty hit list and nothing else) are skipped in C.
-        may_hit = map(ne, known, repeat([]))
-        open_positions = map(or_, map(truth, starts), map(or_, map(heads.__contains__, tokens), may_hit))
         matched: list[tuple[int, int, list[Hit]]] = []   # (first position, size, hits)
         i, n = 0, len(tokens)
-        for at in compress(count(), open_positions):
-            if at < i:
-                continue   # inside a phrase or joined compound matched before
-            i = at
+        while i < n:
             candidates = starts[i]
             if candidates:
                 size = self._phrase_size(candidates, stems, i, matched)
