@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from itertools import compress, count
-from operator import or_
 
 from pipeline.enrich.text import bare, read_data, stem, stem_tokens, tokenize
 
@@ -122,14 +120,8 @@ class LexiconSentiment:
         found: list[tuple[int, float]] = []
         in_phrase: set[int] = set()
         boost = 1.0
-        # Only tokens or stems that are triggers can add evidence; the others are skipped in C.
-        token_triggers, stem_triggers = self._token_triggers, self._stem_triggers
-        triggered = map(or_, map(token_triggers.__contains__, tokens), map(stem_triggers.__contains__, stems))
         i = 0
-        for at in compress(count(), triggered):
-            if at < i:
-                continue   # inside a phrase or duration found before
-            i = at
+        while i < n:
             candidates = phrases.get(stems[i])
             if candidates:
                 size, value = self._phrase_at(candidates, stems, i)
