@@ -1,7 +1,7 @@
 """Keywords: up to five informative terms of a text, as lower-cased surface forms."""
 from __future__ import annotations
 
-from itertools import compress, count, repeat
+from itertools import repeat
 from typing import Iterable
 
 from pipeline.enrich.text import bare, stem_tokens, stop_words
@@ -30,12 +30,13 @@ class KeywordExtractor:
         profiles = list(map(self._profiles.get, tokens, repeat(_UNSEEN)))   # looked up in C
         scored: list[tuple[float, int, str]] = []
         seen: set[str] = set()
-        for i in compress(count(), profiles):   # skips, in C, the tokens known not to be keywords (None)
-            profile = profiles[i]
-            if profile is _UNSEEN:
-                profile = self._profile(tokens[i])
+        for i, profile in enumerate(profiles):
             if profile is None:
                 continue
+            if profile is _UNSEEN:
+                profile = self._profile(tokens[i])
+                if profile is None:
+                    continue
             key = stems[i]
             if key in seen:
                 continue
