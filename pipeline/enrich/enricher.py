@@ -238,36 +238,35 @@ class Enricher:
         elif mood is not None:
             sentiment = mood
         else:
-            sentiment = self._guarded(work, "sentiment", (NEUTRAL, 0.0), self.sentiment.score,
-                                      work.text, tokens, work.stems)
-        doc.update({
-            "text": work.text,
-            "meta": work.meta,
-            "pii": work.pii,
-            "language": self._guarded(work, "language", "nl", self.language.detect, tokens, site_search),
-            "topic": {"code": code, "label": label, "confidence": confidence},
-            "topics": [{"code": c, "label": lab, "confidence": conf} for c, lab, conf in ranked[:3]],
-            "subtopic": {"code": subtopic.code, "label": subtopic.label} if subtopic else None,
-            "needs_review": confidence < self.review_threshold,
-            "sentiment": {"label": sentiment[0], "score": sentiment[1]},
-            "keywords": self._guarded(work, "keywords", [], self.keywords.extract, tokens,
-                                      work.analysis.positions, stems=work.stems),
-            "place": self._guarded(work, "place", None, self.places.find, tokens, work.meta),
-        })
+            try:
+                sentiment = self.sentiment.score(work.text, tokens, work.stems)
+            except Exception:
+                sentiment = _failed(work, "sentiment", (NEUTRAL, 0.0))
+        doc["text"] = work.text
+        doc["meta"] = work.meta
+        doc["pii"] = work.pii
+        try:
+            doc["language"] = self.language.detect(tokens, site_search)
+        except Exception:
+            doc["language"] = _failed(work, "language", "nl")
+        doc["topic"] = {"code": code, "label": label, "confidence": confidence}
+        doc["topics"] = [{"code": c, "label": lab, "confidence": conf} for c, lab, conf in ranked[:3]]
+        doc["subtopic"] = {"code": subtopic.code, "label": subtopic.label} if subtopic else None
+        doc["needs_review"] = confidence < self.review_threshold
+        doc["sentiment"] = {"label": sentiment[0], "score": sentiment[1]}
+        try:
+            doc["keywords"] = self.keywords.extract(tokens, work.analysis.positions, stems=work.stems)
+        except Exception:
+            doc["keywords"] = _failed(work, "keywords", [])
+        try:
+            doc["place"] = self.places.find(tokens, work.meta)
+        except Exception:
+            doc["place"] = _failed(work, "place", None)
         if site_search:
             doc["query"] = self._query(work)
         doc["model_version"] = self.model_version
         doc["enriched_at"] = enriched_at
         return doc
-
-    @staticmethod
-    def _guarded(work: _Work, step: str, default: Any, function: Any, *args: Any, **kwargs: Any) -> Any:
-        """Run one enrichment step; on an unexpected error log it with the signal id and use `default`."""
-        try:
-            return function(*args, **kwargs)
-        except Exception:
-            log.exception("enrich: %s failed for signal %s; using %r", step, work.raw.id, default)
-            return default
 
     def _query(self, work: _Work) -> dict[str, Any]:
         """The site-search `query` field, computed on the redacted text so no personal data reaches it (kept per
@@ -281,6 +280,12 @@ class Enricher:
             normalized = " ".join(work.text.lower().split())
             group = normalized.replace(" ", "")
             return {"normalized": normalized, "group": group, "subject": group, "zero_result": None}
+
+
+def _failed(work: _Work, step: str, default: Any) -> Any:
+    """Log the error of an enrichment step that failed for a signal (with its id, never its text); `default`."""
+    log.exception("enrich: %s failed for signal %s; using %r", step, work.raw.id, default)
+    return default
 
 
 def _takes_tokens(model: BatchSentimentModel | None) -> bool:

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -139,7 +140,8 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
         texts = [t if isinstance(t, str) else "" for t in texts]
         rows = [self._features(text, scorer, lexicon, tokens[k] if tokens is not None else None,
                                stems[k] if stems is not None else None) for k, text in enumerate(texts)]
-        return np.asarray(rows, dtype=float).reshape(len(rows), len(FEATURE_NAMES))
+        values = np.fromiter(chain.from_iterable(rows), dtype=float, count=len(rows) * len(FEATURE_NAMES))
+        return values.reshape(len(rows), len(FEATURE_NAMES))
 
     @staticmethod
     def _features(text: str, scorer: _Scorer | None, lexicon: dict[str, tuple[float, float]],

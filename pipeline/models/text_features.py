@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import re
-from array import array
 from collections import Counter
 from collections.abc import Iterable
 from itertools import chain
@@ -195,8 +194,8 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         """The TF-IDF matrix (rows: texts), word block then char block, each L2-normalised per row."""
         if not hasattr(self, "idf_"):
             raise RuntimeError("NgramTfidf is not fitted")
-        columns = array("q")
-        indptr = array("q", [0])
+        columns: list[int] = []   # a list, turned into an array once: array("q") converts each item slowly
+        indptr = [0]
         word_vocab = self.word_vocabulary_
         use_words, use_chars = bool(self.word_ngrams), bool(self.char_ngrams)
         low, high = self.word_ngrams or (1, 1)
@@ -227,7 +226,8 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
             if use_chars and not unigrams_with_chars:
                 columns.extend(chain.from_iterable([cache[w] if w in cache else char_columns(w) for w in words]))
             indptr.append(len(columns))
-        return self._weigh(np.frombuffer(columns, dtype=np.int64), np.frombuffer(indptr, dtype=np.int64))
+        return self._weigh(np.fromiter(columns, dtype=np.int64, count=len(columns)),
+                           np.fromiter(indptr, dtype=np.int64, count=len(indptr)))
 
     def _weigh(self, columns: np.ndarray, indptr: np.ndarray) -> sp.csr_matrix:
         """Counts -> (sublinear) tf * idf, then L2 normalisation per row within each block."""
