@@ -456,9 +456,13 @@ def rows_in_range(conn: Connection, start: float | None, end: float | None, cap:
     return int(_scalar(conn, sql, (lower, upper, cap)) or 0)
 
 
-def uses_text_index(conn: Connection, text: str, span: tuple[float | None, float | None]) -> bool:
-    """Whether text_condition would answer through the trigram index for this text and time range."""
-    return len(text) >= 3 and has_table(conn, "signal_text") and rows_in_range(conn, *span, FTS_MIN_ROWS) >= FTS_MIN_ROWS
+def uses_text_index(conn: Connection, text: str, span: tuple[float | None, float | None],
+                    held: int | None = None) -> bool:
+    """Whether text_condition would answer through the trigram index for this text and time range; `held`:
+    the range's signals counted up to FTS_MIN_ROWS, when the caller has counted them already."""
+    if len(text) < 3 or not has_table(conn, "signal_text"):
+        return False
+    return (rows_in_range(conn, *span, FTS_MIN_ROWS) if held is None else held) >= FTS_MIN_ROWS
 
 
 def text_condition(conn: Connection, text: str, column: str = "text", rowid: str = "rowid",
@@ -515,7 +519,7 @@ def latest(conn: Connection, filters: SignalFilter | None = None, limit: int = 5
     held = rows_in_range(conn, filters.start, filters.end, FTS_MIN_ROWS) if filters.q and conn is not None else 0
     if filters.q and held >= PROBE_ROWS and text_absent(conn, filters.q):
         return []
-    if filters.q and len(filters.q) >= 3 and held >= FTS_MIN_ROWS and has_table(conn, "signal_text"):
+    if filters.q and conn is not None and uses_text_index(conn, filters.q, (filters.start, filters.end), held):
         probe = _probe_start(conn, filters.start, filters.end)
         if probe is not None:
             newest = _latest(conn, replace(filters, start=probe), limit, before, like=True)

@@ -16,13 +16,6 @@ from pipeline.core.heap import freeze_loaded_objects
 log = logging.getLogger(__name__)
 
 
-def settle_heap() -> None:
-    """Collect once, then move every object alive now (modules, app, settings) out of the garbage collector's
-    reach: a full collection while serving then walks only the objects of requests in flight, instead of
-    stalling one request for the ~100 ms it takes to walk everything loaded."""
-    freeze_loaded_objects()
-
-
 class PortInUseError(OSError):
     """The dashboard cannot listen because another process already uses the address and port."""
 
@@ -115,7 +108,9 @@ class DashboardServer:
                 self.stop()
                 raise RuntimeError(f"the dashboard server did not start within {timeout:.0f} s")
             time.sleep(0.01)
-        settle_heap()
+        # a full collection while serving then walks only the objects of requests in flight, instead of
+        # stalling one request for the ~100 ms it takes to walk everything loaded (modules, app, settings)
+        freeze_loaded_objects()
         log.info("dashboard listening on %s", self.url)
 
     def stop(self, timeout: float = 10.0) -> None:

@@ -94,6 +94,14 @@ def event_time(created_at: Any) -> float | None:
     return moment.timestamp() if moment.tzinfo is not None else None
 
 
+def fact_time(moment: Any) -> float | None:
+    """The event time of a counting fact: seconds since the epoch as written by count_records, or ISO 8601 text
+    (older records, and created_at kept as given where it was unusable); None when unusable."""
+    if isinstance(moment, (int, float)) and not isinstance(moment, bool):
+        return float(moment)
+    return event_time(moment)
+
+
 def fact_records(docs: list[dict[str, Any]]) -> list[bytes]:
     """The facts of a batch of enriched signals, oldest first, as JSON arrays of at most FACTS_PER_RECORD.
 

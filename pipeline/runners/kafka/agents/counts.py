@@ -41,7 +41,7 @@ import faust
 from pipeline.alerts.config import DetectorConfig
 from pipeline.alerts.detector import SpikeDetector
 from pipeline.runners.kafka.batch_send import BatchSender
-from pipeline.runners.kafka.codec import COUNT_PREFIX, DETECT_PREFIX, decode_detect, encode_key, event_time, to_json_bytes
+from pipeline.runners.kafka.codec import COUNT_PREFIX, DETECT_PREFIX, decode_detect, encode_key, fact_time, to_json_bytes
 from pipeline.runners.kafka.inline import step
 from pipeline.runners.kafka.merge import PartitionMerge
 from pipeline.runners.kafka.progress import WorkerProgress
@@ -98,10 +98,7 @@ def ids_per_window(value: bytes | None, window_seconds: float) -> tuple[dict[flo
     windows: dict[float, set[str]] = {}
     skipped = 0
     for pair in pairs:
-        ts = None
-        if isinstance(pair, list) and len(pair) == 2:
-            moment = pair[1]
-            ts = float(moment) if isinstance(moment, (int, float)) and not isinstance(moment, bool) else event_time(moment)
+        ts = fact_time(pair[1]) if isinstance(pair, list) and len(pair) == 2 else None
         if ts is None or not isinstance(pair[0], str):
             skipped += 1
             continue
