@@ -87,3 +87,16 @@ def consume_topic(bootstrap: str, topic: str, expected: int, timeout: float = 20
         return records
     finally:
         consumer.close()
+
+
+def committed_total(bootstrap: str, group: str, topic: str) -> int:
+    """How many records of `topic` consumer group `group` has committed, summed over partitions."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, api_version=KAFKA_PYTHON_API_VERSION,
+                             enable_auto_commit=False, group_id=group)
+    try:
+        partitions = consumer.partitions_for_topic(topic) or set()
+        return sum(consumer.committed(TopicPartition(topic, p)) or 0 for p in sorted(partitions))
+    finally:
+        consumer.close()
