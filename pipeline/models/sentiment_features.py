@@ -220,3 +220,24 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
             (positive + negative) / (positive - negative) if values and positive - negative > 0 else 0.0,
             math.tanh(raw * 8.0 / (n_words + 4.0)),
         ]
+
+
+class ClipValues(BaseEstimator, TransformerMixin):
+    """Clip standardised features to [-bound, bound], so text unlike the training rows (far longer posts, many
+    hashtags) cannot push a feature far outside the range its weight was learned on."""
+
+    def __init__(self, bound: float = 3.0) -> None:
+        """`bound` in standard deviations."""
+        self.bound = bound
+
+    def fit(self, values: Any, y: Any = None) -> ClipValues:
+        """Nothing to learn; present for the scikit-learn API."""
+        return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Always ready: there is nothing to fit."""
+        return True
+
+    def transform(self, values: Any) -> np.ndarray:
+        """The values clipped to [-bound, bound]."""
+        return np.clip(np.asarray(values, dtype=float), -self.bound, self.bound)
