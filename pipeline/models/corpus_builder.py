@@ -34,7 +34,7 @@ DEFAULT_PER_CODE = 3000
 DEFAULT_PER_SENTIMENT = 0
 SEED = 3
 WRITTEN_DIR = "sentiment_written"
-WRITTEN_NOISY_COPIES = 1
+WRITTEN_NOISY_COPIES = 2   # two informal variants per sentence: real posts are full of slips
 _SLOT = re.compile(r"\{([a-z_0-9]+)\}")
 _CALL_NOTE = re.compile(r"^(mw|dhr|beller|klant|melding|terugbel|status|vraag|info|afgehandeld)", re.I)
 _START = datetime(2024, 1, 1, tzinfo=UTC)

@@ -169,6 +169,7 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
         first_word = ""
         emoji = [0, 0, 0, 0]   # (unused), positive, negative, irony
         irony_word = False
+        plain_praise = 0.0   # praise words that are not negated: "niet slecht hoor" is understatement, not sarcasm
         info_of = _TOKEN_INFO.get
         for token in tokens:
             info = info_of(token)
@@ -197,6 +198,8 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
                 continue
             if n_words - last_negator <= 3:
                 polarity = -0.6 * polarity
+            elif polarity > 0:
+                plain_praise += polarity
             values.append(polarity)
         lower = text.lower()
         positive = sum(v for v in values if v > 0)
@@ -205,7 +208,7 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
         positive_emoji, negative_emoji, irony_emoji = float(emoji[1]), float(emoji[2]), float(emoji[3])
         ellipsis = float("..." in text or "…" in text)
         irony_cue = irony_emoji > 0 or ellipsis > 0 or irony_word
-        praise = max(0.0, float(score)) + max(0.0, positive)
+        praise = max(0.0, float(score)) + max(0.0, positive) if plain_praise > 0 else 0.0
         return [
             float(score), raw, positive + negative, positive, negative, max(values, default=0.0),
             min(values, default=0.0), float(len(values)), float(min(text.count("!"), 5)),
@@ -220,3 +223,24 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
             (positive + negative) / (positive - negative) if values and positive - negative > 0 else 0.0,
             math.tanh(raw * 8.0 / (n_words + 4.0)),
         ]
+
+
+class ClipValues(BaseEstimator, TransformerMixin):
+    """Clip standardised features to [-bound, bound], so text unlike the training rows (far longer posts, many
+    hashtags) cannot push a feature far outside the range its weight was learned on."""
+
+    def __init__(self, bound: float = 3.0) -> None:
+        """`bound` in standard deviations."""
+        self.bound = bound
+
+    def fit(self, values: Any, y: Any = None) -> ClipValues:
+        """Nothing to learn; present for the scikit-learn API."""
+        return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        """Always ready: there is nothing to fit."""
+        return True
+
+    def transform(self, values: Any) -> np.ndarray:
+        """The values clipped to [-bound, bound]."""
+        return np.clip(np.asarray(values, dtype=float), -self.bound, self.bound)

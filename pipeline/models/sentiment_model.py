@@ -14,7 +14,8 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from pipeline.models.model_dir import SENTIMENT_FORMAT, ModelDirError, load_estimator, save_model_dir
-from pipeline.models.sentiment_features import FEATURE_NAMES, LexiconFeatures
+from pipeline.models.sentiment_blocks import BlockLogisticRegression
+from pipeline.models.sentiment_features import FEATURE_NAMES, ClipValues, LexiconFeatures
 from pipeline.models.text_features import NgramTfidf
 
 log = logging.getLogger(__name__)
@@ -43,12 +44,33 @@ def build_sentiment_pipeline(params: dict[str, Any] | None = None) -> Pipeline:
     """The untrained supervised sentiment pipeline."""
     p = {**DEFAULT_SENTIMENT_PARAMS, **(params or {})}
     ngrams = NgramTfidf(word_ngrams=tuple(p["word_ngrams"]) if p["word_ngrams"] else None,
-                        char_ngrams=tuple(p["char_ngrams"]) if p["char_ngrams"] else None, min_df=p["min_df"])
-    lexicon = Pipeline([("lexicon", LexiconFeatures()), ("scale", StandardScaler())])
+                        char_ngrams=tuple(p["char_ngrams"]) if p["char_ngrams"] else None, min_df=p["min_df"],
+                        max_df=p.get("max_df"))
+    steps: list[tuple[str, Any]] = [("lexicon", LexiconFeatures()), ("scale", StandardScaler())]
+    if p.get("dense_clip"):
+        steps.append(("clip", ClipValues(float(p["dense_clip"]))))
+    lexicon = Pipeline(steps)
     features = FeatureUnion([("ngrams", ngrams), ("lexicon", lexicon)],
                             transformer_weights={"ngrams": 1.0, "lexicon": p["lexicon_weight"]})
-    classifier = LogisticRegression(C=p["C"], class_weight="balanced", max_iter=2000)
+    classifier: Any = LogisticRegression(C=p["C"], class_weight="balanced", max_iter=2000)
+    if p.get("block_ensemble"):
+        classifier = BlockLogisticRegression(C=p["C"], last_C=float(p.get("cue_C", 1.0)))
     return Pipeline([("features", features), ("classifier", classifier)])
+
+
+def fit_sentiment_pipeline(texts: Sequence[str], labels: Sequence[str],
+                           params: dict[str, Any] | None = None) -> Pipeline:
+    """Build and fit the pipeline; a block ensemble learns where the word, char and cue blocks start first."""
+    pipeline = build_sentiment_pipeline(params)
+    classifier = pipeline.named_steps["classifier"]
+    if not isinstance(classifier, BlockLogisticRegression):
+        return pipeline.fit(list(texts), list(labels))
+    union = pipeline.named_steps["features"]
+    matrix = union.fit_transform(list(texts), list(labels))
+    ngrams = dict(union.transformer_list)["ngrams"]
+    classifier.set_params(blocks=(int(ngrams.n_word_features_), int(ngrams.n_features_out_)))
+    classifier.fit(matrix, list(labels))
+    return pipeline
 
 
 def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
@@ -99,8 +121,10 @@ class SupervisedSentiment:
             return np.asarray(self.pipeline.decision_function(clean), dtype=float)
         if tokens is not None and (len(tokens) != len(clean) or stems is None or len(stems) != len(clean)):
             tokens = stems = None
-        ngrams, lexicon, mean, scale, coef_ngrams, coef_lexicon, intercept = fast
+        ngrams, lexicon, mean, scale, bound, coef_ngrams, coef_lexicon, intercept = fast
         dense = (lexicon.transform(clean, tokens=tokens, stems=stems) - mean) / scale
+        if bound is not None:
+            np.clip(dense, -bound, bound, out=dense)
         return np.asarray(ngrams.transform(clean) @ coef_ngrams) + dense @ coef_lexicon + intercept
 
     def _fast_parts(self) -> tuple[Any, ...] | None:
@@ -114,12 +138,16 @@ class SupervisedSentiment:
             weights = union.transformer_weights or {}
             ngrams, lexicon_pipe = parts["ngrams"], parts["lexicon"]
             lexicon, scaler = lexicon_pipe.named_steps["lexicon"], lexicon_pipe.named_steps["scale"]
+            clip = lexicon_pipe.named_steps.get("clip")
+            if [name for name, _ in lexicon_pipe.steps] not in (["lexicon", "scale"], ["lexicon", "scale", "clip"]):
+                return None
             n_ngrams = int(ngrams.n_features_out_)
             coef = np.asarray(classifier.coef_, dtype=float)
             if (list(parts) != ["ngrams", "lexicon"] or not isinstance(lexicon, LexiconFeatures)
                     or coef.shape[0] != len(self.classes) or coef.shape[1] != n_ngrams + len(FEATURE_NAMES)):
                 return None
             self._fast = (ngrams, lexicon, scaler.mean_, scaler.scale_,
+                          float(clip.bound) if isinstance(clip, ClipValues) else None,
                           (coef[:, :n_ngrams] * weights.get("ngrams", 1.0)).T.copy(),
                           (coef[:, n_ngrams:] * weights.get("lexicon", 1.0)).T.copy(),
                           np.asarray(classifier.intercept_, dtype=float))
@@ -168,7 +196,7 @@ def out_of_fold_temperature(texts: Sequence[str], labels: Sequence[str], params:
     classes = sorted(set(labels))
     logits = np.zeros((len(texts), len(classes)))
     for train_idx, test_idx in fold_splits(labels, folds, seed, groups):
-        pipeline = build_sentiment_pipeline(params).fit([texts[i] for i in train_idx], [labels[i] for i in train_idx])
+        pipeline = fit_sentiment_pipeline([texts[i] for i in train_idx], [labels[i] for i in train_idx], params)
         logits[test_idx] = pipeline.decision_function([texts[i] for i in test_idx])
     return fit_temperature(logits, [classes.index(label) for label in labels])
 
@@ -184,7 +212,7 @@ def train_sentiment(texts: Sequence[str], labels: Sequence[str], params: dict[st
     """
     temperature = out_of_fold_temperature(texts, labels, params, groups=groups) if calibrate else 1.0
     temperature = max(temperature, min_temperature)
-    pipeline = build_sentiment_pipeline(params).fit(list(texts), list(labels))
+    pipeline = fit_sentiment_pipeline(texts, labels, params)
     created = datetime.now(UTC)
     return SupervisedSentiment(pipeline, version or f"sentiment-{created:%Y%m%d%H%M}", temperature)
 

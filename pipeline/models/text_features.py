@@ -91,15 +91,17 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
 
     def __init__(self, word_ngrams: tuple[int, int] | None = (1, 2), char_ngrams: tuple[int, int] | None = (3, 5),
                  min_df: int = 2, max_features: int | None = None, sublinear_tf: bool = True,
-                 shorthand: bool = False) -> None:
+                 shorthand: bool = False, max_df: float | None = None) -> None:
         """Block n-gram ranges (None: leave the block out), minimum document frequency, vocabulary cap per block;
-        `shorthand` writes out call-note abbreviations first ("mw", "i.v.m.")."""
+        `shorthand` writes out call-note abbreviations first ("mw", "i.v.m."); `max_df` (a share of the texts)
+        leaves out terms found in more texts than that, such as function words."""
         self.word_ngrams = word_ngrams
         self.char_ngrams = char_ngrams
         self.min_df = min_df
         self.max_features = max_features
         self.sublinear_tf = sublinear_tf
         self.shorthand = shorthand
+        self.max_df = max_df
 
     def _words(self, text: Any) -> list[str]:
         """The normalised words of one text, with shorthand written out when asked."""
@@ -127,8 +129,8 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
                     grams.update(cached)
                 char_df.update(grams)
         n_docs = len(docs)
-        word_terms = self._select(word_df)
-        char_terms = self._select(char_df)
+        word_terms = self._select(word_df, n_docs)
+        char_terms = self._select(char_df, n_docs)
         self.word_vocabulary_ = {term: i for i, term in enumerate(word_terms)}
         offset = len(word_terms)
         self.char_vocabulary_ = {term: offset + i for i, term in enumerate(char_terms)}
@@ -141,9 +143,12 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
             log.warning("features: no term reaches min_df=%d in %d texts", self.min_df, n_docs)
         return self
 
-    def _select(self, df: Counter[str]) -> list[str]:
-        """Terms with document frequency >= min_df, the most frequent `max_features` of them, sorted."""
-        kept = [(count, term) for term, count in df.items() if count >= self.min_df]
+    def _select(self, df: Counter[str], n_docs: int) -> list[str]:
+        """Terms with document frequency >= min_df (and <= max_df of `n_docs`), the most frequent `max_features`
+        of them, sorted."""
+        share = getattr(self, "max_df", None)
+        most = n_docs * share if share is not None else float(n_docs)
+        kept = [(count, term) for term, count in df.items() if self.min_df <= count <= most]
         if self.max_features is not None and len(kept) > self.max_features:
             kept.sort(key=lambda item: (-item[0], item[1]))
             kept = kept[: self.max_features]
@@ -165,6 +170,7 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
     def __setstate__(self, state: dict[str, Any]) -> None:
         """Restore (models saved before the shorthand option get it off) and start with an empty cache."""
         state.setdefault("shorthand", False)
+        state.setdefault("max_df", None)
         self.__dict__.update(state)
         self._reset_cache()
 

@@ -30,3 +30,10 @@ def test_praise_with_an_irony_cue_is_flagged(text: str) -> None:
                                   "Zeker een goed plan"])
 def test_sincere_praise_with_common_words_is_not_flagged(text: str) -> None:
     assert _features(text)["irony_praise"] == 0
+
+
+@pytest.mark.parametrize("text", ["Dat was niet slecht hoor", "Nou, niet verkeerd hoor"])
+def test_negated_criticism_with_hoor_is_understatement_not_irony(text: str) -> None:
+    features = _features(text)
+    assert features["pattern_positive"] > 0   # the negated "slecht" / "verkeerd" reads as mild praise
+    assert features["irony_praise"] == 0
