@@ -16,6 +16,7 @@ from pipeline.alerts.config import DetectorConfig
 
 SLOTS_PER_WEEK = 168
 MAX_PRIOR_WINDOWS = 200.0
+DAY_PRIOR_SHARE = 0.25   # a day's level guessed from its parent is less uncertain than an hour's shape
 
 
 class SeasonalBaseline:
@@ -71,9 +72,22 @@ class SeasonalBaseline:
 
     def expected(self, day: int, hour: int) -> np.ndarray:
         """Expected count per row for a window in local slot (day, hour)."""
+        return self._expected(day, hour)[0]
+
+    def expected_with_error(self, day: int, hour: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Expected count per row, and how uncertain that expectation is: the variance of its error as a multiple of
+        the count's own variance (it is a mean of a few weeks' or days' counts) and as a share of expected^2 (the
+        part that rests on the parent's shape, relative variance `prior_uncertainty`)."""
+        return self._expected(day, hour)
+
+    def _expected(self, day: int, hour: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """expected_with_error() for all rows."""
         cfg = self.config
         n = self.size
         slot = day * 24 + hour
+        wph = self.windows_per_hour
+        share_noise = np.zeros(n)
+        share_prior = np.zeros(n)
         m0 = np.zeros(n)
         m_hour = np.zeros(n)
         m_day = np.zeros(n)
@@ -102,7 +116,15 @@ class SeasonalBaseline:
             ks = self._strength(prior_slot, cfg.prior_windows)
             mu[rows] = (self.slot_sum[rows, slot] + ks * prior_slot) / (self.slot_w[rows, slot] + ks)
             m0[rows], m_hour[rows], m_day[rows] = rate, by_hour, by_day
-        return np.maximum(mu, cfg.min_expected)
+            # error of a shrunk mean: its data part varies as a count over the weeks (slot) or days (hour) it
+            # rests on, its prior part as the parent's shape
+            slot_w, hour_w, day_w = self.slot_w[rows, slot], self.hour_w[rows, hour], self.day_w[rows, day]
+            g_slot, g_hour, g_day = slot_w / (slot_w + ks), hour_w / (hour_w + kh), day_w / (day_w + kd)
+            share_noise[rows] = (g_slot ** 2 * wph / np.maximum(slot_w, 1e-9)
+                                 + (1 - g_slot) ** 2 * g_hour ** 2 * wph / np.maximum(hour_w, 1e-9))
+            guessed = (1 - g_hour) ** 2 + DAY_PRIOR_SHARE * (1 - g_day) ** 2
+            share_prior[rows] = (1 - g_slot) ** 2 * guessed * cfg.prior_uncertainty
+        return np.maximum(mu, cfg.min_expected), share_noise, share_prior
 
     def hour_seen(self, hour: int) -> bool:
         """True once local hour `hour` has been learned for about a whole hour (on any day)."""

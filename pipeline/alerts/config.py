@@ -52,7 +52,7 @@ class DetectorConfig:
     winsor_z: float = 2.5                        # learned counts are clipped this many sd around expected
     slot_dispersion: bool = True                 # variance scaled per hour-of-week slot from the scope's own noise
     slot_noise_prior: float = 12.0               # windows of evidence before a slot's own noise counts as much
-    young_noise_weight: float = 0.0              # weight of windows whose slot had no week of history yet (0.3: bursty)
+    young_noise_weight: float = 0.3              # weight of windows whose slot had no week of history yet
     tail_calibration: bool = True                # thresholds tightened where the scope's own windows are too often rare
     tail_memory_days: float = 14.0               # ... counting windows with this time constant
     tail_prior_windows: float = 2000.0           # ... shrunk toward the model by this many windows at nominal rates

@@ -48,8 +48,8 @@ from pipeline.alerts.windows import DocFacts, WindowBucket, doc_facts
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_VERSION = 2
-READABLE_VERSIONS = (1, 2)
+SNAPSHOT_VERSION = 3
+READABLE_VERSIONS = (1, 2, 3)
 NEGATIVE_PRIOR_WEIGHT = 20.0
 MAX_LOGGED_REJECTS = 20
 LEARN_CLIP_P = 1e-4   # once warm, a window this improbable is learned only up to close_ratio x expected
@@ -315,7 +315,7 @@ class SpikeDetector:
         extra_a: dict[int, np.ndarray] = {}
         inv_b: dict[int, np.ndarray] = {}
         base_var = np.zeros(n)
-        seasonal = self.baseline.expected(day, hour)
+        seasonal, error_noise, error_prior = self.baseline.expected_with_error(day, hour)
         factor = self.level.factor() if cfg.level_tracking else np.ones(n)
         mu = np.maximum(seasonal * factor, cfg.min_expected)
         for i, span in enumerate(cfg.spans):
@@ -332,6 +332,7 @@ class SpikeDetector:
             thresholds = np.where(elevated, thresholds, thresholds * cfg.fast_factor)
         state = {"mu": mu, "level": factor, "base_var": base_var, "a": extra_a, "b": inv_b, "elevated": elevated,
                  "confidence": self.baseline.noise_confidence(day, hour), "needed": {}, "thresholds": thresholds,
+                 "error_noise": error_noise, "error_prior": error_prior,
                  "prev_x": {s: self.hist_x[:, self.keep - s + 1:].sum(axis=1) for s in self.config.spans},
                  "prev_mu": {s: self.hist_mu[:, self.keep - s + 1:].sum(axis=1) for s in self.config.spans}}
         self._now_cache = (window, n, state)
@@ -716,7 +717,8 @@ class SpikeDetector:
                              span_x=[self.hist_x[:, -s:].sum(axis=1) for s in cfg.spans],
                              span_mu=[self.hist_mu[:, -s:].sum(axis=1) for s in cfg.spans],
                              confidence=state["confidence"].copy(), level=state["level"].copy(),
-                             spread=spread, base_var=state["base_var"].copy())
+                             spread=spread, base_var=state["base_var"].copy(),
+                             error_noise=state["error_noise"].copy(), error_prior=state["error_prior"].copy())
 
     def _p_bins(self, state: dict[str, Any]) -> list[np.ndarray]:
         """Per span: how many calibration levels the p-value of the span ending at the newest closed window fell
@@ -776,13 +778,18 @@ class SpikeDetector:
             self.calibration.learn([item.pad(b, n, 0.0) for b in item.p_bins], settled)
         # a slot without a week of history still teaches dispersion (at a lower weight) once the scope's own
         # hour of day carries its expectation: the first day's errors are the prior's
+        young = (confidence < 1.0) & (cfg.young_noise_weight > 0)
         confidence = np.maximum(confidence, cfg.young_noise_weight * hour_known)
+        # a young expectation is a mean of few days or one week (or the parent's shape): its own error is part
+        # of the young window's residual, shared by the windows of a span, and is taken out before learning
+        error_noise = np.where(young, item.pad(_or_empty(item.error_noise), n, 0.0), 0.0)
+        error_prior = np.where(young, item.pad(_or_empty(item.error_prior), n, 0.0), 0.0)
         for i, span in enumerate(cfg.spans[: len(item.span_x)]):
             span_start = start - (span - 1) * self.window
             noisy = [t for t in topics if t in alerted or self.episodes.covers(t, span_start, end)]
             mask = ~np.isin(row_topics, noisy) & active
             self.dispersion.learn(i, item.pad(item.span_x[i], n, 0.0), item.pad(item.span_mu[i], n, cfg.min_expected),
-                                  confidence * mask)
+                                  confidence * mask, error_noise, error_prior)
         decay = self.baseline.decay_all
         neg_learn = neg.copy()
         for topic in sorted(alerted):
@@ -859,3 +866,8 @@ class SpikeDetector:
         detector._born = {int(r): int(w) for r, w in (state.get("born") or {}).items()}
         detector.stats = Counter(state.get("stats") or {})
         return detector
+
+
+def _or_empty(values: np.ndarray | None) -> np.ndarray:
+    """An optional per-row array (absent in windows saved by older snapshots) as an array."""
+    return values if values is not None else np.zeros(0)

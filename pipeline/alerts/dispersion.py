@@ -36,9 +36,14 @@ class DispersionModel:
             for name in _SUMS:
                 self.sums[name] = np.hstack([self.sums[name], np.zeros((len(self.spans), extra))])
 
-    def learn(self, span_index: int, totals: np.ndarray, expected: np.ndarray, weight: np.ndarray) -> None:
-        """Add one observation per row for a span: observed totals, expected totals, and a 0..1 weight."""
-        excess = (totals - expected) ** 2 - expected
+    def learn(self, span_index: int, totals: np.ndarray, expected: np.ndarray, weight: np.ndarray,
+              error_noise: np.ndarray | None = None, error_prior: np.ndarray | None = None) -> None:
+        """Add one observation per row for a span: observed totals, expected totals, and a 0..1 weight; optionally
+        net of the expectation's own error (variance `error_noise` x the count's + `error_prior` x expected^2)."""
+        squared = (totals - expected) ** 2
+        if error_noise is not None and error_prior is not None:
+            squared = (squared - error_prior * expected ** 2) / (1.0 + error_noise)
+        excess = squared - expected
         w = weight / (expected + 2 * expected * expected)
         d = self.decay
         sums = self.sums
@@ -70,8 +75,12 @@ class DispersionModel:
             s1 = sums["s1"][rows] + k * prior_a
             s2 = sums["s2"][rows] + k * prior_b
             det = np.maximum(a11 * a22 - a12 * a12, 1e-12)
-            a[rows] = np.clip((s1 * a22 - s2 * a12) / det, 0.0, self.max_a)
-            b[rows] = np.clip((a11 * s2 - a12 * s1) / det, 0.0, self.max_b)
+            fit_a, fit_b = (s1 * a22 - s2 * a12) / det, (a11 * s2 - a12 * s1) / det
+            # a term that fits below zero is zero: the other is then fitted alone, not left at its joint value
+            fit_a, fit_b = (np.where(fit_b < 0, s1 / a11, np.where(fit_a < 0, 0.0, fit_a)),
+                            np.where(fit_a < 0, s2 / a22, np.where(fit_b < 0, 0.0, fit_b)))
+            a[rows] = np.clip(fit_a, 0.0, self.max_a)
+            b[rows] = np.clip(fit_b, 0.0, self.max_b)
             if level == 2:
                 # sparse scopes see too few bursts to estimate their own dispersion, and a burst lands in
                 # them whole: never assume a channel or place is steadier than its topic

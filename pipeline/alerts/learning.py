@@ -28,6 +28,8 @@ class PendingWindow:
     spread: np.ndarray | None = None                           # per row: modelled sd of the window's count
     base_var: np.ndarray | None = None                         # ... its variance before the slot's noise scale
     p_bins: list[np.ndarray] = field(default_factory=list)     # per span: how many tail levels the p-value passed
+    error_noise: np.ndarray | None = None                      # per row: variance of the expectation's error / count's
+    error_prior: np.ndarray | None = None                      # ... and its prior part / expected^2
 
     @staticmethod
     def pad(values: np.ndarray, rows: int, fill: float) -> np.ndarray:
@@ -43,7 +45,8 @@ class PendingWindow:
                 "span_x": [v.tolist() for v in self.span_x], "span_mu": [v.tolist() for v in self.span_mu],
                 "confidence": None if self.confidence is None else self.confidence.tolist(),
                 "level": _list(self.level), "spread": _list(self.spread), "base_var": _list(self.base_var),
-                "p_bins": [v.tolist() for v in self.p_bins]}
+                "p_bins": [v.tolist() for v in self.p_bins],
+                "error_noise": _list(self.error_noise), "error_prior": _list(self.error_prior)}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "PendingWindow":
@@ -58,7 +61,8 @@ class PendingWindow:
                    span_mu=[np.asarray(v, dtype=float) for v in state.get("span_mu") or []],
                    confidence=_array(state.get("confidence")), level=_array(state.get("level")),
                    spread=_array(state.get("spread")), base_var=_array(state.get("base_var")),
-                   p_bins=[np.asarray(v, dtype=float) for v in state.get("p_bins") or []])
+                   p_bins=[np.asarray(v, dtype=float) for v in state.get("p_bins") or []],
+                   error_noise=_array(state.get("error_noise")), error_prior=_array(state.get("error_prior")))
 
 
 def _list(values: np.ndarray | None) -> list[float] | None:

@@ -155,3 +155,50 @@ def test_a_3x_step_on_a_bursty_background_still_alerts() -> None:
     docs, step_at = _bursty(days=10, seed=3, rate=12.0, branching=0.6, step_day=9)
     assert step_at is not None
     assert any(step_at <= t <= step_at + 5400 for t in _opened_at(docs, young_noise_weight=0.3))
+
+
+def test_dispersion_learned_against_an_uncertain_expectation_nets_out_its_error() -> None:
+    from pipeline.alerts.dispersion import DispersionModel
+
+    rng = np.random.default_rng(5)
+    netted = DispersionModel((1,), decay=1.0, default_b=0.05, max_b=1.0)
+    raw = DispersionModel((1,), decay=1.0, default_b=0.05, max_b=1.0)
+    for model in (netted, raw):
+        model.grow(1)
+    share_noise, share_prior = np.array([0.5]), np.array([0.04])
+    for _ in range(20000):
+        mu = rng.uniform(5.0, 40.0, 1)
+        x = rng.normal(mu, np.sqrt(mu * 1.5))                     # a = 0.5, b = 0
+        # the expectation is a mean of two such counts and rests partly on a guess with relative variance 0.04
+        guess = mu + rng.normal(0.0, np.sqrt(share_noise * mu * 1.5)) + rng.normal(0.0, np.sqrt(share_prior) * mu)
+        netted.learn(0, x, guess, np.ones(1), share_noise, share_prior)
+        raw.learn(0, x, guess, np.ones(1))
+    parents, rows = np.zeros(1, dtype=np.int64), [np.array([0]), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)]
+    a, b = netted.estimate(0, parents, rows)
+    raw_a, raw_b = raw.estimate(0, parents, rows)
+    assert 0.35 < a[0] < 0.9 and b[0] < 0.01                     # near the true 0.5 (the weights see the guess)
+    assert raw_a[0] > 2 * a[0]                                   # left in, the expectation's error reads as bursts
+
+
+def test_a_snapshot_saved_before_expectation_errors_were_kept_still_restores() -> None:
+    import json
+    from datetime import datetime, timedelta, timezone
+
+    from pipeline.alerts import SpikeDetector
+
+    start = datetime(2025, 4, 7, tzinfo=timezone.utc)
+    rng = np.random.default_rng(2)
+    docs = [{"id": f"site:{i}", "channel": "site_search", "topic": {"code": "afval"}, "sentiment": {"label": "neutral"},
+             "text": "", "created_at": (start + timedelta(seconds=float(t))).isoformat()}
+            for i, t in enumerate(np.sort(rng.uniform(0, 3 * 86400, 6000)))]
+    detector = SpikeDetector()
+    detector.observe(docs[:4000])
+    state = json.loads(json.dumps(detector.snapshot()))
+    assert state["pending"] and all("error_noise" in p for p in state["pending"])
+    state["version"] = 2
+    for pending in state["pending"]:
+        del pending["error_noise"], pending["error_prior"]
+    resumed = SpikeDetector.restore(state)
+    resumed.observe(docs[4000:])
+    assert resumed.snapshot()["version"] == 3
+    assert resumed.stats["counted"] == len(docs)          # every signal after the restore was counted too
