@@ -257,10 +257,8 @@ def test_a_killed_worker_is_replaced_and_the_sink_still_has_every_signal_once(ka
         wait_for_store(store, 600, [replacement])
         to_redo = 600 - committed  # everything past the committed offsets comes to the replacement
         # takeover takes 11-20 s with the defaults; more under load
-        if not wait_until(lambda: replacement.count("stored") >= to_redo, 90):
-            pytest.fail(f"replacement stored {replacement.count('stored')} of {to_redo} "
-                        f"({committed} committed)\n{replacement.log_tail()}")
-        redone = replacement.count("stored")
+        wait_until(lambda: replacement.count("stored") >= to_redo, 90)
+        redone, log_tail = replacement.count("stored"), replacement.log_tail()
     finally:
         first.kill()
         if replacement is not None:
@@ -268,7 +266,8 @@ def test_a_killed_worker_is_replaced_and_the_sink_still_has_every_signal_once(ka
     ids = stored_ids(store)
     assert len(ids) == len(set(ids)) == 600
     assert set(ids) == {s.id for s in part_one + part_two}
-    assert redone >= to_redo  # the first worker's uncommitted part came again, and was stored without duplicates
+    # the first worker's uncommitted part came again, and was stored without duplicates
+    assert redone >= to_redo, f"replacement stored {redone} of {to_redo} ({committed} committed)\n{log_tail}"
 
 
 def test_a_worker_with_the_standalone_sink_agent_stores_every_signal_once(kafka_bed: KafkaTestBed) -> None:
