@@ -1,6 +1,7 @@
 """Failover: two workers over the mock broker, one SIGKILLed mid-stream and restarted. Every signal is counted
 once per window (the count tables' changelogs equal the store's counts per key and 15-minute window), and
-the failover raises no alert that a run without it does not."""
+the failover raises no alert that a run without it does not. Spike detection is spread over the workers (a
+detector per topic) and raises what one worker alone raises."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,7 +30,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     env = {"STADSSIGNAAL_CONFIG": str(config), "STADSSIGNAAL_KAFKA_SNAPSHOT_SECONDS": "2",
            "STADSSIGNAAL_KAFKA_TABLE_CLEANUP_SECONDS": "1"}
     return {"clean": failover_run(path, SIGNALS, Path(workdir / "clean"), kill_at=None, extra_env=env),
-            "killed": failover_run(path, SIGNALS, Path(workdir / "killed"), kill_at=0.3, extra_env=env)}
+            "killed": failover_run(path, SIGNALS, Path(workdir / "killed"), kill_at=0.3, extra_env=env),
+            "one": failover_run(path, SIGNALS, Path(workdir / "one"), kill_at=None, extra_env=env, workers_count=1)}
 
 
 def test_every_signal_is_stored_once_in_both_runs(runs: dict[str, object]) -> None:
@@ -48,3 +50,14 @@ def test_a_failover_raises_no_alert_a_clean_run_does_not(runs: dict[str, object]
     clean, killed = runs["clean"], runs["killed"]
     assert clean.alerts                                  # type: ignore[attr-defined]  # the input does alert
     assert killed.alerts <= clean.alerts                 # type: ignore[attr-defined]
+
+
+def test_two_workers_share_the_detection_and_raise_what_one_worker_raises(runs: dict[str, object]) -> None:
+    clean, one = runs["clean"], runs["one"]
+    assert one.complete and one.stored == SIGNALS        # type: ignore[attr-defined]
+    detected = clean.detected                            # type: ignore[attr-defined]
+    assert len(detected) == 2 and all(n > 0 for n in detected), detected
+    assert sum(detected) >= SIGNALS                      # every signal reached a detector
+    assert one.detected[0] >= SIGNALS                    # type: ignore[attr-defined]
+    assert one.alert_rows                                # type: ignore[attr-defined]
+    assert clean.alert_rows == one.alert_rows            # type: ignore[attr-defined]

@@ -681,3 +681,52 @@ def test_count_entries_are_encoded_as_json_dumps_would_and_counting_facts_carry_
     start = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp()
     assert json.loads(records[b"count:topic:verkeer"]) == [["twitter:9", start + 600]]
     assert ids_per_window(records[b"count:topic:verkeer"], 900) == ({start: {"twitter:9"}}, 0)
+
+
+# ---- detector facts per topic -----------------------------------------------------------------------------
+
+
+def test_detector_facts_are_keyed_per_topic_and_tell_every_topic_how_far_each_partition_came() -> None:
+    from pipeline.runners.kafka.codec import decode_detect, detect_key, detect_records, split_detect_key
+
+    base = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+    def doc(minutes: int, code: str | None) -> dict[str, Any]:
+        """A document at `minutes` past the base time."""
+        return {"id": f"twitter:{minutes}", "created_at": (base + timedelta(minutes=minutes)).isoformat(),
+                "channel": "twitter", **({"topic": {"code": code}} if code else {})}
+
+    docs = [doc(5, "afval"), doc(1, "afval"), doc(3, "verkeer"), doc(9, None), doc(2, "afval")]
+    records = detect_records(docs, [0, 0, 1, 1, 1], "Zeist", topics=["afval", "verkeer", "zorg"])
+    decoded = [(key.decode(), *decode_detect(value)) for key, value in records]
+    by = {(key, p): (facts, reached) for key, p, facts, reached in decoded}
+    assert len(by) == len(decoded) == 6     # every topic hears of both partitions; no topic without a code
+    afval, verkeer, zorg = (detect_key("Zeist", t) for t in ("afval", "verkeer", "zorg"))
+    assert [f["id"] for f in by[(afval, 0)][0]] == ["twitter:1", "twitter:5"]       # oldest first
+    assert [f["id"] for f in by[(afval, 1)][0]] == ["twitter:2"]
+    assert by[(zorg, 0)][0] == [] and by[(verkeer, 0)][0] == []
+    # each record says how far its partition came: the newest signal of the batch from it, whatever its topic
+    assert {p: reached for (_, p), (_, reached) in by.items()} == {0: (base + timedelta(minutes=5)).timestamp(),
+                                                                    1: (base + timedelta(minutes=9)).timestamp()}
+    assert split_detect_key(afval) == ("Zeist", "afval") and split_detect_key("detect:Zeist") is None
+    # a group split over several records: only the last may say how far the partition came
+    many = [doc(i, "afval") for i in range(FACTS_PER_RECORD + 3)]
+    split = [decode_detect(value) for _, value in detect_records(many, [2] * len(many), "Zeist")]
+    assert [len(facts) for _, facts, _ in split] == [FACTS_PER_RECORD, 3]
+    assert split[0][2] is None and split[1][2] == (base + timedelta(minutes=len(many) - 1)).timestamp()
+    with pytest.raises(ValueError):
+        decode_detect(b'[1, 2]')
+
+
+def test_a_partition_quiet_in_one_topic_does_not_hold_its_merge_back() -> None:
+    from pipeline.runners.kafka.merge import PartitionMerge
+
+    now = [0.0]
+    merge = PartitionMerge(2, idle_seconds=30.0, clock=lambda: now[0])
+    fact = {"id": "a", "created_at": "2026-03-02T09:05:00+00:00"}
+    merge.add(0, [fact])
+    assert merge.release()[0] == []                      # partition 1 not heard from yet
+    merge.add(1, [], reached=datetime(2026, 3, 2, 9, 10, tzinfo=timezone.utc).timestamp())
+    released, mark = merge.release()
+    assert released == [fact] and mark == datetime(2026, 3, 2, 9, 5, tzinfo=timezone.utc).timestamp()
+    assert merge.newest_seen() == datetime(2026, 3, 2, 9, 10, tzinfo=timezone.utc).timestamp()

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, Iterable
 
+from pipeline.alerts.windows import topic_code
 from pipeline.core.signal import MAX_TEXT_CHARS, DeadLetter, InvalidSignal, RawSignal, decode_line
 
 # The fields of an enriched signal the spike detector reads (see pipeline.alerts.windows.doc_facts).
@@ -14,8 +15,9 @@ FACT_FIELDS = ("id", "channel", "created_at", "place", "text", "keywords")
 FACT_TEXT_CHARS = 500
 # Facts per Kafka record: keeps a record far below Kafka's default 1 MB message limit.
 FACTS_PER_RECORD = 500
-# Keys of the facts topic: counting facts per dimension value ("count:topic:afval"), spread over partitions;
-# detector facts per municipality ("detect:<municipality>"), so one partition sees its whole stream.
+# Keys of the facts topic: counting facts per dimension value ("count:topic:afval") and detector facts per
+# municipality and topic ("detect:<municipality>:<topic>"; every scope the detector tests lies within one
+# topic), so both spread over partitions and workers.
 COUNT_PREFIX = "count:"
 DETECT_PREFIX = "detect:"
 COUNT_DIMENSIONS = ("topic", "channel")
@@ -137,31 +139,63 @@ def count_records(docs: list[dict[str, Any]], times: list[float | None] | None =
     return [(encode_key(key), to_json_bytes(pairs)) for key, pairs in groups.items()]
 
 
+def detect_key(municipality: str, topic: str) -> str:
+    """The facts key of the spike detector of one municipality's topic."""
+    return f"{DETECT_PREFIX}{municipality}:{topic}"
+
+
+def split_detect_key(key: str) -> tuple[str, str] | None:
+    """(municipality, topic) of a detect_key(); None for a key of the older form `detect:<municipality>`."""
+    municipality, sep, topic = key[len(DETECT_PREFIX):].rpartition(":")
+    return (municipality, topic) if sep and topic else None
+
+
 def detect_records(docs: list[dict[str, Any]], partitions: list[int], municipality: str,
-                   times: list[float | None] | None = None) -> list[tuple[bytes, bytes]]:
-    """(key, value) facts records for the spike detector, keyed `detect:<municipality>`: per raw partition
-    (`partitions[i]` is where docs[i] was read), {"p": partition, "facts": [...]} oldest first.
+                   times: list[float | None] | None = None, topics: Iterable[str] = ()
+                   ) -> list[tuple[bytes, bytes]]:
+    """(key, value) facts records for the spike detectors, keyed detect_key(municipality, topic): per topic and
+    raw partition (`partitions[i]` is where docs[i] was read), {"p": partition, "t": the newest event time of
+    the batch's signals from that partition, "facts": [...] oldest first}. Every topic in `topics` without
+    signals from a partition still gets a record with no facts from it, so each detector's merge learns how far
+    every raw partition has come (and does not wait for, or run ahead of, a partition that is merely quiet in
+    its topic). Signals without a topic code are left out (the detector cannot count them).
     `times`: event_times(docs), when known."""
     times = event_times(docs) if times is None else times
-    key = encode_key(DETECT_PREFIX + municipality)
-    groups: dict[int, list[tuple[float, dict[str, Any]]]] = {}
+    groups: dict[int, dict[str, list[tuple[float, dict[str, Any]]]]] = {}
+    newest: dict[int, float] = {}
     for doc, partition, ts in zip(docs, partitions, times):
-        groups.setdefault(partition, []).append((ts or 0.0, doc))
+        by_topic = groups.setdefault(partition, {})
+        if ts is not None and ts > newest.get(partition, float("-inf")):
+            newest[partition] = ts
+        topic = topic_code(doc)
+        if topic is not None:
+            by_topic.setdefault(topic, []).append((ts or 0.0, doc))
+    everywhere = sorted(set(topics))
     out = []
-    for partition, group in sorted(groups.items()):
-        group.sort(key=lambda pair: pair[0])
-        facts = [doc_fact(doc) for _, doc in group]
-        for i in range(0, len(facts), FACTS_PER_RECORD):
-            out.append((key, to_json_bytes({"p": partition, "facts": facts[i:i + FACTS_PER_RECORD]})))
+    for partition, by_topic in sorted(groups.items()):
+        mark = newest.get(partition)
+        for topic in sorted(set(by_topic) | (set(everywhere) if mark is not None else set())):
+            key = encode_key(detect_key(municipality, topic))
+            group = sorted(by_topic.get(topic, []), key=lambda pair: pair[0])
+            facts = [doc_fact(doc) for _, doc in group]
+            starts = range(0, max(len(facts), 1), FACTS_PER_RECORD)
+            for i in starts:
+                # only the last record of a split group may say how far the partition has come
+                last = i == starts[-1]
+                out.append((key, to_json_bytes({"p": partition, "t": mark if last else None,
+                                                "facts": facts[i:i + FACTS_PER_RECORD]})))
     return out
 
 
-def decode_detect(value: bytes | None) -> tuple[int, list[dict[str, Any]]]:
-    """The raw partition and facts of a detector facts record; ValueError when it is not one."""
+def decode_detect(value: bytes | None) -> tuple[int, list[dict[str, Any]], float | None]:
+    """The raw partition, facts and partition progress (the newest event time its batch had, None when not
+    given) of a detector facts record; ValueError when it is not one."""
     record = _parse_json(value, "detector facts record")
     if not isinstance(record, dict) or not isinstance(record.get("p"), int) or not isinstance(record.get("facts"), list):
         raise ValueError("detector facts record is not an object with a partition and a facts list")
-    return record["p"], [fact for fact in record["facts"] if isinstance(fact, dict)]
+    mark = record.get("t")
+    mark = float(mark) if isinstance(mark, (int, float)) and not isinstance(mark, bool) else None
+    return record["p"], [fact for fact in record["facts"] if isinstance(fact, dict)], mark
 
 
 def decode_facts(value: bytes | None) -> list[dict[str, Any]]:
