@@ -17,8 +17,23 @@ SIGNALS = 3000
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+def runs(setup: tuple[Path, Path, dict[str, str]]) -> dict[str, object]:
     """The same input through a clean run and through a run with a SIGKILL at 30%."""
+    workdir, path, env = setup
+    return {"clean": failover_run(path, SIGNALS, Path(workdir / "clean"), kill_at=None, extra_env=env),
+            "killed": failover_run(path, SIGNALS, Path(workdir / "killed"), kill_at=0.3, extra_env=env)}
+
+
+@pytest.fixture(scope="module")
+def one_worker(setup: tuple[Path, Path, dict[str, str]]) -> object:
+    """The same input through one worker alone."""
+    workdir, path, env = setup
+    return failover_run(path, SIGNALS, Path(workdir / "one"), kill_at=None, extra_env=env, workers_count=1)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, str]]:
+    """A work folder, the input and the workers' environment."""
     pytest.importorskip("confluent_kafka", reason="confluent-kafka (librdkafka's mock cluster) is not installed")
     workdir = tmp_path_factory.mktemp("failover")
     path = workdir / "input.jsonl"
@@ -29,9 +44,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     # default; a 20,000-signal run spans several)
     env = {"STADSSIGNAAL_CONFIG": str(config), "STADSSIGNAAL_KAFKA_SNAPSHOT_SECONDS": "2",
            "STADSSIGNAAL_KAFKA_TABLE_CLEANUP_SECONDS": "1"}
-    return {"clean": failover_run(path, SIGNALS, Path(workdir / "clean"), kill_at=None, extra_env=env),
-            "killed": failover_run(path, SIGNALS, Path(workdir / "killed"), kill_at=0.3, extra_env=env),
-            "one": failover_run(path, SIGNALS, Path(workdir / "one"), kill_at=None, extra_env=env, workers_count=1)}
+    return workdir, path, env
 
 
 def test_every_signal_is_stored_once_in_both_runs(runs: dict[str, object]) -> None:
@@ -52,12 +65,13 @@ def test_a_failover_raises_no_alert_a_clean_run_does_not(runs: dict[str, object]
     assert killed.alerts <= clean.alerts                 # type: ignore[attr-defined]
 
 
-def test_two_workers_share_the_detection_and_raise_what_one_worker_raises(runs: dict[str, object]) -> None:
-    clean, one = runs["clean"], runs["one"]
-    assert one.complete and one.stored == SIGNALS        # type: ignore[attr-defined]
-    detected = clean.detected                            # type: ignore[attr-defined]
+def test_two_workers_share_the_detection_and_raise_what_one_worker_raises(runs: dict[str, object],
+                                                                          one_worker: object) -> None:
+    clean = runs["clean"]
+    assert one_worker.complete and one_worker.stored == SIGNALS   # type: ignore[attr-defined]
+    detected = clean.detected                                      # type: ignore[attr-defined]
     assert len(detected) == 2 and all(n > 0 for n in detected), detected
-    assert sum(detected) >= SIGNALS                      # every signal reached a detector
-    assert one.detected[0] >= SIGNALS                    # type: ignore[attr-defined]
-    assert one.alert_rows                                # type: ignore[attr-defined]
-    assert clean.alert_rows == one.alert_rows            # type: ignore[attr-defined]
+    assert sum(detected) >= SIGNALS                                # every signal reached a detector
+    assert one_worker.detected[0] >= SIGNALS                       # type: ignore[attr-defined]
+    assert one_worker.alert_rows                                   # type: ignore[attr-defined]
+    assert clean.alert_rows == one_worker.alert_rows               # type: ignore[attr-defined]

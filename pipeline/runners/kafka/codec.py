@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import json
+import zlib
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from pipeline.alerts.windows import topic_code
 from pipeline.core.signal import MAX_TEXT_CHARS, DeadLetter, InvalidSignal, RawSignal, decode_line
@@ -15,9 +16,9 @@ FACT_FIELDS = ("id", "channel", "created_at", "place", "text", "keywords")
 FACT_TEXT_CHARS = 500
 # Facts per Kafka record: keeps a record far below Kafka's default 1 MB message limit.
 FACTS_PER_RECORD = 500
-# Keys of the facts topic: counting facts per dimension value ("count:topic:afval") and detector facts per
-# municipality and topic ("detect:<municipality>:<topic>"; every scope the detector tests lies within one
-# topic), so both spread over partitions and workers.
+# Keys of the facts topic: counting facts per dimension value ("count:topic:afval"), spread over partitions by
+# their hash; detector facts per group of topics ("detect:<municipality>:<group>/<groups>"; every scope the
+# detector tests lies within one topic), one group on each facts partition.
 COUNT_PREFIX = "count:"
 DETECT_PREFIX = "detect:"
 COUNT_DIMENSIONS = ("topic", "channel")
@@ -139,51 +140,56 @@ def count_records(docs: list[dict[str, Any]], times: list[float | None] | None =
     return [(encode_key(key), to_json_bytes(pairs)) for key, pairs in groups.items()]
 
 
-def detect_key(municipality: str, topic: str) -> str:
-    """The facts key of the spike detector of one municipality's topic."""
-    return f"{DETECT_PREFIX}{municipality}:{topic}"
+def detector_group(topic: str, groups: int) -> int:
+    """The detector group of a topic: a stable hash of its code, one group per facts partition."""
+    return zlib.crc32(topic.encode("utf-8")) % max(groups, 1)
 
 
-def split_detect_key(key: str) -> tuple[str, str] | None:
-    """(municipality, topic) of a detect_key(); None for a key of the older form `detect:<municipality>`."""
-    municipality, sep, topic = key[len(DETECT_PREFIX):].rpartition(":")
-    return (municipality, topic) if sep and topic else None
+def detect_key(municipality: str, group: int, groups: int) -> str:
+    """The facts key of the spike detector of one group of a municipality's topics (of `groups` in all)."""
+    return f"{DETECT_PREFIX}{municipality}:{group}/{groups}"
 
 
-def detect_records(docs: list[dict[str, Any]], partitions: list[int], municipality: str,
-                   times: list[float | None] | None = None, topics: Iterable[str] = ()
-                   ) -> list[tuple[bytes, bytes]]:
-    """(key, value) facts records for the spike detectors, keyed detect_key(municipality, topic): per topic and
-    raw partition (`partitions[i]` is where docs[i] was read), {"p": partition, "t": the newest event time of
-    the batch's signals from that partition, "facts": [...] oldest first}. Every topic in `topics` without
-    signals from a partition still gets a record with no facts from it, so each detector's merge learns how far
-    every raw partition has come (and does not wait for, or run ahead of, a partition that is merely quiet in
-    its topic). Signals without a topic code are left out (the detector cannot count them).
+def split_detect_key(key: str) -> tuple[str, int, int] | None:
+    """(municipality, group, groups) of a detect_key(); None for any other form (the older `detect:<municipality>`)."""
+    municipality, sep, part = key[len(DETECT_PREFIX):].rpartition(":")
+    group, slash, groups = part.partition("/")
+    if not (sep and slash and group.isdigit() and groups.isdigit()):
+        return None
+    return municipality, int(group), int(groups)
+
+
+def detect_records(docs: list[dict[str, Any]], partitions: list[int], municipality: str, groups: int,
+                   times: list[float | None] | None = None) -> list[tuple[bytes, bytes, int]]:
+    """(key, value, facts partition) records for the spike detectors: one detector per group of topics
+    (detector_group), keyed detect_key() and placed on the facts partition of the group's number. Per group and
+    raw partition (`partitions[i]` is where docs[i] was read): {"p": partition, "t": the newest event time of the
+    batch's signals from that partition, "facts": [...] oldest first}. Every group gets a record from every raw
+    partition in the batch, with no facts when the partition had none of its topics, so each detector's merge
+    learns how far every raw partition came (and neither waits for, nor runs ahead of, a partition that is only
+    quiet in its topics). Signals without a topic code are left out (the detector cannot count them).
     `times`: event_times(docs), when known."""
     times = event_times(docs) if times is None else times
-    groups: dict[int, dict[str, list[tuple[float, dict[str, Any]]]]] = {}
+    grouped: dict[int, dict[int, list[tuple[float, dict[str, Any]]]]] = {}
     newest: dict[int, float] = {}
     for doc, partition, ts in zip(docs, partitions, times):
-        by_topic = groups.setdefault(partition, {})
+        by_group = grouped.setdefault(partition, {})
         if ts is not None and ts > newest.get(partition, float("-inf")):
             newest[partition] = ts
         topic = topic_code(doc)
         if topic is not None:
-            by_topic.setdefault(topic, []).append((ts or 0.0, doc))
-    everywhere = sorted(set(topics))
+            by_group.setdefault(detector_group(topic, groups), []).append((ts or 0.0, doc))
     out = []
-    for partition, by_topic in sorted(groups.items()):
+    for partition, by_group in sorted(grouped.items()):
         mark = newest.get(partition)
-        for topic in sorted(set(by_topic) | (set(everywhere) if mark is not None else set())):
-            key = encode_key(detect_key(municipality, topic))
-            group = sorted(by_topic.get(topic, []), key=lambda pair: pair[0])
-            facts = [doc_fact(doc) for _, doc in group]
+        for group in range(groups) if mark is not None else sorted(by_group):
+            key = encode_key(detect_key(municipality, group, groups))
+            facts = [doc_fact(doc) for _, doc in sorted(by_group.get(group, []), key=lambda pair: pair[0])]
             starts = range(0, max(len(facts), 1), FACTS_PER_RECORD)
             for i in starts:
                 # only the last record of a split group may say how far the partition has come
-                last = i == starts[-1]
-                out.append((key, to_json_bytes({"p": partition, "t": mark if last else None,
-                                                "facts": facts[i:i + FACTS_PER_RECORD]})))
+                value = {"p": partition, "t": mark if i == starts[-1] else None, "facts": facts[i:i + FACTS_PER_RECORD]}
+                out.append((key, to_json_bytes(value), group))
     return out
 
 

@@ -13,15 +13,19 @@ tombstone for each entry of an expired window on the partitions it owns, then dr
 and an expired window is never written again. So a restore (and, on a broker that compacts the changelog,
 the changelog itself) holds the retained two days, whatever the deployment's age.
 
-Detector facts are keyed by municipality (`detect:<municipality>`): the detector needs a municipality's
-whole stream. They are merged across the raw partitions in event-time order first (merge.PartitionMerge),
-so the detector sees the same stream however fast each worker goes. Its state is saved, compressed, in a
-changelogged table every `snapshot_seconds` (a snapshot costs about 0.3 s of CPU), and a detector facts
-record is acknowledged only once a saved state covers it. So the committed offset never passes the saved
-state: a worker that takes over restores the state and is re-delivered exactly the records after it;
-records the state already holds are recognised by the detector (same id in an open window, or a window
-already closed) and change nothing. Alert events are keyed by alert id; one raised again after a failover
-is the same event and the sink upserts it.
+Detector facts go to one detector per group of topics (`detect:<municipality>:<group>/<groups>`, a stable hash
+of the topic code, one group on each facts partition): every scope the detector tests lies within one topic, so
+a group's detector sees everything it decides on, and detection spreads over workers with the facts partitions.
+A group's facts are merged across the raw partitions in event-time order first (merge.PartitionMerge; every batch
+tells every group how far each of its raw partitions came), so the detector sees the same stream however fast
+each worker goes, and it closes windows on the merged watermark. Each group's state is saved, compressed, in a
+changelogged table every `snapshot_seconds`, and a detector facts record is acknowledged only once a saved state
+of its key covers it (one without facts at once). So the committed offset never passes the saved states: a
+worker that takes over restores them and is re-delivered exactly the records after them; records a state already
+holds are recognised by the detector (same id in an open window, or a window already closed) and change nothing.
+Alert events are keyed by alert id (topic and start); one raised again after a failover, by whichever worker, is
+the same event and the sink upserts it. Records under the older per-municipality key are acknowledged and
+skipped (logged once per key).
 """
 from __future__ import annotations
 
@@ -181,7 +185,8 @@ def unpack_state(blob: str | bytes, config: DetectorConfig) -> SpikeDetector:
 
 
 class DetectorKeeper:
-    """One SpikeDetector per detector key (municipality and topic), restored from and saved to the state table."""
+    """One SpikeDetector per detector key (a group of a municipality's topics), restored from and saved to the state
+    table."""
 
     def __init__(self, config: DetectorConfig, state: Any, snapshot_seconds: float) -> None:
         """Keep detectors for `config`, saving to the table `state` every `snapshot_seconds`."""
@@ -249,7 +254,7 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
     changelogs = {dimension: settings.changelog_topic(name) for dimension, name in COUNT_TABLES.items()}
     state = app.Table(DETECTOR_STATE_TABLE, partitions=settings.partitions,
                       schema=json_schema,
-                      help="compressed spike detector snapshots per municipality and topic")
+                      help="compressed spike detector snapshots per group of a municipality's topics")
     keeper = DetectorKeeper(config, state, settings.snapshot_seconds)
     lateness = config.allowed_lateness_minutes * 60
     old_keys: set[str] = set()
@@ -367,7 +372,7 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         if key not in old_keys:
             old_keys.add(key)
             log.warning("counts agent: detector facts under the older key %r are skipped (detectors are kept per "
-                        "municipality and topic now and start afresh)", key)
+                        "group of topics now and start afresh)", key)
         return True
 
     async def detect(event: Any, key: str) -> list[Any]:
