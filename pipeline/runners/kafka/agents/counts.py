@@ -392,7 +392,7 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         released, mark = merge.release()
         observed_until[key] = max(mark, observed_until.get(key, float("-inf")))
         # every raw partition has come this far: the key's windows close on the stream's time, not only on
-        # its own topic's signals (a quiet topic's windows close, and its episodes end, when the others' do)
+        # its own topics' signals (a quiet group's windows close, and its episodes end, when the others' do)
         horizon = min(mark, merge.newest_seen()) - lateness
         alert_events = []
         try:
