@@ -725,6 +725,12 @@ def test_detector_facts_go_to_a_group_per_facts_partition_and_tell_each_how_far_
         decode_detect(b'[1, 2]')
 
 
+def test_detector_groups_default_to_one_per_facts_partition() -> None:
+    assert KafkaSettings(partitions=4).detector_group_count == 4
+    assert KafkaSettings(partitions=4, detector_groups=1).detector_group_count == 1
+    assert KafkaSettings(partitions=4, detector_groups=9).detector_group_count == 4
+
+
 def test_a_partition_quiet_in_one_topic_does_not_hold_its_merge_back() -> None:
     from pipeline.runners.kafka.merge import PartitionMerge
 

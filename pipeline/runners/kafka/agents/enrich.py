@@ -118,7 +118,7 @@ def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_
         """The facts records of a batch and the facts partition of each: counting facts where their key hashes
         to, each detector group's records on the partition of its number."""
         counting = count_records(docs, times)
-        detecting = detect_records(docs, read_from, municipality, settings.partitions, times)
+        detecting = detect_records(docs, read_from, municipality, settings.detector_group_count, times)
         records: list[tuple[bytes | None, bytes]] = [*counting, *((key, value) for key, value, _ in detecting)]
         placed = [hashed(key, facts_partitions, facts_partitions) for key, _ in counting]
         return records, placed + [group for _, _, group in detecting]
