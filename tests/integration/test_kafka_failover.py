@@ -1,7 +1,7 @@
 """Failover: two workers over the mock broker, one SIGKILLed mid-stream and restarted. Every signal is counted
 once per window (the count tables' changelogs equal the store's counts per key and 15-minute window), and
 the failover raises no alert that a run without it does not. Spike detection is spread over the workers (a
-detector per topic) and raises what one worker alone raises."""
+detector per facts partition, each for a group of topics) and raises what one worker alone raises."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -42,8 +42,9 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[st
     config.write_text("[alerts]\nwarmup_hours = 2\nwindow_minutes = 15\n", encoding="utf-8")
     # the count tables' cleanup runs every second, so it falls inside the run many times (every 30 s by
     # default; a 20,000-signal run spans several)
+    # detection spread over the workers: one spike detector per facts partition (a group of topics each)
     env = {"STADSSIGNAAL_CONFIG": str(config), "STADSSIGNAAL_KAFKA_SNAPSHOT_SECONDS": "2",
-           "STADSSIGNAAL_KAFKA_TABLE_CLEANUP_SECONDS": "1"}
+           "STADSSIGNAAL_KAFKA_TABLE_CLEANUP_SECONDS": "1", "STADSSIGNAAL_KAFKA_DETECTOR_GROUPS": "0"}
     return workdir, path, env
 
 

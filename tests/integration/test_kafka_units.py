@@ -725,9 +725,9 @@ def test_detector_facts_go_to_a_group_per_facts_partition_and_tell_each_how_far_
         decode_detect(b'[1, 2]')
 
 
-def test_detector_groups_default_to_one_per_facts_partition() -> None:
-    assert KafkaSettings(partitions=4).detector_group_count == 4
-    assert KafkaSettings(partitions=4, detector_groups=1).detector_group_count == 1
+def test_detector_groups_default_to_one_detector_for_the_municipality() -> None:
+    assert KafkaSettings(partitions=4).detector_group_count == 1
+    assert KafkaSettings(partitions=4, detector_groups=0).detector_group_count == 4
     assert KafkaSettings(partitions=4, detector_groups=9).detector_group_count == 4
 
 

@@ -18,7 +18,7 @@ FACT_TEXT_CHARS = 500
 FACTS_PER_RECORD = 500
 # Keys of the facts topic: counting facts per dimension value ("count:topic:afval"), spread over partitions by
 # their hash; detector facts per group of topics ("detect:<municipality>:<group>/<groups>"; every scope the
-# detector tests lies within one topic), one group on each facts partition.
+# detector tests lies within one topic), group g on facts partition g.
 COUNT_PREFIX = "count:"
 DETECT_PREFIX = "detect:"
 COUNT_DIMENSIONS = ("topic", "channel")
@@ -141,7 +141,7 @@ def count_records(docs: list[dict[str, Any]], times: list[float | None] | None =
 
 
 def detector_group(topic: str, groups: int) -> int:
-    """The detector group of a topic: a stable hash of its code, one group per facts partition."""
+    """The detector group of a topic (of `groups`): a stable hash of its code."""
     return zlib.crc32(topic.encode("utf-8")) % max(groups, 1)
 
 

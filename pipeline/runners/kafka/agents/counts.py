@@ -14,7 +14,7 @@ and an expired window is never written again. So a restore (and, on a broker tha
 the changelog itself) holds the retained two days, whatever the deployment's age.
 
 Detector facts go to one detector per group of topics (`detect:<municipality>:<group>/<groups>`, a stable hash
-of the topic code, one group on each facts partition): every scope the detector tests lies within one topic, so
+of the topic code; `detector_groups`, one by default; group g on facts partition g): every scope the detector tests lies within one topic, so
 a group's detector sees everything it decides on, and detection spreads over workers with the facts partitions.
 A group's facts are merged across the raw partitions in event-time order first (merge.PartitionMerge; every batch
 tells every group how far each of its raw partitions came), so the detector sees the same stream however fast

@@ -3,7 +3,7 @@
 Bad records become dead letters (reason, byte length and sha256 of the raw record; never its content),
 sent to signals.deadletter and stored by the sink. The batch's signals also go, compactly, to the
 internal facts topic: counting facts keyed by topic code and by channel (spread over partitions by key) and
-detector facts per group of topics (one group on each facts partition). Every record goes out as one Kafka
+detector facts per group of topics (group g on facts partition g). Every record goes out as one Kafka
 record batch per partition (pipeline.runners.kafka.batch_send); with `sink_in_enrich` the agent also writes
 the batch to the sink.
 The batch is acknowledged only after the broker acknowledged all of it and the sink stored it, and
