@@ -394,12 +394,14 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
         # every raw partition has come this far: the key's windows close on the stream's time, not only on
         # its own topics' signals (a quiet group's windows close, and its episodes end, when the others' do)
         horizon = min(mark, merge.newest_seen()) - lateness
+        # one detector for the municipality sees every signal: its own newest closes its windows
+        spread = (split_detect_key(key) or ("", 0, 1))[2] > 1
         alert_events = []
         try:
             detector = keeper.get(key) if released else keeper.detectors.get(key)
             if detector is not None:
                 alert_events = detector.observe(released) if released else []
-                if math.isfinite(horizon):
+                if spread and math.isfinite(horizon):
                     alert_events += detector.advance(datetime.fromtimestamp(horizon, timezone.utc))
         except Exception:  # noqa: BLE001 - the detector must never stop counting
             log.exception("spike detector %r failed on %d facts", key, len(released))
