@@ -18,7 +18,7 @@ of the topic code; `detector_groups`, one by default; group g on facts partition
 a group's detector sees everything it decides on, and detection spreads over workers with the facts partitions.
 A group's facts are merged across the raw partitions in event-time order first (merge.PartitionMerge; every batch
 tells every group how far each of its raw partitions came), so the detector sees the same stream however fast
-each worker goes, and it closes windows on the merged watermark. Each group's state is saved, compressed, in a
+each worker goes; with several groups each closes windows on the merged watermark. Each group's state is saved, compressed, in a
 changelogged table every `snapshot_seconds`, and a detector facts record is acknowledged only once a saved state
 of its key covers it (one without facts at once). So the committed offset never passes the saved states: a
 worker that takes over restores them and is re-delivered exactly the records after them; records a state already
