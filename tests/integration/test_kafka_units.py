@@ -681,3 +681,65 @@ def test_count_entries_are_encoded_as_json_dumps_would_and_counting_facts_carry_
     start = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc).timestamp()
     assert json.loads(records[b"count:topic:verkeer"]) == [["twitter:9", start + 600]]
     assert ids_per_window(records[b"count:topic:verkeer"], 900) == ({start: {"twitter:9"}}, 0)
+
+
+# ---- detector facts per topic -----------------------------------------------------------------------------
+
+
+def test_detector_facts_go_to_a_group_per_facts_partition_and_tell_each_how_far_every_partition_came() -> None:
+    from pipeline.runners.kafka.codec import decode_detect, detect_key, detect_records, detector_group, split_detect_key
+
+    base = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+    def doc(minutes: int, code: str | None) -> dict[str, Any]:
+        """A document at `minutes` past the base time."""
+        return {"id": f"twitter:{minutes}", "created_at": (base + timedelta(minutes=minutes)).isoformat(),
+                "channel": "twitter", **({"topic": {"code": code}} if code else {})}
+
+    groups = 4
+    afval, verkeer = detector_group("afval", groups), detector_group("verkeer", groups)
+    assert afval != verkeer and detector_group("afval", groups) == afval      # stable
+    docs = [doc(5, "afval"), doc(1, "afval"), doc(3, "verkeer"), doc(9, None), doc(2, "afval")]
+    records = detect_records(docs, [0, 0, 1, 1, 1], "Zeist", groups)
+    decoded = [(key.decode(), placed, *decode_detect(value)) for key, value, placed in records]
+    # every group hears from both raw partitions, on the facts partition of its number
+    assert sorted((key, placed, p) for key, placed, p, _, _ in decoded) == sorted(
+        (detect_key("Zeist", g, groups), g, p) for g in range(groups) for p in (0, 1))
+    by = {(key, p): (facts, reached) for key, _, p, facts, reached in decoded}
+    assert [f["id"] for f in by[(detect_key("Zeist", afval, groups), 0)][0]] == ["twitter:1", "twitter:5"]
+    assert [f["id"] for f in by[(detect_key("Zeist", afval, groups), 1)][0]] == ["twitter:2"]
+    assert [f["id"] for f in by[(detect_key("Zeist", verkeer, groups), 1)][0]] == ["twitter:3"]
+    assert sum(len(facts) for facts, _ in by.values()) == 4      # the signal without a topic code is left out
+    # each record says how far its raw partition came: its newest signal in the batch, whatever its topic
+    assert {p: reached for (_, p), (_, reached) in by.items()} == {0: (base + timedelta(minutes=5)).timestamp(),
+                                                                    1: (base + timedelta(minutes=9)).timestamp()}
+    assert split_detect_key(detect_key("Zeist", 2, 4)) == ("Zeist", 2, 4)
+    assert split_detect_key("detect:Zeist") is None and split_detect_key("detect:Zeist:afval") is None
+    # a group split over several records: only the last may say how far the partition came
+    many = [doc(i, "afval") for i in range(FACTS_PER_RECORD + 3)]
+    split = [decode_detect(value) for key, value, _ in detect_records(many, [2] * len(many), "Zeist", groups)
+             if key.decode() == detect_key("Zeist", afval, groups)]
+    assert [len(facts) for _, facts, _ in split] == [FACTS_PER_RECORD, 3]
+    assert split[0][2] is None and split[1][2] == (base + timedelta(minutes=len(many) - 1)).timestamp()
+    with pytest.raises(ValueError):
+        decode_detect(b'[1, 2]')
+
+
+def test_detector_groups_default_to_one_detector_for_the_municipality() -> None:
+    assert KafkaSettings(partitions=4).detector_group_count == 1
+    assert KafkaSettings(partitions=4, detector_groups=0).detector_group_count == 4
+    assert KafkaSettings(partitions=4, detector_groups=9).detector_group_count == 4
+
+
+def test_a_partition_quiet_in_one_topic_does_not_hold_its_merge_back() -> None:
+    from pipeline.runners.kafka.merge import PartitionMerge
+
+    now = [0.0]
+    merge = PartitionMerge(2, idle_seconds=30.0, clock=lambda: now[0])
+    fact = {"id": "a", "created_at": "2026-03-02T09:05:00+00:00"}
+    merge.add(0, [fact])
+    assert merge.release()[0] == []                      # partition 1 not heard from yet
+    merge.add(1, [], reached=datetime(2026, 3, 2, 9, 10, tzinfo=timezone.utc).timestamp())
+    released, mark = merge.release()
+    assert released == [fact] and mark == datetime(2026, 3, 2, 9, 5, tzinfo=timezone.utc).timestamp()
+    assert merge.newest_seen() == datetime(2026, 3, 2, 9, 10, tzinfo=timezone.utc).timestamp()
