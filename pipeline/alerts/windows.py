@@ -39,8 +39,8 @@ class DocFacts:
                 "created_at": self.created_at, "sentiment": self.sentiment}
 
 
-def topic_code(doc: dict[str, Any]) -> str | None:
-    """The topic code a signal is counted under, whether `topic` is an object or a plain code (None: not counted)."""
+def _topic_code(doc: dict[str, Any]) -> str | None:
+    """The topic code of a signal, whether `topic` is an object or a plain code."""
     topic = doc.get("topic")
     if isinstance(topic, dict):
         topic = topic.get("code")
@@ -54,7 +54,7 @@ def doc_facts(doc: Any) -> DocFacts:
     sid = doc.get("id")
     if not isinstance(sid, str) or not sid:
         raise ValueError("no id")
-    topic = topic_code(doc)
+    topic = _topic_code(doc)
     if topic is None:
         raise ValueError(f"{sid}: no topic code")
     created = doc.get("created_at")

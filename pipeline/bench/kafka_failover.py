@@ -122,21 +122,6 @@ def stored_alert_ids(store: Path) -> set[str]:
         conn.close()
 
 
-ALERT_COLUMNS = ("id", "topic", "scope_type", "scope_value", "trigger", "status", "start", '"end"', "observed",
-                 "expected")
-
-
-def stored_alerts(store: Path) -> dict[str, tuple[Any, ...]]:
-    """Per alert id, what the store says of it (scope, trigger, status, start, end, observed, expected)."""
-    conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=10)
-    try:
-        return {row[0]: tuple(row[1:]) for row in conn.execute(f"SELECT {', '.join(ALERT_COLUMNS)} FROM alerts")}
-    except sqlite3.Error:
-        return {}
-    finally:
-        conn.close()
-
-
 @dataclass
 class FailoverRun:
     """What a run with (or without) a SIGKILL measured."""
@@ -151,8 +136,6 @@ class FailoverRun:
     takeover_seconds: float | None = None
     rejoin_seconds: float | None = None
     alerts: set[str] = field(default_factory=set)
-    alert_rows: dict[str, tuple[Any, ...]] = field(default_factory=dict)
-    detected: list[int] = field(default_factory=list)   # per worker process: signals fed to its spike detectors
     complete: bool = False
     counts_lag_seconds: float = 0.0   # from every signal stored to the counts adding up
 
@@ -196,11 +179,9 @@ def counts_settled(bootstrap: str, store: Path, settings: KafkaSettings, timeout
 
 
 def failover_run(path: Path, n: int, workdir: Path, partitions: int = 4, kill_at: float | None = 0.3,
-                 extra_env: dict[str, str] | None = None, timeout: float = 300.0, workers_count: int = 2
-                 ) -> FailoverRun:
-    """Two workers (`workers_count`) process `path` (n signals); with `kill_at`, one is SIGKILLed once that share
-    is stored and restarted after the other took over. Returns counts against the store, takeover and rejoin
-    times, the alerts and what each worker fed its spike detectors."""
+                 extra_env: dict[str, str] | None = None, timeout: float = 300.0) -> FailoverRun:
+    """Two workers process `path` (n signals); with `kill_at`, one is SIGKILLed once that share is stored and
+    restarted after the other took over. Returns counts against the store, takeover and rejoin times."""
     from pipeline.bench.kafka_broker import MockCluster
     from pipeline.runners.kafka.topics import create_on_mock
 
@@ -211,7 +192,7 @@ def failover_run(path: Path, n: int, workdir: Path, partitions: int = 4, kill_at
         settings = KafkaSettings(broker=cluster.bootstrap, partitions=partitions, sqlite_path=store)
         create_on_mock(cluster, settings)
         env = worker_env(cluster.bootstrap, store, partitions, **(extra_env or {}))
-        workers = [WorkerProcess(name, workdir, env).start() for name in ("left", "right", "third")[:workers_count]]
+        workers = [WorkerProcess(name, workdir, env).start() for name in ("left", "right")]
         try:
             if not wait_until(lambda: owns_all(workers, settings.topic_raw, partitions)
                               and all(w.partitions(settings.topic_raw) for w in workers), 120, 0.2):
@@ -246,8 +227,6 @@ def failover_run(path: Path, n: int, workdir: Path, partitions: int = 4, kill_at
                 result.under[column] = sum(max(0, s - c) for c, s in wrong.values())
             time.sleep(2.0)   # let the alert-sink agent store the last alert events
             result.alerts = stored_alert_ids(store)
-            result.alert_rows = stored_alerts(store)
-            result.detected = [w.count("detected") for w in workers]
         finally:
             stop_all(workers)
     return result

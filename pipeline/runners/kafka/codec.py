@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import json
-import zlib
 from datetime import datetime
 from typing import Any
 
-from pipeline.alerts.windows import topic_code
 from pipeline.core.signal import MAX_TEXT_CHARS, DeadLetter, InvalidSignal, RawSignal, decode_line
 
 # The fields of an enriched signal the spike detector reads (see pipeline.alerts.windows.doc_facts).
@@ -16,9 +14,8 @@ FACT_FIELDS = ("id", "channel", "created_at", "place", "text", "keywords")
 FACT_TEXT_CHARS = 500
 # Facts per Kafka record: keeps a record far below Kafka's default 1 MB message limit.
 FACTS_PER_RECORD = 500
-# Keys of the facts topic: counting facts per dimension value ("count:topic:afval"), spread over partitions by
-# their hash; detector facts per group of topics ("detect:<municipality>:<group>/<groups>"; every scope the
-# detector tests lies within one topic), group g on facts partition g.
+# Keys of the facts topic: counting facts per dimension value ("count:topic:afval"), spread over partitions;
+# detector facts per municipality ("detect:<municipality>"), so one partition sees its whole stream.
 COUNT_PREFIX = "count:"
 DETECT_PREFIX = "detect:"
 COUNT_DIMENSIONS = ("topic", "channel")
@@ -140,68 +137,31 @@ def count_records(docs: list[dict[str, Any]], times: list[float | None] | None =
     return [(encode_key(key), to_json_bytes(pairs)) for key, pairs in groups.items()]
 
 
-def detector_group(topic: str, groups: int) -> int:
-    """The detector group of a topic (of `groups`): a stable hash of its code."""
-    return zlib.crc32(topic.encode("utf-8")) % max(groups, 1)
-
-
-def detect_key(municipality: str, group: int, groups: int) -> str:
-    """The facts key of the spike detector of one group of a municipality's topics (of `groups` in all)."""
-    return f"{DETECT_PREFIX}{municipality}:{group}/{groups}"
-
-
-def split_detect_key(key: str) -> tuple[str, int, int] | None:
-    """(municipality, group, groups) of a detect_key(); None for any other form (the older `detect:<municipality>`)."""
-    municipality, sep, part = key[len(DETECT_PREFIX):].rpartition(":")
-    group, slash, groups = part.partition("/")
-    if not (sep and slash and group.isdigit() and groups.isdigit()):
-        return None
-    return municipality, int(group), int(groups)
-
-
-def detect_records(docs: list[dict[str, Any]], partitions: list[int], municipality: str, groups: int,
-                   times: list[float | None] | None = None) -> list[tuple[bytes, bytes, int]]:
-    """(key, value, facts partition) records for the spike detectors: one detector per group of topics
-    (detector_group), keyed detect_key() and placed on the facts partition of the group's number. Per group and
-    raw partition (`partitions[i]` is where docs[i] was read): {"p": partition, "t": the newest event time of the
-    batch's signals from that partition, "facts": [...] oldest first}. Every group gets a record from every raw
-    partition in the batch, with no facts when the partition had none of its topics, so each detector's merge
-    learns how far every raw partition came (and neither waits for, nor runs ahead of, a partition that is only
-    quiet in its topics). Signals without a topic code are left out (the detector cannot count them).
+def detect_records(docs: list[dict[str, Any]], partitions: list[int], municipality: str,
+                   times: list[float | None] | None = None) -> list[tuple[bytes, bytes]]:
+    """(key, value) facts records for the spike detector, keyed `detect:<municipality>`: per raw partition
+    (`partitions[i]` is where docs[i] was read), {"p": partition, "facts": [...]} oldest first.
     `times`: event_times(docs), when known."""
     times = event_times(docs) if times is None else times
-    grouped: dict[int, dict[int, list[tuple[float, dict[str, Any]]]]] = {}
-    newest: dict[int, float] = {}
+    key = encode_key(DETECT_PREFIX + municipality)
+    groups: dict[int, list[tuple[float, dict[str, Any]]]] = {}
     for doc, partition, ts in zip(docs, partitions, times):
-        by_group = grouped.setdefault(partition, {})
-        if ts is not None and ts > newest.get(partition, float("-inf")):
-            newest[partition] = ts
-        topic = topic_code(doc)
-        if topic is not None:
-            by_group.setdefault(detector_group(topic, groups), []).append((ts or 0.0, doc))
+        groups.setdefault(partition, []).append((ts or 0.0, doc))
     out = []
-    for partition, by_group in sorted(grouped.items()):
-        mark = newest.get(partition)
-        for group in range(groups) if mark is not None else sorted(by_group):
-            key = encode_key(detect_key(municipality, group, groups))
-            facts = [doc_fact(doc) for _, doc in sorted(by_group.get(group, []), key=lambda pair: pair[0])]
-            starts = range(0, max(len(facts), 1), FACTS_PER_RECORD)
-            for i in starts:
-                # only the last record of a split group may say how far the partition has come
-                value = {"p": partition, "t": mark if i == starts[-1] else None, "facts": facts[i:i + FACTS_PER_RECORD]}
-                out.append((key, to_json_bytes(value), group))
+    for partition, group in sorted(groups.items()):
+        group.sort(key=lambda pair: pair[0])
+        facts = [doc_fact(doc) for _, doc in group]
+        for i in range(0, len(facts), FACTS_PER_RECORD):
+            out.append((key, to_json_bytes({"p": partition, "facts": facts[i:i + FACTS_PER_RECORD]})))
     return out
 
 
-def decode_detect(value: bytes | None) -> tuple[int, list[dict[str, Any]], float | None]:
-    """The raw partition, facts and partition progress (the newest event time its batch had, None when not
-    given) of a detector facts record; ValueError when it is not one."""
+def decode_detect(value: bytes | None) -> tuple[int, list[dict[str, Any]]]:
+    """The raw partition and facts of a detector facts record; ValueError when it is not one."""
     record = _parse_json(value, "detector facts record")
     if not isinstance(record, dict) or not isinstance(record.get("p"), int) or not isinstance(record.get("facts"), list):
         raise ValueError("detector facts record is not an object with a partition and a facts list")
-    mark = record.get("t")
-    mark = float(mark) if isinstance(mark, (int, float)) and not isinstance(mark, bool) else None
-    return record["p"], [fact for fact in record["facts"] if isinstance(fact, dict)], mark
+    return record["p"], [fact for fact in record["facts"] if isinstance(fact, dict)]
 
 
 def decode_facts(value: bytes | None) -> list[dict[str, Any]]:

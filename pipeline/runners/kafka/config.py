@@ -59,23 +59,12 @@ class KafkaSettings(BaseSettings):
     table_cleanup_seconds: float = Field(30.0, gt=0, description="how often the count tables drop windows older "
                                          "than their retention (two days of event time) from memory")
     snapshot_seconds: float = Field(30.0, gt=0, description="how often the spike detector state is saved")
-    detector_groups: int = Field(1, ge=0, description="spike detectors per municipality, each for a group of topics "
-                                 "(a stable hash of the topic code) on facts partition 0..n-1, so detection spreads "
-                                 "over the workers that own them. 1 (default): one detector for the municipality, "
-                                 "as the local runner; more cost CPU (each detector pays per closed window whatever "
-                                 "its size) and, on the alert benchmark's stream, false alarms (four groups: 1.71 a "
-                                 "week against 0.86). 0: one per facts partition")
     merge_idle_seconds: float = Field(30.0, gt=0, description="a raw partition that sent no facts this long "
                                       "stops holding back the detector's event-time merge")
     datadir: Path = Field(Path("var/faust"), description="Faust's local data directory")
     progress_file: Path | None = Field(None, description="JSON file a worker keeps its counts and partitions in")
     connector_state_dir: Path = Field(Path("var/connectors"), description="where connectors keep their cursor")
     produce_timeout: float = Field(60.0, gt=0, description="seconds a connector waits for the broker's acks")
-
-    @property
-    def detector_group_count(self) -> int:
-        """How many spike detector groups there are: `detector_groups`, at most (and by default) `partitions`."""
-        return min(self.detector_groups or self.partitions, self.partitions)
 
     @field_validator("sink")
     @classmethod

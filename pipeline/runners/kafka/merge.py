@@ -28,10 +28,9 @@ class PartitionMerge:
         self.waiting: list[tuple[float, int, dict[str, Any]]] = []
         self._seq = 0
 
-    def add(self, partition: int, facts: list[dict[str, Any]], reached: float | None = None) -> float:
-        """Buffer a record's facts from raw `partition`, which has come as far as `reached` (event time; when
-        given, none of its later facts is older); returns the newest of those times (-inf if none)."""
-        newest = float("-inf") if reached is None else reached
+    def add(self, partition: int, facts: list[dict[str, Any]]) -> float:
+        """Buffer a record's facts from raw `partition`; returns the newest event time among them (-inf if none)."""
+        newest = float("-inf")
         for fact in facts:
             ts = event_time(fact.get("created_at"))
             if ts is None:
@@ -57,10 +56,6 @@ class PartitionMerge:
             if now - heard < self.idle_seconds:
                 holding.append(self.newest.get(partition, float("-inf")))
         return min(holding) if holding else float("inf")
-
-    def newest_seen(self) -> float:
-        """The newest event time any raw partition has reached (-inf before any)."""
-        return max(self.newest.values(), default=float("-inf"))
 
     def release(self) -> tuple[list[dict[str, Any]], float]:
         """The buffered facts at or below the watermark, oldest first, and the watermark."""

@@ -2,10 +2,9 @@
 
 Bad records become dead letters (reason, byte length and sha256 of the raw record; never its content),
 sent to signals.deadletter and stored by the sink. The batch's signals also go, compactly, to the
-internal facts topic: counting facts keyed by topic code and by channel (spread over partitions by key) and
-detector facts per group of topics (group g on facts partition g). Every record goes out as one Kafka
-record batch per partition (pipeline.runners.kafka.batch_send); with `sink_in_enrich` the agent also writes
-the batch to the sink.
+internal facts topic: counting facts keyed by topic code and by channel (spread over partitions) and
+detector facts keyed by municipality. Every record goes out as one Kafka record batch per partition
+(pipeline.runners.kafka.batch_send); with `sink_in_enrich` the agent also writes the batch to the sink.
 The batch is acknowledged only after the broker acknowledged all of it and the sink stored it, and
 Faust flushes the producer before it commits offsets: at-least-once delivery, exactly once in the sink;
 the counts agent makes counting idempotent.
@@ -16,8 +15,6 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from typing import Any, Iterable
-
-from aiokafka.partitioner import DefaultPartitioner
 
 from pipeline.core.signal import DeadLetter, InvalidSignal, RawSignal
 from pipeline.enrich.batch import BatchEnricher, enrich_batch
@@ -110,18 +107,6 @@ def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_
     raw_topic = app.topic(settings.topic_raw, schema=RawSchema(), partitions=settings.partitions)
     source = f"kafka:{settings.topic_raw}"
     sender = BatchSender(lambda: app.producer._ensure_producer())
-    facts_partitions = list(range(settings.partitions))
-    hashed = DefaultPartitioner()
-
-    def facts_records(docs: list[dict[str, Any]], read_from: list[int], times: list[float | None]
-                      ) -> tuple[list[tuple[bytes | None, bytes]], list[int]]:
-        """The facts records of a batch and the facts partition of each: counting facts where their key hashes
-        to, each detector group's records on the partition of its number."""
-        counting = count_records(docs, times)
-        detecting = detect_records(docs, read_from, municipality, settings.detector_group_count, times)
-        records: list[tuple[bytes | None, bytes]] = [*counting, *((key, value) for key, value, _ in detecting)]
-        placed = [hashed(key, facts_partitions, facts_partitions) for key, _ in counting]
-        return records, placed + [group for _, _, group in detecting]
 
     async def store(batch: SinkBatch) -> list[DeadLetter]:
         """Write the batch to the sink, retrying until it accepts; return what it refused."""
@@ -149,7 +134,8 @@ def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_
             deliveries = [asyncio.ensure_future(sender.send(topic, batch, placed=placed))
                           for topic, batch, placed in (
                 (settings.topic_enriched, enriched_records(outcome.docs, encoded), outcome.partitions),
-                (settings.facts_topic, *facts_records(outcome.docs, outcome.partitions, times)),
+                (settings.facts_topic, count_records(outcome.docs, times)
+                 + detect_records(outcome.docs, outcome.partitions, municipality, times), None),
                 (settings.topic_deadletter, dead_records(outcome.dead), None),
             ) if batch]
             try:
