@@ -10,7 +10,9 @@ import pytest
 from pipeline.bench.kafka import write_input
 from pipeline.bench.kafka_failover import failover_run
 
-pytestmark = pytest.mark.slow
+# the module fixture makes two whole failover runs, each with its own 300 s waits that report what they saw;
+# the hang guard must outlast them, or a slow machine shows a bare timeout instead of the counts
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
 
 SIGNALS = 3000
 
