@@ -17,7 +17,6 @@ from pipeline.models.shorthand import expand_shorthand
 log = logging.getLogger(__name__)
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
-_WORDS = re.compile(r"[a-z0-9]+")
 _ZEROS = re.compile(r"0{2,}")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 # Accents folded, digits to '0', ASCII punctuation and control characters to spaces.
@@ -26,15 +25,19 @@ _FOLD: dict[int, str] = {
                                  "aaaaaaeeeeiiiiooooouuuuyync000000000")},
     **{c: " " for c in range(128) if not chr(c).isalnum() and not chr(c).isspace()},
 }
+_FOLD_ASCII = bytes(ord(_FOLD.get(c, chr(c))) for c in range(128)) + bytes(range(128, 256))   # the same, as bytes
+# The characters a word can hold before folding: [a-z0-9] and the accented letters _FOLD turns into ASCII letters.
+_FOLDABLE_WORDS = re.compile("[a-z0-9" + "".join(chr(c) for c in _FOLD if c > 127) + "]+")
 _CACHE_LIMIT = 200_000
 _WORD_FORMS: dict[str, str] = {}
 
 
 def _word_form(word: str) -> str:
-    """A raw word with digit runs collapsed to '0' and letters repeated 3+ times cut to two ('zooo' -> 'zoo')."""
+    """A raw word folded (accents, digits to '0'), digit runs collapsed to '0' and letters repeated 3+ times cut to
+    two ('zooo' -> 'zoo'); cached."""
     form = _WORD_FORMS.get(word)
     if form is None:
-        form = _REPEATS.sub(r"\1\1", _ZEROS.sub("0", word))
+        form = _REPEATS.sub(r"\1\1", _ZEROS.sub("0", word.translate(_FOLD)))
         if len(_WORD_FORMS) >= _CACHE_LIMIT:
             _WORD_FORMS.clear()
         _WORD_FORMS[word] = form
@@ -49,8 +52,10 @@ def words_of(text: Any) -> list[str]:
     folded = text.lower()
     if "http" in folded or "www." in folded:
         folded = _URL.sub(" url ", folded)
-    folded = folded.translate(_FOLD)
-    raw = folded.split() if folded.isascii() else _WORDS.findall(folded)
+    if folded.isascii():   # folded as bytes: str.translate looks every character up in a dict
+        raw = folded.encode("ascii").translate(_FOLD_ASCII).decode("ascii").split()
+    else:   # every other character only separates words, so the words are the runs of foldable characters
+        raw = _FOLDABLE_WORDS.findall(folded)
     forms = _WORD_FORMS
     return [forms.get(w) or _word_form(w) for w in raw]
 
