@@ -170,11 +170,11 @@ class NameFinder:
         else:
             words = set(text.translate(_PUNCTUATION_TO_SPACE).split())
         found += lower.intersection(words)
-        lowered = {word.lower() for word in words if word[:1].isupper()}
+        lowered = {word.lower() for word in words if word[0].isupper()}   # split() gives no empty words
         if lowered:
             hits = capitalised.intersection(lowered)
             if hits:
-                found += [word for word in words if word[:1].isupper() and word.lower() in hits]
+                found += [word for word in words if word[0].isupper() and word.lower() in hits]
             if not self._ambiguous_triggers.isdisjoint(lowered):
                 ambiguous = self._ambiguous_triggers
                 for match in _CAPITALISED.finditer(text):
