@@ -29,6 +29,7 @@ _QUESTION_WORDS = frozenset({"wie", "wat", "waar", "wanneer", "hoe", "hoeveel", 
                              "mag", "moet", "is", "zijn", "geldt", "klopt", "komt", "wordt", "weet", "heeft"})
 LEXICON_SCALE = 2.0   # the enricher's score = tanh(raw / 2.0)
 _DIGITS = re.compile(r"\d")
+_ASCII_DIGITS = re.compile(r"[0-9]")
 FEATURE_NAMES: tuple[str, ...] = (
     "lexicon_score", "lexicon_raw", "pattern_sum", "pattern_positive", "pattern_negative", "pattern_max",
     "pattern_min", "pattern_hits", "exclamations", "questions", "positive_emoji", "negative_emoji",
@@ -160,8 +161,11 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
                 if stems is None or len(stems) != len(tokens):
                     stems = stem_tokens(tokens)
                 total = lexicon_scorer.raw_score(tokens, stems) if tokens else 0.0
-                score = round(math.tanh(total / LEXICON_SCALE), 3)   # what LexiconSentiment.score returns
-                raw = math.tanh(total / 4.0)
+                if total == 0.0:   # most texts; tanh and round keep a zero as it is (with its sign)
+                    score = raw = float(total)
+                else:
+                    score = round(math.tanh(total / LEXICON_SCALE), 3)   # what LexiconSentiment.score returns
+                    raw = math.tanh(total / 4.0)
             except Exception:  # a scorer bug must not break training or enrichment
                 log.debug("sentiment: lexicon scorer failed on a text", exc_info=True)
         if tokens is None:
@@ -227,13 +231,15 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
         exclamations = min(text.count("!"), 5)
         questions = min(text.count("?"), 5)
         lower = text.lower()
+        digits = _ASCII_DIGITS if text.isascii() else _DIGITS   # the same matches on ASCII text, without Unicode
+        # Counts and flags stay ints and bools: transform() stores every value as a float64 anyway.
         return [
-            float(score), raw, positive + negative, positive, negative, highest, lowest, hits,
-            float(exclamations), float(questions), float(emoji[1]), float(emoji[2]), float(min(shouting, 5)),
-            float(negators), math.log1p(n_words), *subjective, irony_emoji, praise, ellipsis,
-            float(questions > 0 and _first_word(tokens, lexicon) in _QUESTION_WORDS),
-            float(min(len(_DIGITS.findall(text)), 10)), float(min(text.count("#"), 5)),
-            float(min(text.count("@"), 5)), float("http" in lower or "www." in lower),
+            score, raw, positive + negative, positive, negative, highest, lowest, hits,
+            exclamations, questions, emoji[1], emoji[2], min(shouting, 5),
+            negators, math.log1p(n_words), *subjective, irony_emoji, praise, ellipsis,
+            questions > 0 and _first_word(tokens, lexicon) in _QUESTION_WORDS,
+            min(len(digits.findall(text)), 10), min(text.count("#"), 5),
+            min(text.count("@"), 5), "http" in lower or "www." in lower,
             mean, balance, math.tanh(raw * 8.0 / (n_words + 4.0)),
         ]
 
