@@ -152,9 +152,11 @@ class LexiconSentiment:
     @staticmethod
     def _phrase_at(candidates: list[tuple[tuple[str, ...], float]], stems: list[str], i: int) -> tuple[int, float]:
         """(length, value) of the longest lexicon phrase starting at position i; (0, 0.0) when none."""
+        n = len(stems)
         for phrase, value in candidates:
             size = len(phrase)
-            if tuple(stems[i:i + size]) == phrase:
+            # the second word first: most candidates fail there, before a tuple of the stems is built
+            if i + size <= n and (size == 1 or stems[i + 1] == phrase[1]) and tuple(stems[i:i + size]) == phrase:
                 return size, value
         return 0, 0.0
 

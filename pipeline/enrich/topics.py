@@ -238,9 +238,11 @@ class KeywordTopicModel:
     def _phrase_size(candidates: list[tuple[tuple[str, ...], Hit]], stems: list[str], i: int,
                      matched: list[tuple[int, int, list[Hit]]]) -> int:
         """Length of the longest phrase starting at position i (0: none); records the match."""
+        n = len(stems)
         for phrase, hit in candidates:
             size = len(phrase)
-            if tuple(stems[i:i + size]) == phrase:
+            # the second word first: most candidates fail there, before a tuple of the stems is built
+            if i + size <= n and (size == 1 or stems[i + 1] == phrase[1]) and tuple(stems[i:i + size]) == phrase:
                 matched.append((i, size, [hit]))
                 return size
         return 0

@@ -29,6 +29,7 @@ _QUESTION_WORDS = frozenset({"wie", "wat", "waar", "wanneer", "hoe", "hoeveel", 
                              "mag", "moet", "is", "zijn", "geldt", "klopt", "komt", "wordt", "weet", "heeft"})
 LEXICON_SCALE = 2.0   # the enricher's score = tanh(raw / 2.0)
 _DIGITS = re.compile(r"\d")
+_ASCII_DIGITS = re.compile(r"[0-9]")
 FEATURE_NAMES: tuple[str, ...] = (
     "lexicon_score", "lexicon_raw", "pattern_sum", "pattern_positive", "pattern_negative", "pattern_max",
     "pattern_min", "pattern_hits", "exclamations", "questions", "positive_emoji", "negative_emoji",
@@ -62,14 +63,17 @@ def pattern_entries() -> dict[str, tuple[float, float]]:
             for form, values in sums.items()}
 
 
-_OTHER, _WORD, _NEGATOR, _EMOJI = 0, 1, 2, 3
+_OTHER, _WORD, _NEGATOR, _EMOJI, _PLAIN = 0, 1, 2, 3, 4   # _PLAIN: a word with no lexicon entry, not ironic
+_WORD_KINDS = frozenset({_WORD, _NEGATOR, _PLAIN})
 _CAPITALS = re.compile(r"[A-Z]{2}")
 _TOKEN_INFO: dict[str, tuple[Any, ...]] = {}
 _TOKEN_INFO_LIMIT = 200_000
 
 
 def _token_info(token: str, lexicon: dict[str, tuple[float, float]]) -> tuple[Any, ...]:
-    """What the features need of one token, cached: (kind, lexicon entry or emoji class, -, irony word)."""
+    """What the features need of one token, cached: (kind, lexicon entry or emoji class, -, irony word).
+
+    A word with no lexicon entry that is no irony word is of kind _PLAIN: all it adds is a word to the count."""
     if token[:1] == "#" and len(token) > 1:   # a hashtag counts as the word it holds ("#helden")
         token, key = token[1:], token
     else:
@@ -80,7 +84,8 @@ def _token_info(token: str, lexicon: dict[str, tuple[float, float]]) -> tuple[An
         if token in NEGATORS:
             info = (_NEGATOR, None, None, False)
         else:
-            info = (_WORD, lexicon.get(token), None, token in _IRONY_WORDS)
+            entry, irony = lexicon.get(token), token in _IRONY_WORDS
+            info = (_WORD, entry, None, irony) if entry is not None or irony else (_PLAIN, None, None, False)
     elif first > "\u2000":
         code = 1 if token in _POSITIVE_EMOJI else 2 if token in _NEGATIVE_EMOJI else 3 if token in _IRONY_EMOJI else 0
         info = (_EMOJI, code, None, False)
@@ -156,8 +161,11 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
                 if stems is None or len(stems) != len(tokens):
                     stems = stem_tokens(tokens)
                 total = lexicon_scorer.raw_score(tokens, stems) if tokens else 0.0
-                score = round(math.tanh(total / LEXICON_SCALE), 3)   # what LexiconSentiment.score returns
-                raw = math.tanh(total / 4.0)
+                if total == 0.0:   # most texts; tanh and round keep a zero as it is (with its sign)
+                    score = raw = float(total)
+                else:
+                    score = round(math.tanh(total / LEXICON_SCALE), 3)   # what LexiconSentiment.score returns
+                    raw = math.tanh(total / 4.0)
             except Exception:  # a scorer bug must not break training or enrichment
                 log.debug("sentiment: lexicon scorer failed on a text", exc_info=True)
         if tokens is None:
@@ -166,7 +174,6 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
         subjectivity: list[float] = []
         negators = n_words = 0
         last_negator = -10
-        first_word = ""
         emoji = [0, 0, 0, 0]   # (unused), positive, negative, irony
         irony_word = False
         plain_praise = 0.0   # praise words that are not negated: "niet slecht hoor" is understatement, not sarcasm
@@ -176,13 +183,14 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
             if info is None:
                 info = _token_info(token, lexicon)
             kind = info[0]
+            if kind == _PLAIN:
+                n_words += 1
+                continue
             if kind == _OTHER:
                 continue
             if kind == _EMOJI:
                 emoji[info[1]] += 1
                 continue
-            if not n_words:
-                first_word = token
             n_words += 1
             if kind == _NEGATOR:
                 negators += 1
@@ -201,28 +209,48 @@ class LexiconFeatures(BaseEstimator, TransformerMixin):
             elif polarity > 0:
                 plain_praise += polarity
             values.append(polarity)
-        lower = text.lower()
-        positive = sum(v for v in values if v > 0)
-        negative = sum(v for v in values if v < 0)
+        if values:
+            positive = sum(v for v in values if v > 0)
+            negative = sum(v for v in values if v < 0)
+            hits = float(len(values))
+            highest, lowest = max(values), min(values)
+            mean = (positive + negative) / hits
+            balance = (positive + negative) / (positive - negative) if positive - negative > 0 else 0.0
+        else:   # most texts: no Pattern word with a polarity
+            positive = negative = hits = highest = lowest = mean = balance = 0.0
+        if subjectivity:
+            subjective = (sum(subjectivity), max(subjectivity), float(sum(s >= 0.5 for s in subjectivity)))
+        else:
+            subjective = (0.0, 0.0, 0.0)
         shouting = sum(1 for w in text.split() if len(w) > 3 and w.isupper()) if _CAPITALS.search(text) else 0
-        positive_emoji, negative_emoji, irony_emoji = float(emoji[1]), float(emoji[2]), float(emoji[3])
         ellipsis = float("..." in text or "…" in text)
-        irony_cue = irony_emoji > 0 or ellipsis > 0 or irony_word
-        praise = max(0.0, float(score)) + max(0.0, positive) if plain_praise > 0 else 0.0
+        irony_emoji = float(emoji[3])
+        praise = 0.0
+        if plain_praise > 0 and (irony_emoji > 0 or ellipsis > 0 or irony_word):
+            praise = max(0.0, float(score)) + max(0.0, positive)
+        exclamations = min(text.count("!"), 5)
+        questions = min(text.count("?"), 5)
+        lower = text.lower()
+        digits = _ASCII_DIGITS if text.isascii() else _DIGITS   # the same matches on ASCII text, without Unicode
+        # Counts and flags stay ints and bools: transform() stores every value as a float64 anyway.
         return [
-            float(score), raw, positive + negative, positive, negative, max(values, default=0.0),
-            min(values, default=0.0), float(len(values)), float(min(text.count("!"), 5)),
-            float(min(text.count("?"), 5)), positive_emoji, negative_emoji, float(min(shouting, 5)),
-            float(negators), math.log1p(n_words),
-            sum(subjectivity), max(subjectivity, default=0.0), float(sum(s >= 0.5 for s in subjectivity)),
-            irony_emoji, praise if irony_cue else 0.0, ellipsis,
-            float(first_word in _QUESTION_WORDS and "?" in text),
-            float(min(len(_DIGITS.findall(text)), 10)), float(min(text.count("#"), 5)),
-            float(min(text.count("@"), 5)), float("http" in lower or "www." in lower),
-            (positive + negative) / len(values) if values else 0.0,
-            (positive + negative) / (positive - negative) if values and positive - negative > 0 else 0.0,
-            math.tanh(raw * 8.0 / (n_words + 4.0)),
+            score, raw, positive + negative, positive, negative, highest, lowest, hits,
+            exclamations, questions, emoji[1], emoji[2], min(shouting, 5),
+            negators, math.log1p(n_words), *subjective, irony_emoji, praise, ellipsis,
+            questions > 0 and _first_word(tokens, lexicon) in _QUESTION_WORDS,
+            min(len(digits.findall(text)), 10), min(text.count("#"), 5),
+            min(text.count("@"), 5), "http" in lower or "www." in lower,
+            mean, balance, math.tanh(raw * 8.0 / (n_words + 4.0)),
         ]
+
+
+def _first_word(tokens: list[str], lexicon: dict[str, tuple[float, float]]) -> str:
+    """The first token that counts as a word ("" when none)."""
+    for token in tokens:
+        info = _TOKEN_INFO.get(token)
+        if (info if info is not None else _token_info(token, lexicon))[0] in _WORD_KINDS:
+            return token
+    return ""
 
 
 class ClipValues(BaseEstimator, TransformerMixin):

@@ -164,8 +164,8 @@ class SupervisedSentiment:
         if not len(proba):
             return []
         scores = (proba[:, self._pos] - proba[:, self._neg]).round(3)
-        best = proba.argmax(axis=1)
-        return [(self.classes[b], float(s)) for b, s in zip(best, scores)]
+        classes = self.classes
+        return [(classes[b], s) for b, s in zip(proba.argmax(axis=1).tolist(), scores.tolist())]
 
     def score(self, text: str, tokens: list[str] | None = None, stems: list[str] | None = None) -> tuple[str, float]:
         """(label, score) for one text, with its tokens and stems when already computed."""

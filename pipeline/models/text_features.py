@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import logging
 import re
+from array import array
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import chain
 from typing import Any
 
@@ -17,7 +18,6 @@ from pipeline.models.shorthand import expand_shorthand
 log = logging.getLogger(__name__)
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
-_WORDS = re.compile(r"[a-z0-9]+")
 _ZEROS = re.compile(r"0{2,}")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
 # Accents folded, digits to '0', ASCII punctuation and control characters to spaces.
@@ -26,15 +26,19 @@ _FOLD: dict[int, str] = {
                                  "aaaaaaeeeeiiiiooooouuuuyync000000000")},
     **{c: " " for c in range(128) if not chr(c).isalnum() and not chr(c).isspace()},
 }
+_FOLD_ASCII = bytes(ord(_FOLD.get(c, chr(c))) for c in range(128)) + bytes(range(128, 256))   # the same, as bytes
+# The characters a word can hold before folding: [a-z0-9] and the accented letters _FOLD turns into ASCII letters.
+_FOLDABLE_WORDS = re.compile("[a-z0-9" + "".join(chr(c) for c in _FOLD if c > 127) + "]+")
 _CACHE_LIMIT = 200_000
 _WORD_FORMS: dict[str, str] = {}
 
 
 def _word_form(word: str) -> str:
-    """A raw word with digit runs collapsed to '0' and letters repeated 3+ times cut to two ('zooo' -> 'zoo')."""
+    """A raw word folded (accents, digits to '0'), digit runs collapsed to '0' and letters repeated 3+ times cut to
+    two ('zooo' -> 'zoo'); cached."""
     form = _WORD_FORMS.get(word)
     if form is None:
-        form = _REPEATS.sub(r"\1\1", _ZEROS.sub("0", word))
+        form = _REPEATS.sub(r"\1\1", _ZEROS.sub("0", word.translate(_FOLD)))
         if len(_WORD_FORMS) >= _CACHE_LIMIT:
             _WORD_FORMS.clear()
         _WORD_FORMS[word] = form
@@ -49,8 +53,10 @@ def words_of(text: Any) -> list[str]:
     folded = text.lower()
     if "http" in folded or "www." in folded:
         folded = _URL.sub(" url ", folded)
-    folded = folded.translate(_FOLD)
-    raw = folded.split() if folded.isascii() else _WORDS.findall(folded)
+    if folded.isascii():   # folded as bytes: str.translate looks every character up in a dict
+        raw = folded.encode("ascii").translate(_FOLD_ASCII).decode("ascii").split()
+    else:   # every other character only separates words, so the words are the runs of foldable characters
+        raw = _FOLDABLE_WORDS.findall(folded)
     forms = _WORD_FORMS
     return [forms.get(w) or _word_form(w) for w in raw]
 
@@ -158,7 +164,7 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
     def _reset_cache(self) -> None:
         """Start with an empty per-word cache of char n-gram columns."""
         self._char_cache: dict[str, list[int]] = {}
-        self._word_cache: dict[str, list[int]] = {}
+        self._word_cache: dict[str, bytes] = {}
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickle without the per-word cache."""
@@ -187,10 +193,11 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
             cache[word] = found
         return found
 
-    def _word_columns(self, word: str) -> list[int]:
-        """Column indices of one word as a unigram (when in the vocabulary) and of its char n-grams (cached)."""
+    def _word_columns(self, word: str) -> bytes:
+        """Column indices of one word as a unigram (when in the vocabulary) and of its char n-grams, as int64
+        bytes (cached)."""
         unigram = self.word_vocabulary_.get(word)
-        found = ([unigram] if unigram is not None else []) + self._char_columns(word)
+        found = array("q", ([unigram] if unigram is not None else []) + self._char_columns(word)).tobytes()
         if len(self._word_cache) >= _CACHE_LIMIT:
             self._word_cache.clear()
         self._word_cache[word] = found
@@ -200,40 +207,62 @@ class NgramTfidf(BaseEstimator, TransformerMixin):
         """The TF-IDF matrix (rows: texts), word block then char block, each L2-normalised per row."""
         if not hasattr(self, "idf_"):
             raise RuntimeError("NgramTfidf is not fitted")
-        columns: list[int] = []   # a list, turned into an array once: array("q") converts each item slowly
-        indptr = [0]
         word_vocab = self.word_vocabulary_
         use_words, use_chars = bool(self.word_ngrams), bool(self.char_ngrams)
         low, high = self.word_ngrams or (1, 1)
+        words_of_text = self._words if getattr(self, "shorthand", False) else words_of
+        if use_words and use_chars and low == 1 and high <= 2:
+            columns, indptr = self._usual_columns(texts, words_of_text, high == 2)
+            return self._weigh(columns, indptr)
+        listed: list[int] = []   # a list, turned into an array once: array("q") converts each item slowly
+        offsets = [0]
         char_columns = self._char_columns
         cache = self._char_cache
-        unigrams_with_chars = use_words and use_chars and low == 1 and high <= 2
-        both = self._word_cache
-        words_of_text = self._words if getattr(self, "shorthand", False) else words_of
         for text in texts:
             words = words_of_text(text)
-            if unigrams_with_chars:   # the usual shape: one cached column list per word, then the bigrams
-                columns.extend(chain.from_iterable([both[w] if w in both else self._word_columns(w) for w in words]))
-                if high == 2:
-                    for a, b in zip(words, words[1:]):
-                        col = word_vocab.get(f"{a} {b}")
-                        if col is not None:
-                            columns.append(col)
-            elif use_words:
+            if use_words:
                 if low == 1 and high <= 2:
-                    columns.extend(word_vocab[w] for w in words if w in word_vocab)
+                    listed.extend(word_vocab[w] for w in words if w in word_vocab)
                     if high == 2:
                         for a, b in zip(words, words[1:]):
                             col = word_vocab.get(f"{a} {b}")
                             if col is not None:
-                                columns.append(col)
+                                listed.append(col)
                 else:
-                    columns.extend(word_vocab[g] for g in word_ngrams(words, low, high) if g in word_vocab)
-            if use_chars and not unigrams_with_chars:
-                columns.extend(chain.from_iterable([cache[w] if w in cache else char_columns(w) for w in words]))
-            indptr.append(len(columns))
-        return self._weigh(np.fromiter(columns, dtype=np.int64, count=len(columns)),
-                           np.fromiter(indptr, dtype=np.int64, count=len(indptr)))
+                    listed.extend(word_vocab[g] for g in word_ngrams(words, low, high) if g in word_vocab)
+            if use_chars:
+                listed.extend(chain.from_iterable([cache[w] if w in cache else char_columns(w) for w in words]))
+            offsets.append(len(listed))
+        return self._weigh(np.fromiter(listed, dtype=np.int64, count=len(listed)),
+                           np.fromiter(offsets, dtype=np.int64, count=len(offsets)))
+
+    def _usual_columns(self, texts: Iterable[Any], words_of_text: Callable[[Any], list[str]],
+                       bigrams: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Columns and row offsets for the usual shape (unigrams, maybe bigrams, and char n-grams): each word's
+        columns are cached as int64 bytes, so a row is one join and the batch one array, with no per-column
+        conversion."""
+        word_vocab = self.word_vocabulary_
+        both = self._word_cache
+        rows: list[bytes] = []
+        indptr = [0]
+        total = 0
+        for text in texts:
+            words = words_of_text(text)
+            pieces = [both[w] if w in both else self._word_columns(w) for w in words]
+            if bigrams and len(words) > 1:
+                pairs = []
+                for a, b in zip(words, words[1:]):
+                    col = word_vocab.get(f"{a} {b}")
+                    if col is not None:
+                        pairs.append(col)
+                if pairs:
+                    pieces.append(array("q", pairs).tobytes())
+            row = b"".join(pieces)
+            rows.append(row)
+            total += len(row) >> 3
+            indptr.append(total)
+        columns = np.frombuffer(bytearray(b"".join(rows)), dtype=np.int64)
+        return columns, np.fromiter(indptr, dtype=np.int64, count=len(indptr))
 
     def _weigh(self, columns: np.ndarray, indptr: np.ndarray) -> sp.csr_matrix:
         """Counts -> (sublinear) tf * idf, then L2 normalisation per row within each block."""

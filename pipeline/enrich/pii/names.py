@@ -32,6 +32,7 @@ _CAPITALISED = re.compile(r"[A-ZÀ-Þ](?<![\w\[@#/][A-ZÀ-Þ])[^\W\d_]*")
 # Every character that is not part of a word becomes a space (fast splitting into words in C). Word characters
 # map to themselves: a character missing from the table costs str.translate a failed lookup.
 _PUNCTUATION_TO_SPACE = {c: c if chr(c).isalnum() or chr(c) in "'’-" else " " for c in range(0x3000)}
+_PUNCTUATION_TO_SPACE_ASCII = bytes(ord(" ") if _PUNCTUATION_TO_SPACE[c] == " " else c for c in range(256))   # as bytes
 _SENTENCE_END = frozenset(".!?:;\n")
 MAX_FIRST_NAMES = 3
 WINDOW_BEFORE = 40   # characters before a trigger word that a name can start in (title, initials, particles)
@@ -164,13 +165,16 @@ class NameFinder:
         """The words of the text (as written) that can be part of a name and show one may be there."""
         capitalised, lower = self._triggers()
         found = [m.group()[0] for m in _INITIAL.finditer(text)] if "." in text else []
-        words = set(text.translate(_PUNCTUATION_TO_SPACE).split())
+        if text.isascii():   # bytes.translate is a plain table; str.translate looks each character up in a dict
+            words = set(text.encode("ascii").translate(_PUNCTUATION_TO_SPACE_ASCII).decode("ascii").split())
+        else:
+            words = set(text.translate(_PUNCTUATION_TO_SPACE).split())
         found += lower.intersection(words)
-        lowered = {word.lower() for word in words if word[:1].isupper()}
+        lowered = {word.lower() for word in words if word[0].isupper()}   # split() gives no empty words
         if lowered:
             hits = capitalised.intersection(lowered)
             if hits:
-                found += [word for word in words if word[:1].isupper() and word.lower() in hits]
+                found += [word for word in words if word[0].isupper() and word.lower() in hits]
             if not self._ambiguous_triggers.isdisjoint(lowered):
                 ambiguous = self._ambiguous_triggers
                 for match in _CAPITALISED.finditer(text):
