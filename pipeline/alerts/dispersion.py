@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 PRIOR_WEIGHT = 20.0        # pseudo-observations pulling a scope toward its parent's estimate
-MAX_EXTRA_POISSON = 3.0    # cap on a
+MAX_EXTRA_POISSON = 4.5    # cap on a (a reply cascade in a sparse channel can hold several times its expected count)
 _SUMS = ("s1", "s2", "a11", "a12", "a22")
 
 

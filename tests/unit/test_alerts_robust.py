@@ -202,3 +202,20 @@ def test_a_snapshot_saved_before_expectation_errors_were_kept_still_restores() -
     resumed.observe(docs[4000:])
     assert resumed.snapshot()["version"] == 3
     assert resumed.stats["counted"] == len(docs)          # every signal after the restore was counted too
+
+
+def test_dispersion_of_strongly_clustered_volume_is_not_capped_below_its_size() -> None:
+    from pipeline.alerts.config import DetectorConfig
+    from pipeline.alerts.dispersion import DispersionModel
+
+    rng = np.random.default_rng(7)
+    model = DispersionModel((1,), decay=1.0, default_b=0.05, max_b=1.0, max_a=DetectorConfig().max_extra_poisson)
+    model.grow(1)
+    for _ in range(20000):
+        mu = rng.uniform(0.5, 5.0, 1)
+        size = 5.0                                                # cascades of 5 on average: var = mu (1 + 4)
+        x = size * rng.poisson(mu / size)
+        model.learn(0, x.astype(float), mu, np.ones(1))
+    parents, rows = np.zeros(1, dtype=np.int64), [np.array([0]), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)]
+    a, _ = model.estimate(0, parents, rows)
+    assert a[0] > 3.5                                             # near the true 4: a cascade is ordinary, not a spike
