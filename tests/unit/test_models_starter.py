@@ -23,6 +23,19 @@ CLEAR = {
     "Al een uur in de wacht bij jullie klantcontactcentrum": "dienstverlening",
 }
 AMBIGUOUS = ["Hallo, ik heb een vraag", "ok", "Zie bijlage"]
+CALL_NOTES = {
+    "mw belt, container bij de flat zit vol": "afval",
+    "dhr meldt dat de lantaarnpaal voor zijn huis niet brandt": "openbare_ruimte",
+    "mvr belt, bestrating voor de deur ligt los": "openbare_ruimte",
+    "auto staat al weken op de stoep geparkeerd": "parkeren",
+    "buren draaien elke nacht harde muziek": "overlast",
+    "verkeerslicht op de kruising springt niet op groen": "verkeer",
+    "dhr wil een afspraak voor een nieuw paspoort": "burgerzaken",
+    "mw vraagt hoe ze een vergunning voor een dakkapel aanvraagt": "vergunningen",
+}
+# How the contact centre handled a call says nothing about its subject.
+HANDLING = ["Doorgezet naar de buitendienst.", "Uitgelegd hoe het verder gaat.",
+            "Melding aangemaakt, mw wordt teruggebeld.", "Afgehandeld aan de tel.", "Dhr wil graag contact."]
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +53,16 @@ def test_starter_covers_the_fixed_codes_and_ranks_probabilities(starter: Trained
         assert ranking[0][2] >= ranking[1][2] >= ranking[2][2]
         assert all(0.0 <= p <= 1.0 for _, _, p in ranking)
     assert ranked[0][0][1] == "Afval"  # the Dutch label from the taxonomy
+
+
+def test_call_handling_words_do_not_change_a_call_notes_topic(starter: TrainedTopicModel) -> None:
+    notes = list(CALL_NOTES)
+    texts = notes + [f"{note}. {tail}" for note in notes for tail in HANDLING]
+    codes, _ = starter.classify(texts)
+    assert codes[:len(notes)] == list(CALL_NOTES.values())
+    for i, note in enumerate(notes):
+        got = codes[len(notes) + i * len(HANDLING):len(notes) + (i + 1) * len(HANDLING)]
+        assert got == [CALL_NOTES[note]] * len(HANDLING), (note, got)
 
 
 def test_needs_review_is_set_for_ambiguous_text_only(starter: TrainedTopicModel) -> None:
