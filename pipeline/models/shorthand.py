@@ -24,22 +24,26 @@ def expand_shorthand(words: list[str]) -> list[str]:
     if _TRIGGERS.isdisjoint(words):
         return words
     out: list[str] = []
-    i, n = 0, len(words)
-    while i < n:
-        word = words[i]
-        if len(word) == 1 and word.isalpha():
-            j = i
+    done, n = 0, len(words)   # words[:done] are handled
+    for k in [k for k, word in enumerate(words) if word in _TRIGGERS]:
+        if k < done:
+            continue   # inside a run of single letters already joined
+        word = words[k]
+        if len(word) == 1:
+            j = k + 1
             while j < n and len(words[j]) == 1 and words[j].isalpha():
                 j += 1
-            if j - i >= _INITIALS_RUN:
-                joined = "".join(words[i:j])
-                out.extend(SHORTHAND.get(joined, (joined,)))
-                i = j
-                continue
-        expanded = SHORTHAND.get(word)
-        if expanded is None:
-            out.append(word)
+            if j - k < _INITIALS_RUN:
+                continue   # a lone letter stays as it is
+            joined = "".join(words[k:j])
+            out.extend(words[done:k])
+            out.extend(SHORTHAND.get(joined, (joined,)))
+            done = j
         else:
-            out.extend(expanded)
-        i += 1
+            out.extend(words[done:k])
+            out.extend(SHORTHAND[word])
+            done = k + 1
+    if not done:
+        return words
+    out.extend(words[done:])
     return out

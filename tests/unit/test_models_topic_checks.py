@@ -66,6 +66,8 @@ def test_call_note_shorthand_is_written_out() -> None:
     assert expand_shorthand(words_of("Mw belt i.v.m. lantaarnpaal, dhr zsm terugbellen")) == [
         "mevrouw", "belt", "in", "verband", "met", "lantaarnpaal", "meneer", "zo", "snel", "mogelijk", "terugbellen"]
     assert expand_shorthand(["a", "paal", "b"]) == ["a", "paal", "b"]
+    assert expand_shorthand(["bel", "z", "s", "m"]) == ["bel", "zo", "snel", "mogelijk"]
+    assert expand_shorthand(["x", "y", "paal", "s", "mw"]) == ["xy", "paal", "s", "mevrouw"]
     features = NgramTfidf(word_ngrams=(1, 1), char_ngrams=None, min_df=1, shorthand=True).fit(["mevrouw belt"])
     assert features.transform(["mw belt"]).toarray().tolist() == features.transform(["mevrouw belt"]).toarray().tolist()
 
