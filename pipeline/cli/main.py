@@ -14,6 +14,7 @@ import click
 
 from pipeline import __version__
 from pipeline.cli.lazy_group import LazyGroup
+from pipeline.cli.log_setup import configure_logging
 from pipeline.cli.model_options import build_enricher, registry_option
 from pipeline.cli.model_options import model_options as _model_options
 from pipeline.sources.spec import SPEC_HELP, open_source, parse_speed
@@ -42,14 +43,9 @@ def main(ctx: click.Context, config: Path | None, log_level: str) -> None:
     Streams posts, call notes and site searches through redaction, topic and sentiment
     classification into a store with live dashboards and spike alerts.
     """
-    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(log_level)
     from pipeline.core.settings import load_settings
-    from pipeline.enrich.pii.boundary import RedactingLogFilter
 
-    for handler in logging.getLogger().handlers:
-        if not any(isinstance(f, RedactingLogFilter) for f in handler.filters):
-            handler.addFilter(RedactingLogFilter())
     try:
         settings = load_settings(config)
     except (FileNotFoundError, ValueError) as err:
