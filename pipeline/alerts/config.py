@@ -6,6 +6,9 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+# Cap on the extra-Poisson factor a: a reply cascade in a sparse channel can hold several times its expected count.
+MAX_EXTRA_POISSON = 4.5
+
 log = logging.getLogger(__name__)
 
 MODELS = ("poisson", "negbin")
@@ -45,7 +48,7 @@ class DetectorConfig:
     inverse_size: float | None = None            # fixed negative-binomial 1/size; None: estimate per scope
     default_inverse_size: float = 0.05           # prior 1/size before anything is learned
     max_inverse_size: float = 1.0                # cap on the estimated 1/size
-    max_extra_poisson: float = 4.5               # cap on the estimated extra-Poisson factor a (clustered signals)
+    max_extra_poisson: float = MAX_EXTRA_POISSON  # cap on the estimated extra-Poisson factor a (clustered signals)
     level_tracking: bool = True                  # expected = seasonal baseline x a robust recent level factor
     level_hours: float = 12.0                    # ... which forgets with this time constant
     level_prior_windows: float = 8.0             # ... shrunk toward 1 by this many windows of evidence

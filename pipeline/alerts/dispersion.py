@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.alerts.config import MAX_EXTRA_POISSON
+
 PRIOR_WEIGHT = 20.0        # pseudo-observations pulling a scope toward its parent's estimate
-MAX_EXTRA_POISSON = 4.5    # cap on a (a reply cascade in a sparse channel can hold several times its expected count)
 _SUMS = ("s1", "s2", "a11", "a12", "a22")
 
 
