@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -293,6 +294,24 @@ def test_an_inline_delivery_finishes_without_a_task_or_carries_on_and_can_be_can
 
 
 # ---- the connector --------------------------------------------------------------------------------------
+
+
+def test_connectors_checksum_record_batches_in_c_and_warn_when_they_cannot(kafka_bed: KafkaTestBed,
+                                                                            monkeypatch: pytest.MonkeyPatch,
+                                                                            caplog: pytest.LogCaptureFixture) -> None:
+    from kafka.record import util
+
+    from pipeline.runners.kafka import connector
+
+    # the install provides the C checksum kafka-python picks up (the `crc32c` extra in pyproject.toml)
+    assert connector.checksums_in_c() and util.crc32c_c is not None
+    with caplog.at_level(logging.WARNING, logger="pipeline.runners.kafka.connector"):
+        new_producer(kafka_bed.settings).close()
+    assert "pure Python" not in caplog.text
+    monkeypatch.setattr(util, "crc32c_c", None)
+    with caplog.at_level(logging.WARNING, logger="pipeline.runners.kafka.connector"):
+        new_producer(kafka_bed.settings).close()
+    assert "record checksums in pure Python" in caplog.text and "crc32c" in caplog.text
 
 
 def test_connector_resumes_from_its_cursor_without_skipping_or_flooding(kafka_bed: KafkaTestBed,

@@ -94,9 +94,21 @@ def cursor_path_for(state_dir: Path, source_name: str) -> Path:
     return Path(state_dir) / f"{slug}-{digest}.json"
 
 
+def checksums_in_c() -> bool:
+    """True when kafka-python computes record-batch checksums (CRC-32C) with the `crc32c` C extension; without
+    it, it computes them in pure Python, over every byte a connector sends (about 6 MB/s here)."""
+    from kafka.record import util
+
+    return getattr(util, "crc32c_c", None) is not None
+
+
 def new_producer(settings: KafkaSettings, **overrides: Any) -> Any:
     """A kafka-python producer: acks from all in-sync replicas, retries, batching, fixed API version."""
     from kafka import KafkaProducer
+
+    if not checksums_in_c():
+        log.warning("kafka-python computes record checksums in pure Python, which makes connectors slow; "
+                    "install the crc32c package (pip install 'kafka-python[crc32c]')")
 
     options: dict[str, Any] = {
         "bootstrap_servers": settings.bootstrap_servers,
