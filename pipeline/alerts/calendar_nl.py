@@ -74,6 +74,11 @@ class SlotClock:
             return day in dutch_public_holidays(day.year)
         return day in self.extra
 
+    def is_local_midnight(self, ts: float) -> bool:
+        """True when the epoch time `ts` is exactly 00:00:00 in local time."""
+        local = datetime.fromtimestamp(ts, self.zone)
+        return not (local.hour or local.minute or local.second or local.microsecond)
+
     def slot(self, moment: datetime) -> tuple[int, int]:
         """(day, hour) of `moment` in local time."""
         local = moment.astimezone(self.zone)

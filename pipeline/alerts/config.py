@@ -72,6 +72,8 @@ class DetectorConfig:
     negative_prior_share: float = 0.3
     allowed_lateness_minutes: float = 2.0        # observe() closes windows this long after the newest signal
     max_future_minutes: float | None = 60.0      # ignore signals dated this far past the wall clock
+    skip_day_only: bool = True                   # a signal stamped exactly at midnight carries a date, not a time:
+                                                 # not counted (a day's reports would all land in its first window)
     max_gap_windows: int = 672                   # a longer silence is skipped, not counted as zeros
     max_scopes: int = 5000
     max_examples: int = 5

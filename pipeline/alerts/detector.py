@@ -118,6 +118,14 @@ class SpikeDetector:
             if self.next_index is not None and window < self.next_index:
                 self.stats["late"] += 1
                 continue
+            if cfg.skip_day_only and self._day_only(facts):
+                # its day and scopes are known, its time of day is not: the scopes exist and time moves on, but
+                # nothing is counted (a day's reports would otherwise all land in the day's first window)
+                self._reject("day_only", f"{facts.id}: created_at is exactly midnight, a date without a time of "
+                             "day; spike detection needs the time")
+                self._count(window, facts, counted=False)
+                self.max_seen = facts.ts if self.max_seen is None else max(self.max_seen, facts.ts)
+                continue
             self._count(window, facts)
             self.max_seen = facts.ts if self.max_seen is None else max(self.max_seen, facts.ts)
         if self.max_seen is None:
@@ -136,14 +144,24 @@ class SpikeDetector:
         """The alerts of the episodes that are open now (JSON-ready)."""
         return [e.alert.to_dict() for _, e in sorted(self.episodes.open.items())]
 
+    def _day_only(self, facts: DocFacts) -> bool:
+        """True when a signal's time is exactly midnight, in its own offset or in the local time zone: what a
+        source that keeps only the date writes (real reports virtually never arrive at 00:00:00.000000)."""
+        if facts.midnight:
+            return True
+        if facts.ts % 900:          # local midnight is a whole quarter hour in UTC in every time zone in use
+            return False
+        return self.clock.is_local_midnight(facts.ts)
+
     def _reject(self, reason: str, detail: str) -> None:
         """Count a rejected signal; log the first few of each reason."""
         self.stats[reason] += 1
         if self.stats[reason] <= MAX_LOGGED_REJECTS:
             log.warning("alert detector: signal not counted (%s)", detail)
 
-    def _count(self, window: int, facts: DocFacts) -> None:
-        """Count one signal in its window, in every scope it belongs to."""
+    def _count(self, window: int, facts: DocFacts, counted: bool = True) -> None:
+        """Count one signal in its window, in every scope it belongs to (with `counted` False: only make sure
+        the scopes and the window exist)."""
         cfg = self.config
         combo = (facts.topic, facts.channel, facts.place)
         cached = self._keys_cache.get(combo)
@@ -165,6 +183,8 @@ class SpikeDetector:
         if bucket is None:
             bucket = self.buckets[window] = WindowBucket(window)
             self._row_counts[window] = Counter()
+        if not counted:
+            return
         if bucket.add(facts, keys):
             self._row_counts[window].update(rows)
             self.stats["counted"] += 1

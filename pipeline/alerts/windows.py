@@ -27,6 +27,7 @@ class DocFacts:
     text: str
     created_at: str
     terms: set[str]
+    midnight: bool = False     # stamped at exactly 00:00:00 in its own offset (a date without a time of day)
 
     @property
     def rank(self) -> int:
@@ -78,8 +79,9 @@ def doc_facts(doc: Any) -> DocFacts:
     label = label if isinstance(label, str) else None
     text = doc.get("text") if isinstance(doc.get("text"), str) else ""
     stamp = moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+    midnight = not (moment.hour or moment.minute or moment.second or moment.microsecond)
     return DocFacts(id=sid, ts=moment.timestamp(), topic=topic.strip(), channel=channel, place=place,
-                    sentiment=label, text=text, created_at=stamp, terms=doc_terms(doc))
+                    sentiment=label, text=text, created_at=stamp, terms=doc_terms(doc), midnight=midnight)
 
 
 @dataclass(slots=True)
