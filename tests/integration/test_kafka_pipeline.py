@@ -304,7 +304,10 @@ def live_entries(bed: KafkaTestBed, changelog: str) -> tuple[list[tuple[Any, ...
 def test_count_windows_past_the_retention_are_tombstoned_in_the_changelog(kafka_bed: KafkaTestBed) -> None:
     from pipeline.runners.kafka.agents.counts import COUNT_RETENTION
 
-    worker = start_worker(kafka_bed, "expiry", STADSSIGNAAL_KAFKA_TABLE_CLEANUP_SECONDS="1")
+    # batches of 200 (four days at 8 an hour are about 770 signals): the first days' entries are written before
+    # later batches move the event-time clock past them, so there is something to tombstone
+    worker = start_worker(kafka_bed, "expiry", STADSSIGNAAL_KAFKA_TABLE_CLEANUP_SECONDS="1",
+                          STADSSIGNAAL_KAFKA_BATCH_SIZE="200")
     try:
         wait_for_partitions([worker])
         start = datetime(2026, 3, 1, 0, 0, tzinfo=timezone.utc)
