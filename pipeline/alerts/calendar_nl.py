@@ -51,6 +51,12 @@ def load_zone(name: str) -> tzinfo:
         return timezone.utc
 
 
+def is_midnight(moment: datetime) -> bool:
+    """True when `moment` is exactly 00:00:00.000000 on its own clock: what a source that keeps only the date
+    writes."""
+    return not (moment.hour or moment.minute or moment.second or moment.microsecond)
+
+
 class SlotClock:
     """Maps an event time to (day, hour) in local time, where day 0-6 is Monday-Sunday and holidays are 6."""
 
@@ -76,8 +82,7 @@ class SlotClock:
 
     def is_local_midnight(self, ts: float) -> bool:
         """True when the epoch time `ts` is exactly 00:00:00 in local time."""
-        local = datetime.fromtimestamp(ts, self.zone)
-        return not (local.hour or local.minute or local.second or local.microsecond)
+        return is_midnight(datetime.fromtimestamp(ts, self.zone))
 
     def slot(self, moment: datetime) -> tuple[int, int]:
         """(day, hour) of `moment` in local time."""

@@ -118,15 +118,13 @@ class SpikeDetector:
             if self.next_index is not None and window < self.next_index:
                 self.stats["late"] += 1
                 continue
-            if cfg.skip_day_only and self._day_only(facts):
-                # its day and scopes are known, its time of day is not: the scopes exist and time moves on, but
-                # nothing is counted (a day's reports would otherwise all land in the day's first window)
+            # a date without a time of day: its scopes exist and time moves on, but nothing is counted (a day's
+            # reports would otherwise all land in the day's first window)
+            day_only = cfg.skip_day_only and self._day_only(facts)
+            if day_only:
                 self._reject("day_only", f"{facts.id}: created_at is exactly midnight, a date without a time of "
                              "day; spike detection needs the time")
-                self._count(window, facts, counted=False)
-                self.max_seen = facts.ts if self.max_seen is None else max(self.max_seen, facts.ts)
-                continue
-            self._count(window, facts)
+            self._count(window, facts, counted=not day_only)
             self.max_seen = facts.ts if self.max_seen is None else max(self.max_seen, facts.ts)
         if self.max_seen is None:
             return []

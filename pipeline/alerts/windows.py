@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from pipeline.alerts.calendar_nl import is_midnight
 from pipeline.alerts.terms import doc_terms
 
 MAX_EXAMPLE_CHARS = 500
@@ -79,9 +80,8 @@ def doc_facts(doc: Any) -> DocFacts:
     label = label if isinstance(label, str) else None
     text = doc.get("text") if isinstance(doc.get("text"), str) else ""
     stamp = moment.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-    midnight = not (moment.hour or moment.minute or moment.second or moment.microsecond)
     return DocFacts(id=sid, ts=moment.timestamp(), topic=topic.strip(), channel=channel, place=place,
-                    sentiment=label, text=text, created_at=stamp, terms=doc_terms(doc), midnight=midnight)
+                    sentiment=label, text=text, created_at=stamp, terms=doc_terms(doc), midnight=is_midnight(moment))
 
 
 @dataclass(slots=True)

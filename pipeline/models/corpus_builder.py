@@ -34,13 +34,13 @@ DEFAULT_PER_CODE = 3000
 # template rows taught the model the templates rather than Dutch (they lowered macro-F1 on real tweets).
 DEFAULT_PER_SENTIMENT = 0
 SEED = 3
-PHRASE_KINDS: tuple[str, ...] = ("issues", "questions", "notes", "queries")
 # A code's rows go to its subtopics in proportion to their number of phrases, so every phrase is about equally
 # represented: the team wrote the most phrases for the commonest kinds of report (greenery, paving, parking
 # nuisance), which used to get no more rows than a subtopic with a quarter of the phrases. On the Katwijk reference
 # reports this raised name-compatible accuracy on meldingen by 0.002-0.005 with each of five corpus seeds (phone
 # notes -5 to +8 rows of 1,358, +2 on average: within the spread between seeds).
-T = TypeVar("T")
+PHRASE_KINDS: tuple[str, ...] = ("issues", "questions", "notes", "queries")
+T = TypeVar("T")   # what _pick_weighted picks
 WRITTEN_DIR = "sentiment_written"
 WRITTEN_NOISY_COPIES = 2   # two informal variants per sentence: real posts are full of slips
 _SLOT = re.compile(r"\{([a-z_0-9]+)\}")
