@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
+from pipeline.bench.kafka_failover import streams_owned
 from pipeline.bench.kafka_workers import WorkerProcess, replay, stop_all, stored_count, wait_until, worker_env
 from pipeline.core.settings import Settings
 from pipeline.runners.kafka.config import KafkaSettings
@@ -126,9 +127,10 @@ def kafka_run(path: Path, n: int, workers: int, partitions: int, workdir: Path) 
         procs = [WorkerProcess(f"worker{i + 1}", workdir, env).start() for i in range(workers)]
         try:
             def split() -> bool:
-                """True when the workers own every partition between them."""
-                owned = [p.partitions(settings.topic_raw) for p in procs]
-                return all(owned) and sorted(x for parts in owned for x in parts) == list(range(partitions))
+                """True when the workers own every partition of the raw and the facts topic between them, each
+                worker some of the raw topic's (both consumer groups have settled)."""
+                return all(p.partitions(settings.topic_raw) for p in procs) and streams_owned(procs, settings,
+                                                                                             partitions)
             if not wait_until(split, START_TIMEOUT, 0.2):
                 raise RuntimeError("workers did not get their partitions: " + procs[0].log_tail(800))
             warm = workdir / "warmup.jsonl"

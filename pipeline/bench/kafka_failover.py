@@ -165,6 +165,12 @@ def owns_all(workers: list[WorkerProcess], topic: str, partitions: int) -> bool:
     return sorted(owned) == list(range(partitions))
 
 
+def streams_owned(workers: list[WorkerProcess], settings: KafkaSettings, partitions: int) -> bool:
+    """True when the live workers own every partition of the raw topic (their raw consumer group) and of the
+    facts topic (their Faust group) between them, none twice: both groups have settled."""
+    return all(owns_all(workers, topic, partitions) for topic in (settings.topic_raw, settings.facts_topic))
+
+
 def counts_settled(bootstrap: str, store: Path, settings: KafkaSettings, timeout: float) -> WindowCounts:
     """Wait until the topic counts in the changelog add up to the stored signals (or `timeout`); return them."""
     counted: WindowCounts = {}
@@ -194,7 +200,7 @@ def failover_run(path: Path, n: int, workdir: Path, partitions: int = 4, kill_at
         env = worker_env(cluster.bootstrap, store, partitions, **(extra_env or {}))
         workers = [WorkerProcess(name, workdir, env).start() for name in ("left", "right")]
         try:
-            if not wait_until(lambda: owns_all(workers, settings.topic_raw, partitions)
+            if not wait_until(lambda: streams_owned(workers, settings, partitions)
                               and all(w.partitions(settings.topic_raw) for w in workers), 120, 0.2):
                 raise RuntimeError("workers did not split the partitions: " + workers[0].log_tail(800))
             replay(settings, path, workdir / "input.cursor")
@@ -203,13 +209,13 @@ def failover_run(path: Path, n: int, workdir: Path, partitions: int = 4, kill_at
                 victim = workers[0]
                 victim.kill()
                 killed = time.monotonic()
-                if wait_until(lambda: owns_all(workers, settings.topic_raw, partitions), timeout, 0.1):
+                if wait_until(lambda: streams_owned(workers, settings, partitions), timeout, 0.1):
                     result.takeover_seconds = time.monotonic() - killed
                 restarted = WorkerProcess("left-again", workdir, env).start()
                 workers.append(restarted)
                 began = time.monotonic()
                 if wait_until(lambda: bool(restarted.partitions(settings.topic_raw))
-                              and owns_all(workers, settings.topic_raw, partitions), timeout, 0.1):
+                              and streams_owned(workers, settings, partitions), timeout, 0.1):
                     result.rejoin_seconds = time.monotonic() - began
             result.complete = wait_until(lambda: stored_count(store) >= n, timeout, 0.2)
             result.stored = stored_count(store)

@@ -26,6 +26,7 @@ from fakes.kafka_bed import (  # noqa: F401 - kafka_bed_fixture provides kafka_b
 )
 from pipeline.bench.kafka_workers import WorkerProcess, stop_all, stored_count, stored_ids, wait_until, worker_env
 from pipeline.core.signal import RawSignal
+from pipeline.runners.kafka.config import KafkaSettings
 from pipeline.runners.kafka.connector import Connector, CursorFile, new_producer
 from pipeline.runners.kafka.topics import KAFKA_PYTHON_API_VERSION
 from pipeline.sources.demo.generator import generate, write_jsonl
@@ -63,12 +64,14 @@ def start_worker(bed: KafkaTestBed, name: str, **env: str) -> WorkerProcess:
 
 
 def wait_for_partitions(workers: list[WorkerProcess], timeout: float = START_TIMEOUT) -> None:
-    """Wait until the workers own every signals.raw partition between them, each some, none twice."""
+    """Wait until the workers own every partition of signals.raw (the raw consumer group) and of the facts
+    topic (the Faust group) between them, none twice, each some of signals.raw."""
+    topics = ("signals.raw", KafkaSettings().facts_topic)
+
     def split() -> bool:
-        """True when the workers own every partition between them, none twice."""
-        owned = [w.partitions("signals.raw") for w in workers]
-        flat = [p for parts in owned for p in parts]
-        return all(owned) and sorted(flat) == list(range(PARTITIONS))
+        """True when the workers own every partition of both topics between them, none twice."""
+        return all(w.partitions("signals.raw") for w in workers) and all(
+            sorted(p for w in workers for p in w.partitions(topic)) == list(range(PARTITIONS)) for topic in topics)
     if not wait_until(split, timeout):
         logs = "\n".join(f"--- {w.name}: {w.progress()}\n{w.log_tail()}" for w in workers)
         pytest.fail(f"workers did not split the partitions within {timeout} s\n{logs}")
@@ -251,7 +254,7 @@ def test_a_killed_worker_is_replaced_and_the_sink_still_has_every_signal_once(ka
         replay_into_kafka(kafka_bed, part_one, "crash-a")
         wait_for_store(store, 300, [first])
         first.kill()  # mid-stream: processed but uncommitted, and more signals on the way
-        committed = committed_total(kafka_bed.bootstrap, kafka_bed.settings.app_id, kafka_bed.settings.topic_raw)
+        committed = committed_total(kafka_bed.bootstrap, kafka_bed.settings.raw_group, kafka_bed.settings.topic_raw)
         replay_into_kafka(kafka_bed, part_two, "crash-b")
         replacement = start_worker(kafka_bed, "replacement", **slow_commits)
         wait_for_store(store, 600, [replacement])
@@ -271,7 +274,7 @@ def test_a_killed_worker_is_replaced_and_the_sink_still_has_every_signal_once(ka
 
 
 def test_a_worker_with_the_standalone_sink_agent_stores_every_signal_once(kafka_bed: KafkaTestBed) -> None:
-    # sink_in_enrich off: the enrich agent only produces signals.enriched and the sink agent consumes it.
+    # sink_in_enrich off: the enrich task only produces signals.enriched and the sink agent consumes it.
     worker = start_worker(kafka_bed, "sink-agent", STADSSIGNAAL_KAFKA_SINK_IN_ENRICH="false")
     try:
         wait_for_partitions([worker])

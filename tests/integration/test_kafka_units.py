@@ -25,7 +25,7 @@ from pipeline.runners.kafka.agents.counts import (
     new_entries,
     tombstones,
 )
-from pipeline.runners.kafka.agents.enrich import RawRecord, enrich_records
+from pipeline.runners.kafka.agents.enrich import enrich_records
 from pipeline.runners.kafka.codec import (
     FACT_TEXT_CHARS,
     FACTS_PER_RECORD,
@@ -36,6 +36,7 @@ from pipeline.runners.kafka.codec import (
 )
 from pipeline.runners.kafka.config import KafkaSettings, load_kafka_settings
 from pipeline.runners.kafka.connector import Connector, ConnectorError, CursorFile, cursor_path_for, new_producer
+from pipeline.runners.kafka.raw_consumer import RawRecord
 from pipeline.runners.kafka.topics import KAFKA_PYTHON_API_VERSION, required_topics
 from pipeline.sources.demo.generator import generate, write_jsonl
 from pipeline.sources.replay import ReplaySource
@@ -539,7 +540,7 @@ def test_batch_sender_puts_each_key_on_the_partition_the_java_client_would(kafka
     records = [(f"twitter:batch-{i}".encode(), json.dumps({"n": i}).encode()) for i in range(300)]
 
     async def send() -> None:
-        """Send the records with an aiokafka producer the way the enrich agent does."""
+        """Send the records with an aiokafka producer the way the enrich task does."""
         producer = AIOKafkaProducer(bootstrap_servers=kafka_bed.bootstrap, acks="all", max_batch_size=4096)
         await producer.start()
         try:
@@ -631,21 +632,24 @@ def test_batch_sender_sends_a_failed_partition_again() -> None:
     assert [p for p, _ in producer.delivered] == [0, 0, 1]
 
 
-def test_worker_writes_the_sink_from_the_enrich_agent_unless_told_otherwise(tmp_path: Path,
-                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_writes_the_sink_from_the_enrich_task_unless_told_otherwise(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from pipeline.core.settings import Settings
     from pipeline.runners.kafka.app import build_worker_app
     from pipeline.sinks.base import NullSink
 
     def agent_names(**overrides: Any) -> set[str]:
-        """The agents of a worker app built (not started) with these settings."""
+        """The Faust agents of a worker app built (not started) with these settings."""
         kafka = KafkaSettings(datadir=tmp_path / "faust", **overrides)
         worker = build_worker_app(kafka, Settings(), enricher=object(), sink=NullSink())  # type: ignore[arg-type]
+        # the raw stream is read by the worker's own batch consumer, in a group of its own, not by an agent
+        assert worker.raw_consumer.settings.raw_group == f"{kafka.app_id}-raw" != kafka.app_id
+        assert worker.raw_consumer.assignment() == []      # not started
         return {agent.name.rsplit(".", 1)[-1] for agent in worker.app.agents.values()}
 
     assert KafkaSettings().sink_in_enrich is True
-    assert agent_names() == {"enrich", "counts", "alert-sink"}
-    assert agent_names(sink_in_enrich=False) == {"enrich", "counts", "sink", "alert-sink"}
+    assert agent_names() == {"counts", "alert-sink"}
+    assert agent_names(sink_in_enrich=False) == {"counts", "sink", "alert-sink"}
     monkeypatch.setenv("STADSSIGNAAL_KAFKA_SINK_IN_ENRICH", "false")
     assert KafkaSettings().sink_in_enrich is False
 

@@ -16,7 +16,8 @@ from pipeline.core.signal import RawSignal, SourceBatch, validate
 from pipeline.enrich import Enricher
 from pipeline.models.hot_reload import ReloadingEnricher
 from pipeline.models.registry import ModelRegistry
-from pipeline.runners.kafka.agents.enrich import RawRecord, enrich_records
+from pipeline.runners.kafka.agents.enrich import enrich_records
+from pipeline.runners.kafka.raw_consumer import RawRecord
 from pipeline.runners.local import LocalRunner
 from pipeline.sinks.sqlite.sink import SqliteSink
 

@@ -1,5 +1,5 @@
-"""Build the Faust app: settings, the enricher, the sink, and the enrich, counts, alert-sink and (unless the
-enrich agent writes the sink itself, `sink_in_enrich`) sink agents."""
+"""Build the Faust app: settings, the enricher, the sink, the enrich task (fed by its own raw batch consumer),
+and the counts, alert-sink and (unless the enrich task writes the sink itself, `sink_in_enrich`) sink agents."""
 from __future__ import annotations
 
 import gc
@@ -11,10 +11,11 @@ from pipeline.core.heap import freeze_loaded_objects
 from pipeline.core.settings import Settings
 from pipeline.enrich.batch import BatchEnricher
 from pipeline.runners.kafka.agents.counts import register_counts_agent
-from pipeline.runners.kafka.agents.enrich import register_enrich_agent
+from pipeline.runners.kafka.agents.enrich import register_enrich_task
 from pipeline.runners.kafka.agents.sink import register_alert_sink_agent, register_sink_agent
 from pipeline.runners.kafka.config import KafkaSettings
 from pipeline.runners.kafka.progress import WorkerProgress
+from pipeline.runners.kafka.raw_consumer import RawBatchConsumer
 from pipeline.runners.kafka.transport import StadsApp
 from pipeline.sinks.base import Sink
 from pipeline.sinks.opening import open_sink
@@ -28,11 +29,12 @@ GC_YOUNG_THRESHOLD = 10_000
 
 @dataclass
 class WorkerApp:
-    """The Faust app and what it owns (the sink to close, the progress to report)."""
+    """The Faust app and what it owns (the sink to close, the progress to report, the raw batch consumer)."""
 
     app: StadsApp
     sink: Sink
     progress: WorkerProgress
+    raw_consumer: RawBatchConsumer
 
 
 def faust_options(settings: KafkaSettings) -> dict[str, Any]:
@@ -100,9 +102,12 @@ def build_worker_app(kafka: KafkaSettings, settings: Settings, enricher: BatchEn
     app = StadsApp(kafka.app_id, fetch_max_wait_ms=kafka.fetch_max_wait_ms, leader_sync_delay=kafka.leader_sync_delay,
                    **faust_options(kafka))
 
+    raw_consumers: list[RawBatchConsumer] = []
+
     def owned_partitions() -> list[tuple[str, int]]:
-        """(topic, partition) pairs assigned to this worker."""
-        return [(tp.topic, tp.partition) for tp in app.consumer.assignment()]
+        """(topic, partition) pairs assigned to this worker: Faust's and the raw consumer's."""
+        owned = [(tp.topic, tp.partition) for tp in app.consumer.assignment()]
+        return owned + [pair for consumer in raw_consumers for pair in consumer.assignment()]
 
     progress = WorkerProgress(kafka.progress_file, owned_partitions)
 
@@ -123,16 +128,16 @@ def build_worker_app(kafka: KafkaSettings, settings: Settings, enricher: BatchEn
         """Write counters that changed since the last save."""
         progress.save_if_changed()
 
-    register_enrich_agent(app, kafka, enricher, settings.max_text_chars, settings.municipality, progress,
-                          sink=sink if kafka.sink_in_enrich else None)
+    raw_consumers.append(register_enrich_task(app, kafka, enricher, settings.max_text_chars, settings.municipality,
+                                              progress, sink=sink if kafka.sink_in_enrich else None))
     register_counts_agent(app, kafka, detector_config(settings), progress)
     if not kafka.sink_in_enrich:
         register_sink_agent(app, kafka, sink, progress)
     register_alert_sink_agent(app, kafka, sink, progress)
-    writer = "the enrich agent" if kafka.sink_in_enrich else f"the sink agent on {kafka.topic_enriched}"
+    writer = "the enrich task" if kafka.sink_in_enrich else f"the sink agent on {kafka.topic_enriched}"
     log.info("worker app %s: broker %s, %d partitions, sink %s written by %s", kafka.app_id, kafka.broker,
              kafka.partitions, sink.name, writer)
-    return WorkerApp(app, sink, progress)
+    return WorkerApp(app, sink, progress, raw_consumers[0])
 
 
 def freeze_startup_heap(young_threshold: int = GC_YOUNG_THRESHOLD) -> None:

@@ -34,10 +34,11 @@ class KafkaSettings(BaseSettings):
     sink: str = Field("sqlite", description="where enriched signals and alerts are stored: sqlite, elasticsearch "
                       "or none")
     sqlite_path: Path = Field(Path("var/stadssignaal.db"), description="SQLite store for sink=sqlite")
-    sink_in_enrich: bool = Field(True, description="the enrich agent writes each batch to the sink itself "
+    sink_in_enrich: bool = Field(True, description="the enrich task writes each batch to the sink itself "
                                  "(no second pass over signals.enriched); false: a separate sink agent "
                                  "consumes signals.enriched")
-    batch_size: int = Field(500, ge=1, description="signals per agent batch")
+    batch_size: int = Field(1000, ge=1, description="signals per batch (the enrich task's raw batches, the "
+                            "sink agents' batches)")
     batch_seconds: float = Field(0.5, gt=0, description="longest wait for a batch to fill")
     session_timeout: float = Field(6.0, gt=0, description="seconds before a silent (crashed) worker leaves the "
                                    "group and its partitions move: the bulk of a takeover")
@@ -104,6 +105,11 @@ class KafkaSettings(BaseSettings):
     def bootstrap_servers(self) -> list[str]:
         """The broker list as kafka-python wants it."""
         return [part.strip() for part in self.broker.split(",") if part.strip()]
+
+    @property
+    def raw_group(self) -> str:
+        """The consumer group that reads `topic_raw` in batches (Faust's group, `app_id`, reads the rest)."""
+        return f"{self.app_id}-raw"
 
     @property
     def facts_topic(self) -> str:

@@ -4,7 +4,7 @@ exactly once whatever happens to workers.
 Counting facts are keyed by their counting key (`count:topic:<code>`, `count:channel:<channel>`), so the
 keys spread over partitions and workers. The Faust tumbling-window tables (event time, changelogged) hold
 one entry per (value, signal id) and window; a window's count is the number of its entries. A re-delivered
-fact (a crashed enrich agent's batch sent again, or this agent's uncommitted offsets read again by the
+fact (a crashed enrich task's batch sent again, or this agent's uncommitted offsets read again by the
 worker that takes over) finds its entry already there and is not counted twice; and because every
 changelog record says only "this id is in this window", no write, however late or stale, can take an id
 out of a window (whole-window values would: the last writer wins). Windows expire by event time, two days

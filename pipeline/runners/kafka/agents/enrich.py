@@ -1,13 +1,13 @@
-"""The enrich agent: signals.raw in batches -> decode, validate, enrich (the core) -> signals.enriched.
+"""The enrich step: signals.raw in batches (pipeline.runners.kafka.raw_consumer) -> decode, validate, enrich (the
+core) -> signals.enriched.
 
 Bad records become dead letters (reason, byte length and sha256 of the raw record; never its content),
 sent to signals.deadletter and stored by the sink. The batch's signals also go, compactly, to the
 internal facts topic: counting facts keyed by topic code and by channel (spread over partitions) and
 detector facts keyed by municipality. Every record goes out as one Kafka record batch per partition
 (pipeline.runners.kafka.batch_send); with `sink_in_enrich` the agent also writes the batch to the sink.
-The batch is acknowledged only after the broker acknowledged all of it and the sink stored it, and
-Faust flushes the producer before it commits offsets: at-least-once delivery, exactly once in the sink;
-the counts agent makes counting idempotent.
+The batch's offsets are committed only after the broker acknowledged all of it and the sink stored it:
+at-least-once delivery, exactly once in the sink; the counts agent makes counting idempotent.
 """
 from __future__ import annotations
 
@@ -30,25 +30,10 @@ from pipeline.runners.kafka.codec import (
     to_json_text,
 )
 from pipeline.runners.kafka.progress import WorkerProgress
-from pipeline.runners.kafka.transport import RawSchema
+from pipeline.runners.kafka.raw_consumer import RawBatchConsumer, RawRecord
 from pipeline.sinks.base import Sink, SinkBatch, fingerprinted
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(slots=True)
-class RawRecord:
-    """One consumed `signals.raw` record."""
-
-    key: bytes | None
-    value: bytes | None
-    partition: int
-    offset: int
-
-    @property
-    def position(self) -> str:
-        """Where the record sits in the topic, for dead letters."""
-        return f"partition {self.partition} offset {self.offset}"
 
 
 @dataclass(slots=True)
@@ -101,10 +86,10 @@ def dead_records(letters: list[DeadLetter]) -> list[tuple[bytes | None, bytes]]:
     return [(None, dead_letter_value(letter)) for letter in letters]
 
 
-def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_text_chars: int,
-                          municipality: str, progress: WorkerProgress, sink: Sink | None = None) -> Any:
-    """Define the enrich agent on `app` (a faust.App) and return it; with `sink` it also stores each batch."""
-    raw_topic = app.topic(settings.topic_raw, schema=RawSchema(), partitions=settings.partitions)
+def register_enrich_task(app: Any, settings: Any, enricher: BatchEnricher, max_text_chars: int,
+                         municipality: str, progress: WorkerProgress, sink: Sink | None = None) -> RawBatchConsumer:
+    """Run the enrich step on `app` (a faust.App) as a task fed by a raw batch consumer, and return that
+    consumer; with `sink` each batch is also stored."""
     source = f"kafka:{settings.topic_raw}"
     sender = BatchSender(lambda: app.producer._ensure_producer())
 
@@ -114,46 +99,51 @@ def register_enrich_agent(app: Any, settings: Any, enricher: BatchEnricher, max_
             return []
         return await write_with_retry(sink, batch)
 
-    async def enrich(stream: Any) -> None:
-        """Consume raw signals in batches; produce enriched signals, facts and dead letters (and store them)."""
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
-            records = [RawRecord(e.message.key, e.message.value, e.message.partition, e.message.offset)
-                       for e in events]
-            try:
-                outcome = enrich_records(records, enricher, source, max_text_chars)
-            except Exception:  # noqa: BLE001 - the batch would be acknowledged anyway; keep it visible
-                log.exception("enrich agent: unexpected failure; sending the batch to the dead letters")
-                outcome = EnrichOutcome(dead=[fingerprinted(source, r.position, "unexpected enrichment failure",
-                                                            r.value) for r in records])
-            encoded = encode_docs(outcome.docs)
-            for letter in outcome.dead:
-                log.warning("dead letter at %s: %s", letter.position, letter.reason)
-            times = event_times(outcome.docs)
-            # signals.enriched is keyed like signals.raw (the signal id), so a document goes to the partition
-            # number its raw record came from (no second hash of the key) when both topics have it
-            deliveries = [asyncio.ensure_future(sender.send(topic, batch, placed=placed))
-                          for topic, batch, placed in (
-                (settings.topic_enriched, enriched_records(outcome.docs, encoded), outcome.partitions),
-                (settings.facts_topic, count_records(outcome.docs, times)
-                 + detect_records(outcome.docs, outcome.partitions, municipality, times), None),
-                (settings.topic_deadletter, dead_records(outcome.dead), None),
-            ) if batch]
-            try:
-                refused = await store(SinkBatch(docs=outcome.docs, dead=outcome.dead, encoded=encoded))
-                if refused:
-                    for letter in refused:
-                        log.warning("sink dead letter at %s: %s", letter.position, letter.reason)
-                    deliveries.append(asyncio.ensure_future(
-                        sender.send(settings.topic_deadletter, dead_records(refused))))
-                    await store(SinkBatch(dead=refused))
-                await asyncio.gather(*deliveries)
-            finally:
-                for delivery in deliveries:
-                    if not delivery.done():
-                        delivery.cancel()
-            counts = {"enriched": len(outcome.docs), "dead": len(outcome.dead)}
-            if sink is not None:
-                counts.update(stored=len(outcome.docs) - len(refused), sink_dead=len(refused))
-            progress.add(**counts)
+    async def enrich(records: list[RawRecord]) -> None:
+        """Enrich one batch of raw records; produce enriched signals, facts and dead letters (and store them)."""
+        try:
+            outcome = enrich_records(records, enricher, source, max_text_chars)
+        except Exception:  # noqa: BLE001 - the batch would be committed anyway; keep it visible
+            log.exception("enrich: unexpected failure; sending the batch to the dead letters")
+            outcome = EnrichOutcome(dead=[fingerprinted(source, r.position, "unexpected enrichment failure",
+                                                        r.value) for r in records])
+        encoded = encode_docs(outcome.docs)
+        for letter in outcome.dead:
+            log.warning("dead letter at %s: %s", letter.position, letter.reason)
+        times = event_times(outcome.docs)
+        # signals.enriched is keyed like signals.raw (the signal id), so a document goes to the partition
+        # number its raw record came from (no second hash of the key) when both topics have it
+        deliveries = [asyncio.ensure_future(sender.send(topic, batch, placed=placed))
+                      for topic, batch, placed in (
+            (settings.topic_enriched, enriched_records(outcome.docs, encoded), outcome.partitions),
+            (settings.facts_topic, count_records(outcome.docs, times)
+             + detect_records(outcome.docs, outcome.partitions, municipality, times), None),
+            (settings.topic_deadletter, dead_records(outcome.dead), None),
+        ) if batch]
+        refused: list[DeadLetter] = []
+        try:
+            refused = await store(SinkBatch(docs=outcome.docs, dead=outcome.dead, encoded=encoded))
+            if refused:
+                for letter in refused:
+                    log.warning("sink dead letter at %s: %s", letter.position, letter.reason)
+                deliveries.append(asyncio.ensure_future(
+                    sender.send(settings.topic_deadletter, dead_records(refused))))
+                await store(SinkBatch(dead=refused))
+            await asyncio.gather(*deliveries)
+        finally:
+            for delivery in deliveries:
+                if not delivery.done():
+                    delivery.cancel()
+        counts = {"enriched": len(outcome.docs), "dead": len(outcome.dead)}
+        if sink is not None:
+            counts.update(stored=len(outcome.docs) - len(refused), sink_dead=len(refused))
+        progress.add(**counts)
 
-    return app.agent(raw_topic, name="enrich")(enrich)
+    consumer = RawBatchConsumer(settings, enrich, on_assigned=progress.save)
+
+    @app.task
+    async def _consume_raw() -> None:
+        """Read signals.raw in batches and enrich them until the worker stops."""
+        await consumer.run_forever()
+
+    return consumer
