@@ -226,7 +226,7 @@ def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, wo
                 echo(f"    {line}")
             figures["failover"] = {"stored": crash.stored, "over": crash.over, "under": crash.under,
                                    "takeover_seconds": crash.takeover_seconds, "rejoin_seconds": crash.rejoin_seconds,
-                                   "counts_lag_seconds": crash.counts_lag_seconds}
+                                   "counts_lag_seconds": crash.counts_lag_seconds, "deleted": crash.deleted}
         echo(f"  load average after: {load_average()} (the machine's cores are shared; rates vary with load)")
         return figures
     finally:

@@ -80,6 +80,9 @@ def test_required_topics_include_faust_internals() -> None:
     assert "zeist-__assignor-__leader" in names
     for table in ("topic-counts", "channel-counts", "detector-state"):
         assert dict(names[f"zeist-{table}-changelog"].configs)["cleanup.policy"] == "compact"
+    # unread facts are never dropped for size: the counts and the detector would miss them
+    for facts in ("zeist-signal-facts", "zeist-detector-facts"):
+        assert names[facts].partitions == 6 and dict(names[facts].configs)["retention.bytes"] == "-1"
 
 
 def test_topics_list_command_prints_every_topic() -> None:
@@ -157,6 +160,29 @@ def test_facts_keep_what_the_detector_reads_in_small_records(enricher: Any) -> N
     assert [f["id"] for f in decoded] == [d["id"] for d in docs]
     with pytest.raises(ValueError):
         decode_facts(b'{"not": "a list"}')
+
+
+def test_detector_facts_travel_as_rows_and_decode_to_the_facts_the_detector_reads(enricher: Any) -> None:
+    from pipeline.runners.kafka.codec import decode_detect, detect_records, event_times, to_json_bytes
+
+    docs = enricher.enrich_many(demo_signals(40, "rows"))
+    partitions = [i % 2 for i in range(len(docs))]
+    records = detect_records(docs, partitions, "katwijk")
+    assert {key for key, _ in records} == {b"detect:katwijk"}
+    decoded = dict(decode_detect(value) for _, value in records)
+    times = dict(zip((d["id"] for d in docs), event_times(docs)))
+    for partition in (0, 1):
+        expected = sorted((doc_fact(d) for d, p in zip(docs, partitions) if p == partition),
+                          key=lambda fact: times[fact["id"]] or 0.0)
+        assert decoded[partition] == expected
+    # rows name no field: far fewer bytes than the same facts as objects
+    objects = sum(len(to_json_bytes({"p": p, "facts": f})) for p, f in decoded.items())
+    assert sum(len(value) for _, value in records) < 0.75 * objects
+    # records written as objects (before rows) still decode
+    assert decode_detect(to_json_bytes({"p": 3, "facts": decoded[0]})) == (3, decoded[0])
+    for bad in (b'{"p": 1}', b'[1, 2]', b'{"p": "x", "rows": []}'):
+        with pytest.raises(ValueError):
+            decode_detect(bad)
 
 
 def test_counting_facts_are_keyed_by_topic_and_channel_and_group_ids_per_window() -> None:

@@ -113,8 +113,14 @@ class KafkaSettings(BaseSettings):
 
     @property
     def facts_topic(self) -> str:
-        """Internal topic of compact signal facts, keyed so one partition sees a municipality's whole stream."""
+        """Internal topic of counting facts, keyed by counting key (topic code, channel) so they spread."""
         return f"{self.app_id}-signal-facts"
+
+    @property
+    def detect_topic(self) -> str:
+        """Internal topic of the spike detector's facts, keyed so one partition sees a municipality's whole
+        stream; apart from the counting facts, so that partition's volume never crowds them."""
+        return f"{self.app_id}-detector-facts"
 
     @property
     def leader_topic(self) -> str:

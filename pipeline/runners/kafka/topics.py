@@ -29,7 +29,7 @@ class TopicSpec:
 
 
 def required_topics(settings: KafkaSettings) -> list[TopicSpec]:
-    """The public topics, the internal facts topic, Faust's leader topic and the table changelogs."""
+    """The public topics, the internal facts topics, Faust's leader topic and the table changelogs."""
     parts = settings.partitions
     compacted = (("cleanup.policy", "compact"),)
     specs = [
@@ -37,7 +37,10 @@ def required_topics(settings: KafkaSettings) -> list[TopicSpec]:
         TopicSpec(settings.topic_enriched, parts),
         TopicSpec(settings.topic_alerts, parts),
         TopicSpec(settings.topic_deadletter, parts),
-        TopicSpec(settings.facts_topic, parts),
+        # facts are read seconds after they are written, but a broker-wide size limit must never drop unread
+        # ones (the counts and the detector would miss them): time-based retention only
+        TopicSpec(settings.facts_topic, parts, (("retention.bytes", "-1"),)),
+        TopicSpec(settings.detect_topic, parts, (("retention.bytes", "-1"),)),
         TopicSpec(settings.leader_topic, parts),
     ]
     specs += [TopicSpec(settings.changelog_topic(table), parts, compacted) for table in TABLES]

@@ -224,7 +224,9 @@ def fact_key_of(event: Any) -> str:
 
 def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progress: WorkerProgress) -> Any:
     """Define the tables and the counts agent on `app` (a faust.App); return the agent."""
-    facts_topic = app.topic(settings.facts_topic, schema=RawSchema(), partitions=settings.partitions)
+    # counting and detector facts: one agent, so the tables' partitions follow both topics' assignment
+    facts_topic = app.topic(settings.facts_topic, settings.detect_topic, schema=RawSchema(),
+                            partitions=settings.partitions)
     alerts_topic = app.topic(settings.topic_alerts, key_serializer="raw", value_serializer="raw",
                              partitions=settings.partitions)
     clock = FactClock()

@@ -2,9 +2,9 @@
 core) -> signals.enriched.
 
 Bad records become dead letters (reason, byte length and sha256 of the raw record; never its content),
-sent to signals.deadletter and stored by the sink. The batch's signals also go, compactly, to the
-internal facts topic: counting facts keyed by topic code and by channel (spread over partitions) and
-detector facts keyed by municipality. Every record goes out as one Kafka record batch per partition
+sent to signals.deadletter and stored by the sink. The batch's signals also go, compactly, to two
+internal topics: counting facts keyed by topic code and by channel (spread over partitions), and detector
+facts keyed by municipality (one row per signal). Every record goes out as one Kafka record batch per partition
 (pipeline.runners.kafka.batch_send); with `sink_in_enrich` the agent also writes the batch to the sink.
 The batch's offsets are committed only after the broker acknowledged all of it and the sink stored it:
 at-least-once delivery, exactly once in the sink; the counts agent makes counting idempotent.
@@ -116,8 +116,8 @@ def register_enrich_task(app: Any, settings: Any, enricher: BatchEnricher, max_t
         deliveries = [asyncio.ensure_future(sender.send(topic, batch, placed=placed))
                       for topic, batch, placed in (
             (settings.topic_enriched, enriched_records(outcome.docs, encoded), outcome.partitions),
-            (settings.facts_topic, count_records(outcome.docs, times)
-             + detect_records(outcome.docs, outcome.partitions, municipality, times), None),
+            (settings.facts_topic, count_records(outcome.docs, times), None),
+            (settings.detect_topic, detect_records(outcome.docs, outcome.partitions, municipality, times), None),
             (settings.topic_deadletter, dead_records(outcome.dead), None),
         ) if batch]
         refused: list[DeadLetter] = []
