@@ -11,6 +11,8 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.naive_bayes import ComplementNB
 from sklearn.svm import LinearSVC
 
+from pipeline.models.class_weights import resolve_class_weight
+
 log = logging.getLogger(__name__)
 
 MAX_ITER = 5000
@@ -47,7 +49,8 @@ class SvmNbEnsemble(BaseEstimator, ClassifierMixin):
 
     def __init__(self, C: float = 0.2, class_weight: str | None = None, alpha: float = 0.3,
                  nb_weight: float = 0.5, folds: int = 3) -> None:
-        """SVM C and class weights, naive Bayes smoothing, the weight of naive Bayes in the average, CV folds."""
+        """SVM C and class weights (None, 'balanced' or 'sqrt'), naive Bayes smoothing, the weight of naive Bayes
+        in the average, CV folds."""
         self.C = C
         self.class_weight = class_weight
         self.alpha = alpha
@@ -55,14 +58,16 @@ class SvmNbEnsemble(BaseEstimator, ClassifierMixin):
         self.folds = folds
 
     def _members(self) -> tuple[LinearSVC, ComplementNB]:
-        """Fresh, unfitted members."""
-        return (LinearSVC(C=self.C, class_weight=self.class_weight, max_iter=MAX_ITER, random_state=0),
+        """Fresh, unfitted members (the SVM with the class weights resolved in `fit`)."""
+        weights = getattr(self, "svm_class_weight_", self.class_weight)
+        return (LinearSVC(C=self.C, class_weight=weights, max_iter=MAX_ITER, random_state=0),
                 ComplementNB(alpha=self.alpha))
 
     def fit(self, x: Any, y: Any, sample_weight: Any = None) -> SvmNbEnsemble:
         """Fit both members on all rows and the temperatures out of fold."""
         labels = np.asarray(y)
         self.classes_, truth = np.unique(labels, return_inverse=True)
+        self.svm_class_weight_ = resolve_class_weight(self.class_weight, truth.tolist())
         svm_scores = np.zeros((len(labels), len(self.classes_)))
         nb_proba = np.zeros_like(svm_scores)
         smallest = int(np.bincount(truth).min())

@@ -138,3 +138,26 @@ def test_tuning_tries_the_smaller_c_values_for_the_ensemble_and_the_full_grid_fo
     assert best in ENSEMBLE_C_GRID and set(scores) == {str(c) for c in ENSEMBLE_C_GRID}
     _, scores = tune_c(texts, labels, None, merged_params({"classifier": "svm"}))
     assert set(scores) == {str(c) for c in C_GRID}
+
+
+def test_sqrt_class_weights_soften_balanced_weights_and_unknown_modes_are_refused() -> None:
+    from pipeline.models.class_weights import resolve_class_weight
+    from pipeline.models.topic_classifier import merged_params
+
+    weights = resolve_class_weight("sqrt", ["a"] * 8 + ["b"] * 2)
+    assert weights == pytest.approx({"a": (10 / 16) ** 0.5, "b": (10 / 4) ** 0.5})
+    assert resolve_class_weight("balanced", ["a", "b"]) == "balanced"
+    assert resolve_class_weight(None, ["a", "b"]) is None
+    with pytest.raises(ValueError, match="unknown class_weight"):
+        merged_params({"class_weight": "square"})
+
+
+def test_the_ensemble_and_the_calibrated_svm_train_with_sqrt_class_weights() -> None:
+    from pipeline.models.topic_classifier import build_pipeline, merged_params
+
+    texts = [f"kliko niet geleegd in straat {i}" for i in range(24)] + [f"lantaarnpaal kapot bij nummer {i}"
+                                                                          for i in range(6)]
+    labels = ["afval"] * 24 + ["licht"] * 6
+    for classifier in ("svm+nb", "svm"):
+        pipeline = build_pipeline(merged_params({"classifier": classifier}), labels).fit(texts, labels)
+        assert list(pipeline.predict(["lantaarnpaal kapot", "kliko niet geleegd"])) == ["licht", "afval"]
