@@ -14,6 +14,7 @@ from pipeline.runners.kafka.agents.counts import register_counts_agent
 from pipeline.runners.kafka.agents.enrich import register_enrich_task
 from pipeline.runners.kafka.agents.sink import register_alert_sink_agent, register_sink_agent
 from pipeline.runners.kafka.config import KafkaSettings
+from pipeline.runners.kafka.deleted_records import watch_deleted_records
 from pipeline.runners.kafka.progress import WorkerProgress
 from pipeline.runners.kafka.raw_consumer import RawBatchConsumer
 from pipeline.runners.kafka.transport import StadsApp
@@ -98,6 +99,7 @@ def build_worker_app(kafka: KafkaSettings, settings: Settings, enricher: BatchEn
 
         enricher = enricher_for(settings)
     kafka.datadir.mkdir(parents=True, exist_ok=True)
+    watch_deleted_records()
     sink = sink if sink is not None else open_sink(kafka.sink, kafka.sqlite_path)
     app = StadsApp(kafka.app_id, fetch_max_wait_ms=kafka.fetch_max_wait_ms, leader_sync_delay=kafka.leader_sync_delay,
                    **faust_options(kafka))
