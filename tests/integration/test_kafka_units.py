@@ -29,10 +29,10 @@ from pipeline.runners.kafka.agents.enrich import enrich_records
 from pipeline.runners.kafka.codec import (
     FACT_TEXT_CHARS,
     FACTS_PER_RECORD,
-    decode_facts,
+    decode_detect,
+    detect_records,
     doc_fact,
     encode_signal,
-    fact_records,
 )
 from pipeline.runners.kafka.config import KafkaSettings, load_kafka_settings
 from pipeline.runners.kafka.connector import Connector, ConnectorError, CursorFile, cursor_path_for, new_producer
@@ -154,16 +154,17 @@ def test_facts_keep_what_the_detector_reads_in_small_records(enricher: Any) -> N
     fact = doc_fact(docs[0])
     assert set(fact) <= {"id", "channel", "created_at", "place", "text", "keywords", "topic", "sentiment"}
     assert fact["topic"] == {"code": docs[0]["topic"]["code"]} and len(fact["text"]) == FACT_TEXT_CHARS
-    records = fact_records(docs)
+    records = detect_records(docs, [0] * len(docs), "katwijk")
     assert len(records) == 2
-    decoded = decode_facts(records[0]) + decode_facts(records[1])
-    assert [f["id"] for f in decoded] == [d["id"] for d in docs]
+    decoded = decode_detect(records[0][1])[1] + decode_detect(records[1][1])[1]
+    assert sorted(f["id"] for f in decoded) == sorted(d["id"] for d in docs)
+    assert next(f for f in decoded if f["id"] == docs[0]["id"]) == fact
     with pytest.raises(ValueError):
-        decode_facts(b'{"not": "a list"}')
+        decode_detect(b'{"not": "a list"}')
 
 
 def test_detector_facts_travel_as_rows_and_decode_to_the_facts_the_detector_reads(enricher: Any) -> None:
-    from pipeline.runners.kafka.codec import decode_detect, detect_records, event_times, to_json_bytes
+    from pipeline.runners.kafka.codec import event_times, to_json_bytes
 
     docs = enricher.enrich_many(demo_signals(40, "rows"))
     partitions = [i % 2 for i in range(len(docs))]
@@ -543,11 +544,12 @@ def test_detector_state_survives_packing(enricher: Any) -> None:
     assert [e.to_dict() for e in restored.observe(docs[200:])] == [e.to_dict() for e in detector.observe(docs[200:])]
 
 
-def test_fact_records_are_oldest_first_across_offsets(enricher: Any) -> None:
+def test_detector_records_are_oldest_first_across_offsets(enricher: Any) -> None:
     docs = enricher.enrich_many(demo_signals(FACTS_PER_RECORD * 2, "order"))
     shuffled = list(reversed(docs))
     shuffled[0] = {**shuffled[0], "created_at": "2020-01-01T12:00:00+05:00"}  # 07:00 UTC, the oldest
-    facts = decode_facts(fact_records(shuffled)[0]) + decode_facts(fact_records(shuffled)[1])
+    records = detect_records(shuffled, [0] * len(shuffled), "katwijk")
+    facts = decode_detect(records[0][1])[1] + decode_detect(records[1][1])[1]
     times = [datetime.fromisoformat(f["created_at"].replace("Z", "+00:00")).timestamp() for f in facts]
     assert times == sorted(times) and facts[0]["id"] == shuffled[0]["id"]
 

@@ -71,23 +71,9 @@ def decode_doc(value: bytes | None, key: str = "id") -> dict[str, Any]:
     return doc
 
 
-def doc_fact(doc: dict[str, Any]) -> dict[str, Any]:
-    """The compact form of an enriched signal that the counts agent and spike detector need."""
-    fact = {name: doc.get(name) for name in FACT_FIELDS if doc.get(name) is not None}
-    if fact.get("keywords") and isinstance(fact.get("text"), str):
-        fact["text"] = fact["text"][:FACT_TEXT_CHARS]
-    topic = doc.get("topic")
-    if isinstance(topic, dict):
-        fact["topic"] = {"code": topic.get("code")}
-    sentiment = doc.get("sentiment")
-    if isinstance(sentiment, dict):
-        fact["sentiment"] = {"label": sentiment.get("label")}
-    return fact
-
-
 def fact_row(doc: dict[str, Any]) -> list[Any]:
-    """doc_fact() as a row of FACT_ROW values (null where absent): the detector facts' form on the wire, about
-    two thirds the bytes of the object, because no field is named."""
+    """What the spike detector needs of an enriched signal, as a row of FACT_ROW values (null where absent): the
+    detector facts' form on the wire, about two thirds the bytes of an object, because no field is named."""
     text = doc.get("text")
     if doc.get("keywords") and isinstance(text, str):
         text = text[:FACT_TEXT_CHARS]
@@ -98,7 +84,7 @@ def fact_row(doc: dict[str, Any]) -> list[Any]:
 
 
 def row_fact(row: Any) -> dict[str, Any] | None:
-    """The doc_fact() object of a fact_row() row; None when `row` is not one."""
+    """The fact object (the document fields the detector reads) of a fact_row() row; None when it is not one."""
     if not isinstance(row, list) or len(row) != len(FACT_ROW):
         return None
     fact = {name: value for name, value in zip(FACT_ROW[:6], row) if value is not None}
@@ -107,6 +93,11 @@ def row_fact(row: Any) -> dict[str, Any] | None:
     if row[7] is not None:
         fact["sentiment"] = {"label": row[7]}
     return fact
+
+
+def doc_fact(doc: dict[str, Any]) -> dict[str, Any]:
+    """The fact object the detector reads of an enriched signal: its fact_row() as decoded on arrival."""
+    return row_fact(fact_row(doc)) or {}
 
 
 def event_time(created_at: Any) -> float | None:
@@ -127,16 +118,6 @@ def fact_time(moment: Any) -> float | None:
     if isinstance(moment, (int, float)) and not isinstance(moment, bool):
         return float(moment)
     return event_time(moment)
-
-
-def fact_records(docs: list[dict[str, Any]]) -> list[bytes]:
-    """The facts of a batch of enriched signals, oldest first, as JSON arrays of at most FACTS_PER_RECORD.
-
-    Oldest first: the detector closes a window once it has seen signals well past it, so a batch
-    split over several records must not put later signals in an earlier record.
-    """
-    facts = sorted((doc_fact(doc) for doc in docs), key=lambda fact: event_time(fact.get("created_at")) or 0.0)
-    return [to_json_bytes(facts[i:i + FACTS_PER_RECORD]) for i in range(0, len(facts), FACTS_PER_RECORD)]
 
 
 def count_key(dimension: str, doc: dict[str, Any]) -> str:
@@ -184,7 +165,7 @@ def detect_records(docs: list[dict[str, Any]], partitions: list[int], municipali
 
 
 def decode_detect(value: bytes | None) -> tuple[int, list[dict[str, Any]]]:
-    """The raw partition and facts (doc_fact objects) of a detector facts record: rows ("rows"), or objects
+    """The raw partition and facts (doc_fact() objects) of a detector facts record: rows ("rows"), or objects
     ("facts", the form written before rows); ValueError when it is neither."""
     record = _parse_json(value, "detector facts record")
     if not isinstance(record, dict) or not isinstance(record.get("p"), int):
@@ -196,14 +177,6 @@ def decode_detect(value: bytes | None) -> tuple[int, list[dict[str, Any]]]:
     if not isinstance(facts, list):
         raise ValueError("detector facts record is not an object with a partition and a facts list")
     return record["p"], [fact for fact in facts if isinstance(fact, dict)]
-
-
-def decode_facts(value: bytes | None) -> list[dict[str, Any]]:
-    """Parse a facts record (a JSON array of objects); raise ValueError when it is not one."""
-    facts = _parse_json(value, "facts record")
-    if not isinstance(facts, list):
-        raise ValueError("facts record is not a JSON array")
-    return [fact for fact in facts if isinstance(fact, dict)]
 
 
 def dead_letter_value(letter: DeadLetter) -> bytes:

@@ -225,8 +225,8 @@ def fact_key_of(event: Any) -> str:
 def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progress: WorkerProgress) -> Any:
     """Define the tables and the counts agent on `app` (a faust.App); return the agent."""
     # counting and detector facts: one agent, so the tables' partitions follow both topics' assignment
-    facts_topic = app.topic(settings.facts_topic, settings.detect_topic, schema=RawSchema(),
-                            partitions=settings.partitions)
+    facts_topics = app.topic(settings.facts_topic, settings.detect_topic, schema=RawSchema(),
+                             partitions=settings.partitions)
     alerts_topic = app.topic(settings.topic_alerts, key_serializer="raw", value_serializer="raw",
                              partitions=settings.partitions)
     clock = FactClock()
@@ -409,4 +409,4 @@ def register_counts_agent(app: Any, settings: Any, config: DetectorConfig, progr
                               event.message.partition, event.message.offset)
             await manual.ack(event)
 
-    return app.agent(facts_topic, name="counts")(consume)
+    return app.agent(facts_topics, name="counts")(consume)
