@@ -32,6 +32,7 @@ from pipeline.alerts.findings import (
     level_thresholds,
     minimal_alerting_count,
     negative_share_finding,
+    tail_probabilities,
     tail_probability,
     variance,
     volume_finding,
@@ -723,11 +724,9 @@ class SpikeDetector:
         clip: set[int] = set()
         spread = np.sqrt(np.maximum(variance(cfg, mu, state["a"][cfg.spans[0]], state["b"][cfg.spans[0]]), 1e-12))
         if warm:
-            for row in np.flatnonzero((x > cfg.close_ratio * mu) & (x >= 3) & (x >= mu + Z_FLOOR * spread)):
-                p = tail_probability(cfg, int(x[row]), float(mu[row]), float(state["a"][1][row]),
-                                     float(state["b"][1][row]))
-                if p < LEARN_CLIP_P:
-                    clip.add(int(row))
+            rows = np.flatnonzero((x > cfg.close_ratio * mu) & (x >= 3) & (x >= mu + Z_FLOOR * spread))
+            p = tail_probabilities(cfg, x[rows], mu[rows], state["a"][1][rows], state["b"][1][rows])
+            clip.update(int(row) for row in rows[p < LEARN_CLIP_P])
         return PendingWindow(window=window, x=x, mu=mu.copy(), neg=neg, clip_rows=sorted(clip),
                              p_bins=self._p_bins(state) if cfg.tail_calibration else [],
                              negative_topics=sorted(set(negative) | set(findings)), terms=dict(bucket.terms),
@@ -749,9 +748,9 @@ class SpikeDetector:
             a, b = state["a"][span], state["b"][span]
             spread = np.sqrt(np.maximum(variance(cfg, expect, a, b), 1e-12))
             bins = np.zeros(len(total))
-            for row in np.flatnonzero((self._levels > 0) & (total >= 1) & (total >= expect + 2.0 * spread)):
-                p = tail_probability(cfg, int(total[row]), float(expect[row]), float(a[row]), float(b[row]))
-                bins[row] = sum(p < level for level in LEVELS)
+            rows = np.flatnonzero((self._levels > 0) & (total >= 1) & (total >= expect + 2.0 * spread))
+            p = tail_probabilities(cfg, total[rows], expect[rows], a[rows], b[rows])
+            bins[rows] = (p[:, None] < np.asarray(LEVELS)[None, :]).sum(axis=1)
             out.append(bins)
         return out
 

@@ -9,7 +9,7 @@ import numpy as np
 from pipeline.alerts.config import DetectorConfig
 from pipeline.alerts.episodes import Finding
 from pipeline.alerts.scopes import Scope
-from pipeline.alerts.stats import binomial_sf, count_sf
+from pipeline.alerts.stats import binomial_sf, count_sf, count_sf_array
 
 
 def tail_probability(config: DetectorConfig, observed: int, expected: float, extra_a: float, inv_b: float) -> float:
@@ -19,6 +19,17 @@ def tail_probability(config: DetectorConfig, observed: int, expected: float, ext
     excess = extra_a + inv_b * expected
     size = expected / excess if excess > 1e-9 else None
     return count_sf(observed, expected, "negbin", size)
+
+
+def tail_probabilities(config: DetectorConfig, observed: np.ndarray, expected: np.ndarray, extra_a: np.ndarray,
+                       inv_b: np.ndarray) -> np.ndarray:
+    """tail_probability() element-wise over arrays of scopes, in one pass."""
+    if config.model == "poisson":
+        return count_sf_array(observed, expected, None)
+    expected = np.asarray(expected, dtype=float)
+    excess = np.asarray(extra_a, dtype=float) + np.asarray(inv_b, dtype=float) * expected
+    size = np.where(excess > 1e-9, expected / np.where(excess > 1e-9, excess, 1.0), np.inf)
+    return count_sf_array(observed, expected, size)
 
 
 # Below three standard deviations above the mean no Poisson or negative binomial tail is under 2e-3

@@ -1,74 +1,11 @@
-"""Upper-tail probabilities for counts: Poisson, negative binomial and binomial, in plain Python."""
+"""Upper-tail probabilities for counts (Poisson, negative binomial, binomial) through the regularised incomplete
+gamma and beta functions, one value or a whole array of scopes at once."""
 from __future__ import annotations
 
-import math
-from typing import Callable
+import numpy as np
+from scipy.special import betainc, gammainc
 
-_TAIL_EPS = 1e-17
-_MAX_TERMS = 100_000
-_CF_EPS = 1e-13
-_CF_TINY = 1e-300
-_CF_MAX_STEPS = 500
-_SERIES_TERMS = 200     # a negative binomial tail expected to need more terms is computed as a continued fraction
-
-
-def _beta_continued_fraction(a: float, b: float, x: float) -> float | None:
-    """The continued fraction of the regularised incomplete beta I_x(a, b) (without its prefactor), evaluated
-    with the modified Lentz method; None when it does not converge."""
-    c, d = 1.0, 1.0 - (a + b) * x / (a + 1.0)
-    d = 1.0 / (d if abs(d) > _CF_TINY else _CF_TINY)
-    value = d
-    for m in range(1, _CF_MAX_STEPS):
-        for numerator in (m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)),
-                          -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))):
-            d = 1.0 + numerator * d
-            d = 1.0 / (d if abs(d) > _CF_TINY else _CF_TINY)
-            c = 1.0 + numerator / c
-            c = c if abs(c) > _CF_TINY else _CF_TINY
-            value *= c * d
-        if abs(c * d - 1.0) < _CF_EPS:
-            return value
-    return None
-
-
-def incomplete_beta_small(a: float, b: float, x: float) -> float | None:
-    """I_x(a, b) where x < (a + 1) / (a + b + 2) (the fraction converges fast there); None elsewhere."""
-    if x <= 0.0:
-        return 0.0
-    if x >= (a + 1.0) / (a + b + 2.0):
-        return None
-    fraction = _beta_continued_fraction(a, b, x)
-    if fraction is None:
-        return None
-    log_front = (a * math.log(x) + b * math.log1p(-x) + math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-                 - math.log(a))
-    return min(1.0, math.exp(log_front) * fraction)
-
-
-def _sum_tail(log_first: float, ratio_of: Callable[[int], float], start: int) -> float:
-    """Sum pmf(start), pmf(start+1), ... given log pmf(start) and pmf(j+1)/pmf(j) = ratio_of(j)."""
-    term = math.exp(log_first)
-    total = term
-    j = start
-    for _ in range(_MAX_TERMS):
-        term *= ratio_of(j)
-        j += 1
-        total += term
-        if term <= total * _TAIL_EPS:
-            break
-    return min(1.0, total)
-
-
-def _sum_head(log_last: float, ratio_of: Callable[[int], float], stop: int) -> float:
-    """Sum pmf(stop - 1), pmf(stop - 2), ... pmf(0) downward, given log pmf(stop - 1) and the forward ratio."""
-    term = math.exp(log_last)
-    total = term
-    for j in range(stop - 2, -1, -1):
-        term /= ratio_of(j)
-        total += term
-        if term <= total * _TAIL_EPS:
-            break
-    return total
+MAX_NEGBIN_SIZE = 1e8   # a larger size (or none) is Poisson to within rounding
 
 
 def poisson_sf(k: int, mu: float) -> float:
@@ -77,18 +14,7 @@ def poisson_sf(k: int, mu: float) -> float:
         return 1.0
     if mu <= 0:
         return 0.0
-
-    def ratio(j: int) -> float:
-        """pmf(j + 1) / pmf(j)."""
-        return mu / (j + 1)
-
-    def log_pmf(j: int) -> float:
-        """log pmf(j)."""
-        return j * math.log(mu) - mu - math.lgamma(j + 1)
-
-    if k > mu:
-        return _sum_tail(log_pmf(k), ratio, k)
-    return max(0.0, 1.0 - _sum_head(log_pmf(k - 1), ratio, k))
+    return float(gammainc(k, mu))
 
 
 def negbin_sf(k: int, mu: float, size: float) -> float:
@@ -97,27 +23,9 @@ def negbin_sf(k: int, mu: float, size: float) -> float:
         return 1.0
     if mu <= 0:
         return 0.0
-    if size <= 0 or not math.isfinite(size) or size > 1e8:
+    if not size > 0 or not size <= MAX_NEGBIN_SIZE:
         return poisson_sf(k, mu)
-    q = mu / (size + mu)  # success-complement probability of the NB(size, q) form
-
-    def ratio(j: int) -> float:
-        """pmf(j + 1) / pmf(j)."""
-        return (j + size) / (j + 1) * q
-
-    def log_pmf(j: int) -> float:
-        """log pmf(j)."""
-        return (math.lgamma(j + size) - math.lgamma(size) - math.lgamma(j + 1)
-                + size * math.log(size / (size + mu)) + j * math.log(q))
-
-    if k > mu:
-        if q > 1.0 - 30.0 / _SERIES_TERMS:
-            # P(X >= k) = I_q(k, size); slowly decaying terms: the continued fraction is much cheaper
-            tail = incomplete_beta_small(float(k), size, q)
-            if tail is not None:
-                return tail
-        return _sum_tail(log_pmf(k), ratio, k)
-    return max(0.0, 1.0 - _sum_head(log_pmf(k - 1), ratio, k))
+    return float(betainc(k, size, mu / (size + mu)))
 
 
 def binomial_sf(k: int, n: int, p: float) -> float:
@@ -128,20 +36,7 @@ def binomial_sf(k: int, n: int, p: float) -> float:
         return 0.0
     if p >= 1:
         return 1.0
-    odds = p / (1 - p)
-
-    def ratio(j: int) -> float:
-        """pmf(j + 1) / pmf(j)."""
-        return (n - j) / (j + 1) * odds
-
-    def log_pmf(j: int) -> float:
-        """log pmf(j)."""
-        return (math.lgamma(n + 1) - math.lgamma(j + 1) - math.lgamma(n - j + 1)
-                + j * math.log(p) + (n - j) * math.log1p(-p))
-
-    if k > n * p:
-        return _sum_tail(log_pmf(k), ratio, k) if k < n else min(1.0, math.exp(log_pmf(n)))
-    return max(0.0, 1.0 - _sum_head(log_pmf(k - 1), ratio, k))
+    return float(betainc(k, n - k + 1, p))
 
 
 def count_sf(k: int, mu: float, model: str, size: float | None) -> float:
@@ -149,3 +44,25 @@ def count_sf(k: int, mu: float, model: str, size: float | None) -> float:
     if model == "negbin" and size is not None:
         return negbin_sf(k, mu, size)
     return poisson_sf(k, mu)
+
+
+def count_sf_array(k: np.ndarray, mu: np.ndarray, size: np.ndarray | None) -> np.ndarray:
+    """P(X >= k) element-wise: negative binomial where `size` is positive and finite (at most MAX_NEGBIN_SIZE),
+    Poisson elsewhere or when `size` is None; 1 where k <= 0, else 0 where mu <= 0."""
+    k = np.asarray(k, dtype=float)
+    mu = np.asarray(mu, dtype=float)
+    out = np.ones(np.broadcast(k, mu).shape)
+    live = (k > 0) & (mu > 0)
+    out[(k > 0) & ~(mu > 0)] = 0.0
+    if not live.any():
+        return out
+    k_live, mu_live = np.broadcast_to(k, out.shape)[live], np.broadcast_to(mu, out.shape)[live]
+    tails = gammainc(k_live, mu_live)
+    if size is not None:
+        size_live = np.broadcast_to(np.asarray(size, dtype=float), out.shape)[live]
+        negbin = (size_live > 0) & (size_live <= MAX_NEGBIN_SIZE)
+        if negbin.any():
+            s = size_live[negbin]
+            tails[negbin] = betainc(k_live[negbin], s, mu_live[negbin] / (s + mu_live[negbin]))
+    out[live] = tails
+    return out

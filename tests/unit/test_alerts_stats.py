@@ -4,12 +4,13 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, timezone
 
+import numpy as np
 import pytest
 
 from pipeline.alerts.calendar_nl import SlotClock, dutch_public_holidays, easter_sunday
 from pipeline.alerts.config import DetectorConfig
-from pipeline.alerts.findings import minimal_alerting_count, tail_probability
-from pipeline.alerts.stats import binomial_sf, negbin_sf, poisson_sf
+from pipeline.alerts.findings import minimal_alerting_count, tail_probabilities, tail_probability
+from pipeline.alerts.stats import binomial_sf, count_sf_array, negbin_sf, poisson_sf
 
 stats = pytest.importorskip("scipy.stats")
 
@@ -61,3 +62,19 @@ def test_slot_uses_local_time_and_treats_holidays_as_sunday() -> None:
     assert clock.slot(datetime(2025, 4, 22, 8, 0, tzinfo=timezone.utc)) == (1, 10)   # Tuesday 10:00 CEST
     assert clock.slot(datetime(2025, 4, 21, 8, 0, tzinfo=timezone.utc)) == (6, 10)   # Easter Monday
     assert SlotClock("Europe/Amsterdam", []).slot(datetime(2025, 4, 21, 8, 0, tzinfo=timezone.utc)) == (0, 10)
+
+
+def test_array_tails_match_the_scalar_tails() -> None:
+    config = DetectorConfig()
+    k = np.array([0, 1, 3, 7, 12, 40, 150, 5])
+    mu = np.array([2.0, 0.0, 0.4, 3.0, 6.5, 10.0, 80.0, 5.0])
+    a = np.array([0.0, 0.3, 0.0, 0.8, 1.5, 0.2, 4.5, 0.0])
+    b = np.array([0.0, 0.0, 0.01, 0.0, 0.05, 0.3, 0.02, 0.0])
+    both = tail_probabilities(config, k, mu, a, b)
+    for i in range(len(k)):
+        assert _close(both[i], tail_probability(config, int(k[i]), float(mu[i]), float(a[i]), float(b[i])))
+    assert both[0] == 1.0 and both[1] == 0.0                     # k <= 0; mu <= 0 with k >= 1
+    assert _close(both[-1], poisson_sf(5, 5.0))                # no excess variance: Poisson
+    poisson = tail_probabilities(DetectorConfig(model="poisson"), k, mu, a, b)
+    assert _close(poisson[5], poisson_sf(40, 10.0)) and not _close(poisson[5], both[5])
+    assert len(count_sf_array(np.array([], dtype=float), np.array([], dtype=float), None)) == 0
