@@ -185,7 +185,9 @@ class SpikeDetector:
         if not counted:
             return
         if bucket.add(facts, keys):
-            self._row_counts[window].update(rows)
+            row_counts = self._row_counts[window]
+            for row in rows:
+                row_counts[row] += 1
             self.stats["counted"] += 1
         else:
             self.stats["duplicate"] += 1

@@ -114,8 +114,14 @@ class WindowBucket:
         for key in scope_keys:
             self.counts[key] += 1
             if not key.startswith(TOTAL_PREFIX):
-                self.entries.setdefault(key, []).append(entry)
-                self.channels.setdefault(key, Counter())[channel] += 1
+                entries = self.entries.get(key)
+                if entries is None:
+                    entries = self.entries[key] = []
+                entries.append(entry)
+                per_channel = self.channels.get(key)
+                if per_channel is None:
+                    per_channel = self.channels[key] = Counter()
+                per_channel[channel] += 1
         if facts.sentiment == "negative":
             self.negatives[facts.topic] += 1
         return True
