@@ -14,6 +14,7 @@ import dataclasses
 import logging
 import os
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -157,8 +158,9 @@ def kafka_run(path: Path, n: int, workers: int, partitions: int, workdir: Path) 
 
 
 def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, worker_counts: tuple[int, ...] = (1, 2),
-                    echo: Callable[[str], Any] = print, failover: bool = True) -> dict[str, Any]:
-    """Measure and print the figures; returns them as a dict (never asserted in tests)."""
+                    echo: Callable[[str], Any] = print, failover: bool = True, rounds: int = 1) -> dict[str, Any]:
+    """Measure and print the figures; returns them as a dict (never asserted in tests). With `rounds` > 1 the
+    Kafka runs repeat, each round between two local runs, and the ratios are given per round and as medians."""
     from pipeline.bench.kafka_failover import count_report, failover_run
 
     workdir = Path(tempfile.mkdtemp(prefix="stadssignaal-bench-kafka-"))
@@ -166,52 +168,53 @@ def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, wo
         path = workdir / "input.jsonl"
         write_input(path, n, "bench")
         echo(f"Kafka benchmark: {n:,} generated signals, mock broker (librdkafka) with {partitions} partitions, "
-             f"connector -> worker(s) -> SQLite")
+             f"connector -> worker(s) -> SQLite" + (f", {rounds} rounds" if rounds > 1 else ""))
         echo(f"  timed, per run: the replay connector producing all {n:,} signals to {KafkaSettings().topic_raw} "
              f"(kafka-python, acks=all) -> broker -> worker(s) -> SQLite, until all {n:,} are in the store;")
         echo(f"  not timed: starting the broker and workers, partition assignment, {WARMUP_SIGNALS} warm-up signals. "
              f"Load average before: {load_average()}")
-        # The local runner runs before and after the Kafka runs; the machine's load drifts, so the ratios use the
-        # mean of the two.
+        # The local runner runs before and after each round of Kafka runs; the machine's load drifts, so a round's
+        # ratios use the mean of the local runs on either side of it.
         warm = workdir / "local-warmup.jsonl"
         write_input(warm, WARMUP_SIGNALS, "local-warmup")
-        local_runs = [local_runner_rate(settings, path, workdir / "local-before.db", warmup=warm)]
+        local_runs = [local_runner_rate(settings, path, workdir / "local-0.db", warmup=warm)]
+        _echo_local(echo, "before the Kafka runs", local_runs[0])
         c_rate, c_seconds, c_cpu = connector_rate(path, n, partitions, workdir / "connector")
         echo(f"  connector alone (no worker reading): {c_rate:8,.0f} signals/s ({c_seconds:.1f} s; CPU of connector "
              f"and in-process broker {c_cpu:,.0f} us/signal)")
-        runs = []
-        for workers in worker_counts:
-            run = kafka_run(path, n, workers, partitions, workdir / f"kafka-{workers}")
-            runs.append(run)
-            state = "" if run.complete else f"  INCOMPLETE: {run.signals:,} of {n:,} stored"
-            echo(f"  {workers} worker{'s' if workers > 1 else ' '}: {run.rate:8,.0f} signals/s end to end "
-                 f"({run.seconds:.1f} s; enriched per worker {run.per_worker}; worker CPU "
-                 f"{run.cpu_us_per_signal:,.0f} us/signal){state}")
-            if run.workers > 1:
-                for i, owned in enumerate(run.spread, 1):
-                    echo(f"    worker {i}: {KafkaSettings().topic_raw} partitions {owned['raw']}, facts partitions "
-                         f"{owned['facts']}; enriched {owned['enriched']:,}, counted {owned['counted']:,} (topic "
-                         f"entries), fed {owned['detected']:,} signals to the spike detector")
-        local_runs.append(local_runner_rate(settings, path, workdir / "local-after.db", warmup=warm))
-        for when, (rate, seconds, cpu) in zip(("before", "after"), local_runs):
-            echo(f"  local runner, same input, with the spike detector, {when} the Kafka runs: {rate:8,.0f} "
-                 f"signals/s ({seconds:.1f} s; CPU {cpu:,.0f} us/signal)")
+        all_rounds: list[list[KafkaRun]] = []
+        ratios: list[dict[str, float]] = []
+        for number in range(1, rounds + 1):
+            if rounds > 1:
+                echo(f"  round {number} of {rounds}:")
+            runs = []
+            for workers in worker_counts:
+                run = kafka_run(path, n, workers, partitions, workdir / f"kafka-{number}-{workers}")
+                runs.append(run)
+                _echo_run(echo, run, n)
+            local_runs.append(local_runner_rate(settings, path, workdir / f"local-{number}.db", warmup=warm))
+            _echo_local(echo, f"after round {number}" if rounds > 1 else "after the Kafka runs", local_runs[-1])
+            local_rate = (local_runs[-2][0] + local_runs[-1][0]) / 2
+            ratios.append(_round_ratios(runs, local_rate))
+            _echo_ratios(echo, ratios[-1], "the mean of the local runs before and after")
+            all_rounds.append(runs)
+        if rounds > 1:
+            medians = {key: statistics.median(r[key] for r in ratios) for key in ratios[0]}
+            spreads = {key: (min(r[key] for r in ratios), max(r[key] for r in ratios)) for key in ratios[0]}
+            echo(f"  medians over {rounds} rounds (lowest and highest round in brackets):")
+            _echo_ratios(echo, medians, "each round's own local runs", spreads)
         local_rate = sum(rate for rate, _, _ in local_runs) / len(local_runs)
-        rates = {run.workers: run.rate for run in runs}
-        for run in runs:
-            ratio = run.rate / local_rate if local_rate else 0.0
-            target = "; target >= 0.8" if run.workers == 1 else ""
-            echo(f"  ratio Kafka/local with {run.workers} worker{'s' if run.workers > 1 else ''}: {ratio:.2f} "
-                 f"(against the mean of the two local runs{target})")
-        if 1 in rates and 2 in rates and rates[1]:
-            echo(f"  ratio 2 workers / 1 worker: {rates[2] / rates[1]:.2f} (target >= 1.4)")
+        runs = all_rounds[0]
         figures: dict[str, Any] = {
             "signals": n, "partitions": partitions, "local_rate": local_rate,
             "local_runs": [{"rate": r, "seconds": t, "cpu_us_per_signal": c} for r, t, c in local_runs],
             "connector": {"rate": c_rate, "seconds": c_seconds, "cpu_us_per_signal": c_cpu},
             "kafka": {run.workers: {"rate": run.rate, "seconds": run.seconds, "complete": run.complete,
                                     "per_worker": run.per_worker, "cpu_us_per_signal": run.cpu_us_per_signal}
-                      for run in runs}}
+                      for run in runs},
+            "rounds": [{run.workers: {"rate": run.rate, "cpu_us_per_signal": run.cpu_us_per_signal} for run in r}
+                       for r in all_rounds],
+            "ratios": ratios}
         if failover:
             crash = failover_run(path, n, workdir / "failover", partitions, kill_at=0.3)
             over, under = sum(crash.over.values()), sum(crash.under.values())
@@ -231,3 +234,49 @@ def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, wo
         return figures
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _echo_run(echo: Callable[[str], Any], run: KafkaRun, n: int) -> None:
+    """Print one Kafka run (and with several workers, what each owned)."""
+    state = "" if run.complete else f"  INCOMPLETE: {run.signals:,} of {n:,} stored"
+    echo(f"  {run.workers} worker{'s' if run.workers > 1 else ' '}: {run.rate:8,.0f} signals/s end to end "
+         f"({run.seconds:.1f} s; enriched per worker {run.per_worker}; worker CPU "
+         f"{run.cpu_us_per_signal:,.0f} us/signal){state}")
+    if run.workers > 1:
+        for i, owned in enumerate(run.spread, 1):
+            echo(f"    worker {i}: {KafkaSettings().topic_raw} partitions {owned['raw']}, facts partitions "
+                 f"{owned['facts']}; enriched {owned['enriched']:,}, counted {owned['counted']:,} (topic "
+                 f"entries), fed {owned['detected']:,} signals to the spike detector")
+
+
+def _echo_local(echo: Callable[[str], Any], when: str, run: tuple[float, float, float]) -> None:
+    """Print one local runner measurement."""
+    rate, seconds, cpu = run
+    echo(f"  local runner, same input, with the spike detector, {when}: {rate:8,.0f} signals/s ({seconds:.1f} s; "
+         f"CPU {cpu:,.0f} us/signal)")
+
+
+def _round_ratios(runs: list[KafkaRun], local_rate: float) -> dict[str, float]:
+    """A round's ratios: each worker count against the local runner, and 2 workers against 1."""
+    rates = {run.workers: run.rate for run in runs}
+    ratios = {f"{workers}w/local": rate / local_rate if local_rate else 0.0 for workers, rate in rates.items()}
+    if rates.get(1) and 2 in rates:
+        ratios["2w/1w"] = rates[2] / rates[1]
+    return ratios
+
+
+RATIO_TARGETS = {"1w/local": 0.8, "2w/1w": 1.4}
+
+
+def _echo_ratios(echo: Callable[[str], Any], ratios: dict[str, float], against: str,
+                 spreads: dict[str, tuple[float, float]] | None = None) -> None:
+    """Print ratios (with their targets, and the lowest and highest round when given)."""
+    for key, value in ratios.items():
+        workers, _, base = key.partition("/")
+        label = (f"ratio {workers[:-1]} worker{'s' if workers != '1w' else ''} / 1 worker" if base == "1w"
+                 else f"ratio Kafka/local with {workers[:-1]} worker{'s' if workers != '1w' else ''}")
+        notes = [] if base == "1w" else [f"against {against}"]
+        if key in RATIO_TARGETS:
+            notes.append(f"target >= {RATIO_TARGETS[key]}")
+        spread = f" [{spreads[key][0]:.2f}-{spreads[key][1]:.2f}]" if spreads else ""
+        echo(f"  {label}: {value:.2f}{spread}" + (f" ({'; '.join(notes)})" if notes else ""))

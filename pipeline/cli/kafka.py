@@ -305,9 +305,11 @@ def connect_call_notes(ctx: click.Context, host: str, port: int, broker: str | N
               help="Number of signals to push through.")
 @click.option("--partitions", type=click.IntRange(min=1), default=4, show_default=True,
               help="Partitions per topic on the mock broker.")
+@click.option("--rounds", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="Rounds of Kafka runs, each between two local runs; ratios per round and their medians.")
 @click.pass_context
-def bench_kafka(ctx: click.Context, n: int, partitions: int) -> None:
+def bench_kafka(ctx: click.Context, n: int, partitions: int, rounds: int) -> None:
     """Signals/s end to end through a mock Kafka broker with one and two workers, vs the local runner."""
     from pipeline.bench.kafka import run_kafka_bench
 
-    run_kafka_bench(pipeline_settings(ctx), n, partitions=partitions, echo=click.echo)
+    run_kafka_bench(pipeline_settings(ctx), n, partitions=partitions, echo=click.echo, rounds=rounds)

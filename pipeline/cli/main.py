@@ -301,8 +301,10 @@ def demo(ctx: click.Context, port: int, host: str, store_path: Path, seed: int, 
               help="With 'es': docs/s through the Elasticsearch sink to --es-url.")
 @click.option("--es-url", default=None, help="Elasticsearch URL for --sink es.")
 @click.option("--kafka", is_flag=True, help="End to end through a local Kafka mock broker with 1 and 2 Faust workers.")
+@click.option("--rounds", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="With --kafka: rounds of Kafka runs, each between two local runs; ratios per round and medians.")
 @click.pass_context
-def bench(ctx: click.Context, n: int, sink: str, es_url: str | None, kafka: bool) -> None:
+def bench(ctx: click.Context, n: int, sink: str, es_url: str | None, kafka: bool, rounds: int) -> None:
     """Print throughput, latency and memory figures (never asserted in tests).
 
     Without a subcommand: enrich alone, the local runner end to end, p50/p99 latency at
@@ -313,7 +315,7 @@ def bench(ctx: click.Context, n: int, sink: str, es_url: str | None, kafka: bool
     if kafka:
         from pipeline.bench.kafka import run_kafka_bench
 
-        run_kafka_bench(_settings(ctx), n, echo=click.echo)
+        run_kafka_bench(_settings(ctx), n, echo=click.echo, rounds=rounds)
         return
     if sink == "es":
         if not es_url:
