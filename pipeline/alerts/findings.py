@@ -28,7 +28,7 @@ def tail_probabilities(config: DetectorConfig, observed: np.ndarray, expected: n
         return count_sf_array(observed, expected, None)
     expected = np.asarray(expected, dtype=float)
     excess = np.asarray(extra_a, dtype=float) + np.asarray(inv_b, dtype=float) * expected
-    size = np.where(excess > 1e-9, expected / np.where(excess > 1e-9, excess, 1.0), np.inf)
+    size = np.divide(expected, excess, out=np.full_like(expected, np.inf), where=excess > 1e-9)
     return count_sf_array(observed, expected, size)
 
 

@@ -203,17 +203,13 @@ def run_kafka_bench(settings: Settings, n: int = 20_000, partitions: int = 4, wo
             spreads = {key: (min(r[key] for r in ratios), max(r[key] for r in ratios)) for key in ratios[0]}
             echo(f"  medians over {rounds} rounds (lowest and highest round in brackets):")
             _echo_ratios(echo, medians, "each round's own local runs", spreads)
-        local_rate = sum(rate for rate, _, _ in local_runs) / len(local_runs)
-        runs = all_rounds[0]
         figures: dict[str, Any] = {
-            "signals": n, "partitions": partitions, "local_rate": local_rate,
+            "signals": n, "partitions": partitions,
             "local_runs": [{"rate": r, "seconds": t, "cpu_us_per_signal": c} for r, t, c in local_runs],
             "connector": {"rate": c_rate, "seconds": c_seconds, "cpu_us_per_signal": c_cpu},
-            "kafka": {run.workers: {"rate": run.rate, "seconds": run.seconds, "complete": run.complete,
-                                    "per_worker": run.per_worker, "cpu_us_per_signal": run.cpu_us_per_signal}
-                      for run in runs},
-            "rounds": [{run.workers: {"rate": run.rate, "cpu_us_per_signal": run.cpu_us_per_signal} for run in r}
-                       for r in all_rounds],
+            "rounds": [{run.workers: {"rate": run.rate, "seconds": run.seconds, "complete": run.complete,
+                                      "per_worker": run.per_worker, "cpu_us_per_signal": run.cpu_us_per_signal}
+                        for run in runs} for runs in all_rounds],
             "ratios": ratios}
         if failover:
             crash = failover_run(path, n, workdir / "failover", partitions, kill_at=0.3)
@@ -273,8 +269,8 @@ def _echo_ratios(echo: Callable[[str], Any], ratios: dict[str, float], against: 
     """Print ratios (with their targets, and the lowest and highest round when given)."""
     for key, value in ratios.items():
         workers, _, base = key.partition("/")
-        label = (f"ratio {workers[:-1]} worker{'s' if workers != '1w' else ''} / 1 worker" if base == "1w"
-                 else f"ratio Kafka/local with {workers[:-1]} worker{'s' if workers != '1w' else ''}")
+        named = f"{workers[:-1]} worker{'' if workers == '1w' else 's'}"
+        label = f"ratio {named} / 1 worker" if base == "1w" else f"ratio Kafka/local with {named}"
         notes = [] if base == "1w" else [f"against {against}"]
         if key in RATIO_TARGETS:
             notes.append(f"target >= {RATIO_TARGETS[key]}")

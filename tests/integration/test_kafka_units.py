@@ -31,8 +31,9 @@ from pipeline.runners.kafka.codec import (
     FACTS_PER_RECORD,
     decode_detect,
     detect_records,
-    doc_fact,
     encode_signal,
+    fact_row,
+    row_fact,
 )
 from pipeline.runners.kafka.config import KafkaSettings, load_kafka_settings
 from pipeline.runners.kafka.connector import Connector, ConnectorError, CursorFile, cursor_path_for, new_producer
@@ -146,6 +147,11 @@ def test_enrich_records_turns_bad_records_into_dead_letters_with_reasons(enriche
     bad = next(letter for letter in outcome.dead if letter.position == "partition 2 offset 12")
     assert bad.raw == "" and bad.raw_bytes == len(b"\xff\xfe bad bytes")
     assert bad.raw_sha256 == hashlib.sha256(b"\xff\xfe bad bytes").hexdigest()
+
+
+def doc_fact(doc: dict[str, Any]) -> dict[str, Any]:
+    """The fact object the detector reads of an enriched signal, as the counts agent decodes it."""
+    return row_fact(fact_row(doc)) or {}
 
 
 def test_facts_keep_what_the_detector_reads_in_small_records(enricher: Any) -> None:

@@ -95,11 +95,6 @@ def row_fact(row: Any) -> dict[str, Any] | None:
     return fact
 
 
-def doc_fact(doc: dict[str, Any]) -> dict[str, Any]:
-    """The fact object the detector reads of an enriched signal: its fact_row() as decoded on arrival."""
-    return row_fact(fact_row(doc)) or {}
-
-
 def event_time(created_at: Any) -> float | None:
     """Seconds since the epoch of an ISO 8601 time with offset, or None when it is unusable."""
     if not isinstance(created_at, str):
@@ -165,7 +160,7 @@ def detect_records(docs: list[dict[str, Any]], partitions: list[int], municipali
 
 
 def decode_detect(value: bytes | None) -> tuple[int, list[dict[str, Any]]]:
-    """The raw partition and facts (doc_fact() objects) of a detector facts record: rows ("rows"), or objects
+    """The raw partition and facts (row_fact() objects) of a detector facts record: rows ("rows"), or objects
     ("facts", the form written before rows); ValueError when it is neither."""
     record = _parse_json(value, "detector facts record")
     if not isinstance(record, dict) or not isinstance(record.get("p"), int):
