@@ -41,9 +41,9 @@ def _review_threshold(ctx: click.Context) -> float:
 @click.option("--name", default=None, help="Name used in the model version (default: the task).")
 @click.option("--tune/--no-tune", default=True, show_default=True,
               help="Topic: pick C on an inner hold-out of the training part.")
-@click.option("--refit-all/--no-refit-all", default=None,
+@click.option("--refit-all/--no-refit-all", default=True, show_default=True,
               help="After validation, refit the saved model on every row, the newest included "
-                   "(default: on for topic, off for sentiment).")
+                   "(--no-refit-all saves the model that was validated).")
 @click.option("--labels", "known_labels", default=None,
               help="Topic: comma-separated list of valid labels; rows with another label are left out and named.")
 @click.option("--min-rows-per-label", type=click.IntRange(2, None), default=5, show_default=True,
@@ -55,7 +55,7 @@ def _review_threshold(ctx: click.Context) -> float:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @click.pass_context
 def train(ctx: click.Context, task: str, data_path: Path, text_column: str, label_column: str, out_dir: Path,
-          time_column: str | None, validate_from: datetime | None, name: str | None, tune: bool, refit_all: bool | None,
+          time_column: str | None, validate_from: datetime | None, name: str | None, tune: bool, refit_all: bool,
           known_labels: str | None, min_rows_per_label: int, review_threshold: float | None, baseline: bool, quiet: bool) -> None:
     """Train a topic or sentiment model on any labelled CSV and print its validation report.
 
@@ -67,14 +67,14 @@ def train(ctx: click.Context, task: str, data_path: Path, text_column: str, labe
             from pipeline.models.sentiment_training import train_sentiment_model
 
             result = train_sentiment_model(data_path, out_dir, text_column, label_column, time_column,
-                                           refit_all=bool(refit_all), progress=not quiet, name=name or "sentiment",
+                                           refit_all=refit_all, progress=not quiet, name=name or "sentiment",
                                            review_threshold=_review_threshold(ctx))
         else:
             from pipeline.models.training import train_topic_model
 
             labels = [x.strip() for x in known_labels.split(",") if x.strip()] if known_labels else None
             result = train_topic_model(data_path, out_dir, text_column, label_column, time_column, tune=tune,
-                                       refit_all=refit_all is not False, progress=not quiet, name=name or "topic",
+                                       refit_all=refit_all, progress=not quiet, name=name or "topic",
                                        review_threshold=review_threshold, baseline=baseline, known_labels=labels,
                                        min_rows_per_label=min_rows_per_label, validate_from=validate_from)
             for warning in result.warnings:
@@ -82,8 +82,10 @@ def train(ctx: click.Context, task: str, data_path: Path, text_column: str, labe
     except (LabelledDataError, ValueError) as err:
         raise click.ClickException(str(err)) from None
     click.echo(result.report_text)
-    click.echo(f"\nsaved {result.directory} (version {result.metadata['version']}, {result.seconds:.1f} s); "
-               f"confusion matrix: {result.directory / 'confusion.png'}")
+    fitted = ("refitted on every row after validation" if result.metadata.get("refit_on_all_rows")
+              else "the model that was validated")
+    click.echo(f"\nsaved {result.directory} ({fitted}; version {result.metadata['version']}, "
+               f"{result.seconds:.1f} s); confusion matrix: {result.directory / 'confusion.png'}")
 
 
 @click.command("evaluate")

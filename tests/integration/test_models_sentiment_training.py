@@ -45,14 +45,24 @@ def labelled_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _write(tmp_path_factory.mktemp("data") / "berichten.csv", ["bericht", "sentiment", "zin"], rows)
 
 
-@pytest.fixture(scope="module")
-def trained(labelled_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """Run `train --task sentiment` once; return the model directory and the output."""
-    out = tmp_path_factory.mktemp("model") / "sentiment"
+def _train(labelled_csv: Path, out: Path, *extra: str) -> tuple[Path, str]:
+    """Run `train --task sentiment`; return the model directory and the output."""
     result = CliRunner().invoke(train, ["--task", "sentiment", "--data", str(labelled_csv), "--out", str(out),
-                                        "--text-column", "bericht", "--label-column", "sentiment", "--quiet"])
+                                        "--text-column", "bericht", "--label-column", "sentiment", "--quiet", *extra])
     assert result.exit_code == 0, result.output
     return out, result.output
+
+
+@pytest.fixture(scope="module")
+def trained(labelled_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The model `train --task sentiment` saves by default (refitted on every row after validation)."""
+    return _train(labelled_csv, tmp_path_factory.mktemp("model") / "sentiment")
+
+
+@pytest.fixture(scope="module")
+def validated(labelled_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The model that was validated (`--no-refit-all`): fitted on the training part only."""
+    return _train(labelled_csv, tmp_path_factory.mktemp("model") / "validated", "--no-refit-all")
 
 
 def test_train_sentiment_writes_a_complete_model_directory(trained: tuple[Path, str]) -> None:
@@ -66,9 +76,9 @@ def test_train_sentiment_writes_a_complete_model_directory(trained: tuple[Path, 
     assert "Validation report" in output and "macro-F1" in output
 
 
-def test_reported_macro_f1_matches_sklearn_on_the_held_out_rows(trained: tuple[Path, str],
+def test_reported_macro_f1_matches_sklearn_on_the_held_out_rows(validated: tuple[Path, str],
                                                                  labelled_csv: Path) -> None:
-    out, output = trained
+    out, output = validated
     data = read_labelled_csv(labelled_csv, "bericht", "sentiment")
     split = holdout_split(data.labels, None)
     truth = [{v: k for k, v in DUTCH.items()}[data.labels[i]] for i in split.validation]
@@ -77,6 +87,25 @@ def test_reported_macro_f1_matches_sklearn_on_the_held_out_rows(trained: tuple[P
     expected = f1_score(truth, predicted, average="macro")
     assert f"macro-F1: {expected:.3f}" in output
     assert read_metadata(out)["metrics"]["macro_f1"] == pytest.approx(expected, abs=5e-4)
+
+
+def test_saved_model_is_refitted_on_every_row_by_default(trained: tuple[Path, str], validated: tuple[Path, str],
+                                                          labelled_csv: Path) -> None:
+    (refit, refit_output), (kept, kept_output) = trained, validated
+    assert read_metadata(refit)["refit_on_all_rows"] is True and read_metadata(kept)["refit_on_all_rows"] is False
+    assert "refitted on every row" in refit_output and "the model that was validated" in kept_output
+    macro = re.compile(r"macro-F1: ([0-9.]+)")
+    assert macro.findall(refit_output) == macro.findall(kept_output)   # one report: the held-out rows
+    data = read_labelled_csv(labelled_csv, "bericht", "sentiment")
+    held_out = holdout_split(data.labels, None).validation
+    texts = [data.texts[i] for i in held_out]
+    truth = [{v: k for k, v in DUTCH.items()}[data.labels[i]] for i in held_out]
+    scores = {}
+    for name, out in (("refit", refit), ("kept", kept)):
+        predicted = [label for label, _ in load_sentiment_model(out).score_many(texts)]
+        scores[name] = sum(p == t for p, t in zip(predicted, truth)) / len(truth)
+    # the refitted model has seen the held-out rows, the validated one has not
+    assert scores["refit"] > scores["kept"], scores
 
 
 def test_enrich_uses_the_trained_sentiment_model(trained: tuple[Path, str], tmp_path: Path) -> None:
