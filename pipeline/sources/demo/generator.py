@@ -286,8 +286,8 @@ class DemoSource:
             return
         spikes = self.live_spikes(origin)
         if spikes:
-            log.info("demo: live stream at ~%g/s; the Slotlaan spike starts at %s", self.live_rate,
-                     spikes[0].isoformat())
+            log.info("demo: live stream at about %.1f signals a minute; the Slotlaan spike starts at %s",
+                     self.live_rate * 60, spikes[0].astimezone(LOCAL_ZONE).strftime("%H:%M:%S %Z"))
         yield from self._live(origin_ts, max(done, history_count), spikes, clock, stop)
 
     def _history(self, origin_ts: float, done: int, stop: threading.Event) -> Iterator[SourceBatch]:
