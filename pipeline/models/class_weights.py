@@ -15,9 +15,12 @@ def check_class_weight(mode: Any) -> None:
 
 
 def resolve_class_weight(mode: str | None, labels: Iterable[Hashable],
-                         by_index: bool = False) -> str | dict[Hashable, float] | None:
-    """What scikit-learn's `class_weight` takes for `mode`: None, 'balanced', or for 'sqrt' a label -> weight map
-    (`by_index`: keyed by each label's place in sorted order, for estimators that see encoded labels).
+                         encoded_too: bool = False) -> str | dict[Hashable, float] | None:
+    """What scikit-learn's `class_weight` takes for `mode`: None, 'balanced', or for 'sqrt' a label -> weight map.
+
+    `encoded_too`: each weight also under its label's place in sorted order, for an estimator that may be fitted on
+    the labels or on their encoded form (CalibratedClassifierCV fits its folds on encoded labels, and its final fit,
+    for some methods, on the labels themselves); the labels must then be strings, so the two keys cannot clash.
 
     'sqrt' weighs a class by sqrt(n_rows / (n_classes * class_rows)): halfway (in log terms) between the training
     rows' own class shares and balanced classes, so rare labels count for more without being predicted as often
@@ -28,7 +31,9 @@ def resolve_class_weight(mode: str | None, labels: Iterable[Hashable],
         return mode
     counts = Counter(labels)
     total, n_classes = sum(counts.values()), len(counts)
-    weights = {label: (total / (n_classes * count)) ** 0.5 for label, count in counts.items()}
-    if by_index:
-        return {i: weights[label] for i, label in enumerate(sorted(weights))}   # type: ignore[type-var]
+    weights: dict[Hashable, float] = {label: (total / (n_classes * count)) ** 0.5 for label, count in counts.items()}
+    if encoded_too:
+        if not all(isinstance(label, str) for label in weights):
+            raise ValueError("class weights under both the labels and their encoded form need string labels")
+        weights.update({i: weights[label] for i, label in enumerate(sorted(weights))})   # type: ignore[type-var]
     return weights

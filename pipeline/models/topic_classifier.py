@@ -85,8 +85,7 @@ def build_classifier(params: dict[str, Any], labels: list[str]) -> Any:
                         "instead of a calibrated SVM", smallest)
         return LogisticRegression(C=params["C"] * 50, class_weight=resolve_class_weight(params["class_weight"], labels),
                                   max_iter=1000, random_state=0)
-    # CalibratedClassifierCV hands its SVM the labels encoded in sorted order, so the weights are keyed that way.
-    weights = resolve_class_weight(params["class_weight"], labels, by_index=True)
+    weights = resolve_class_weight(params["class_weight"], labels, encoded_too=True)
     svm = LinearSVC(C=params["C"], class_weight=weights, max_iter=MAX_ITER, random_state=0)
     return CalibratedClassifierCV(svm, method=params["calibration"], cv=folds, ensemble=False)
 

@@ -161,3 +161,23 @@ def test_the_ensemble_and_the_calibrated_svm_train_with_sqrt_class_weights() -> 
     for classifier in ("svm+nb", "svm"):
         pipeline = build_pipeline(merged_params({"classifier": classifier}), labels).fit(texts, labels)
         assert list(pipeline.predict(["lantaarnpaal kapot", "kliko niet geleegd"])) == ["licht", "afval"]
+
+
+def test_calibrated_svm_gets_sqrt_weights_whichever_label_form_each_fit_sees() -> None:
+    from pipeline.models.class_weights import resolve_class_weight
+    from pipeline.models.topic_classifier import build_pipeline, merged_params
+
+    both = resolve_class_weight("sqrt", ["b"] * 8 + ["a"] * 2, encoded_too=True)
+    assert both == pytest.approx({"a": (10 / 4) ** 0.5, "b": (10 / 16) ** 0.5, 0: (10 / 4) ** 0.5, 1: (10 / 16) ** 0.5})
+    with pytest.raises(ValueError, match="string labels"):
+        resolve_class_weight("sqrt", [3, 1, 2], encoded_too=True)
+    texts = [f"kliko niet geleegd in straat {i}" for i in range(24)] + [f"lantaarnpaal kapot bij nummer {i}"
+                                                                          for i in range(6)]
+    labels = ["afval"] * 24 + ["licht"] * 6
+    # the sigmoid and isotonic methods fit the final SVM on the labels themselves, the folds on encoded labels
+    for method in ("temperature", "sigmoid", "isotonic"):
+        pipeline = build_pipeline(merged_params({"classifier": "svm", "calibration": method}), labels)
+        pipeline.fit(texts, labels)
+        svm = pipeline.named_steps["classifier"].calibrated_classifiers_[0].estimator
+        assert svm.class_weight["licht"] == svm.class_weight[1] == pytest.approx((30 / 12) ** 0.5), method
+        assert list(pipeline.predict(["lantaarnpaal kapot", "kliko niet geleegd"])) == ["licht", "afval"]
